@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+VP := $(VENV)/bin/vp
+STAMP := $(VENV)/.install-stamp
+DEMO_DATA := data/digits
+
+.PHONY: install run test test-fast lint lock clean
+
+# A no-op when requirements.lock and pyproject.toml are unchanged since the last install.
+install:
+	@hash=$$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1); \
+	if [ -f $(STAMP) ] && [ "$$(cat $(STAMP))" = "$$hash" ]; then \
+		echo "install: up to date ($(VENV))"; exit 0; fi; \
+	test -x $(PY) || python3 -m venv $(VENV) || exit 1; \
+	$(PY) -m pip install --quiet --constraint requirements.lock --editable '.[ultralytics,dev]' \
+		|| exit 1; \
+	echo "$$hash" > $(STAMP); echo "install: done ($(VENV))"
+
+$(DEMO_DATA): | install
+	$(VP) data digits $(DEMO_DATA) --size 32
+
+run: install $(DEMO_DATA)
+	$(VP) train --job-id demo --model-name resnet18 --dataset-path $(DEMO_DATA) \
+		--preset easy --num-epochs 3 --batch-size 32 --image-size 32 --seed 0 --resume
+	$(VP) predict --checkpoint output/job_demo/weights/best.pt \
+		$$(ls $(DEMO_DATA)/val/7/*.png | head -n 1)
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not slow"
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+# Re-pin every dependency after changing pyproject.toml (run in a fresh venv).
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+clean:
+	rm -rf $(VENV) output .vp .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from vision_platform.cli import main
+
+main()

@@ -1,0 +1,258 @@
+"""The adapter interface every framework implements, and the results adapters return."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from vision_platform.configs import (
+    PRESET_NAMES,
+    ConfigField,
+    TrainingSpec,
+    merge_config,
+    schema_to_json_schema,
+)
+
+
+class ClassScore(BaseModel):
+    """One class and its probability, as in `top5_predictions`."""
+
+    model_config = ConfigDict(extra="forbid")
+    label_id: int
+    label: str
+    confidence: float
+
+
+class Detection(BaseModel):
+    """One detected object; boxes are [x1, y1, x2, y2] in pixels of the original image."""
+
+    model_config = ConfigDict(extra="forbid")
+    class_id: int
+    class_name: str
+    confidence: float
+    bbox: list[float]
+    polygon: list[list[float]] | None = None
+    keypoints: list[list[float]] | None = None
+
+
+class InferenceResult(BaseModel):
+    """The result for one image (CONTRACT.md's InferenceResult)."""
+
+    model_config = ConfigDict(extra="forbid")
+    image_path: str
+    task_type: str
+    predicted_label: str
+    confidence: float
+    top5_predictions: list[ClassScore] | None = None
+    detections: list[Detection] | None = None
+    inference_time_ms: float
+    preprocessing_time_ms: float
+    postprocessing_time_ms: float
+
+
+class StopControl(Protocol):
+    """Tells a training loop when to stop early (SIGTERM, stage deadline)."""
+
+    def stop_reason(self) -> str | None: ...
+
+    def next_epoch_fits(self, epoch_seconds: float) -> bool: ...
+
+
+class CheckpointSink(Protocol):
+    """Where a training loop saves its checkpoints (atomic, verified, last/best)."""
+
+    last_path: Path
+    best_path: Path
+
+    def save(self, state: dict[str, Any], *, epoch: int, is_best: bool) -> Path: ...
+
+    def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path: ...
+
+
+class RunReporter(Protocol):
+    """Where a training loop reports progress, epoch metrics and messages."""
+
+    def info(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+    def epoch_started(self, epoch: int, num_epochs: int, num_steps: int) -> None: ...
+
+    def step(self, step: int, loss: float) -> None: ...
+
+    def epoch_finished(self, metrics: dict[str, Any]) -> None: ...
+
+
+@dataclass(kw_only=True)
+class RunContext:
+    """Everything an adapter's `fit` needs, built by `training.runner`."""
+
+    spec: TrainingSpec
+    config: dict[str, Any]
+    class_names: list[str]
+    dataset: Any  # the adapter's own validated data set (from its load_dataset)
+    output_dir: Path
+    checkpoints: CheckpointSink
+    stop: StopControl
+    reporter: RunReporter
+    seed: int
+    device: str
+    resume_state: dict[str, Any] | None = None
+    init_weights: Path | None = None
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    """How `fit` ended: finished all epochs, or stopped early (resumable) and why."""
+
+    completed: bool
+    last_epoch: int
+    best_metric: float | None
+    stop_reason: str | None = None
+
+
+class VisionAdapter(abc.ABC):
+    """One framework behind the platform's interface: schema, presets, training, inference."""
+
+    framework: ClassVar[str]
+    task_types: ClassVar[tuple[str, ...]]
+    best_metric_name: ClassVar[str]
+
+    def __init__(
+        self,
+        model_name: str,
+        num_classes: int | None = None,
+        advanced_config: dict[str, Any] | None = None,
+        *,
+        class_names: Sequence[str] | None = None,
+        task_type: str | None = None,
+        device: str = "auto",
+        conf_threshold: float = 0.25,
+        iou_threshold: float = 0.7,
+    ) -> None:
+        self.model_name = model_name
+        self.class_names = list(class_names) if class_names else None
+        self.num_classes = num_classes or (len(self.class_names) if self.class_names else None)
+        self.advanced_config = merge_config(
+            schema=self.config_schema(),
+            presets=self.presets(),
+            preset=None,
+            overrides=advanced_config,
+        )
+        self.task_type = task_type or self.default_task_type(model_name)
+        self.device = device
+        self.conf_threshold = conf_threshold
+        self.iou_threshold = iou_threshold
+        self.model: Any = None
+
+    # --- schema and presets -------------------------------------------------------------
+    @classmethod
+    @abc.abstractmethod
+    def config_schema(cls) -> list[ConfigField]:
+        """The framework's advanced-config fields."""
+
+    @classmethod
+    @abc.abstractmethod
+    def presets(cls) -> dict[str, dict[str, Any]]:
+        """Preset name → the values it sets (on top of the defaults)."""
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        return schema_to_json_schema(
+            cls.config_schema(), title=f"{cls.framework} advanced config", presets=cls.presets()
+        )
+
+    @classmethod
+    def default_task_type(cls, model_name: str) -> str:
+        return cls.task_types[0]
+
+    def get_config_schema(self) -> list[ConfigField]:
+        return self.config_schema()
+
+    def get_preset_config(self, preset: str) -> dict[str, Any]:
+        return merge_config(
+            schema=self.config_schema(), presets=self.presets(), preset=preset, overrides=None
+        )
+
+    # --- training --------------------------------------------------------------------------
+    @abc.abstractmethod
+    def prepare_model(self) -> Any:
+        """Build (or load) the model for `model_name` and `num_classes`."""
+
+    @abc.abstractmethod
+    def fit(self, ctx: RunContext) -> FitOutcome:
+        """Train under `ctx` until done or told to stop, checkpointing every epoch."""
+
+    @abc.abstractmethod
+    def save_checkpoint(
+        self, *, epoch: int, metrics: dict[str, Any], is_best: bool, path: Path | None = None
+    ) -> Path:
+        """Save the current model as a checkpoint and return where it went."""
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, **kwargs: Any) -> VisionAdapter:
+        """An adapter ready for inference, built from what the checkpoint records."""
+        from vision_platform.training.checkpoints import load_verified
+
+        state = load_verified(Path(path), cls.read_checkpoint)
+        adapter = cls(state["model_name"], **kwargs)
+        adapter.apply_checkpoint(state, inference_mode=True)
+        return adapter
+
+    @classmethod
+    @abc.abstractmethod
+    def read_checkpoint(cls, path: Path) -> dict[str, Any]:
+        """Read a checkpoint file of this framework (CheckpointError when it is not one)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def check_model_name(cls, model_name: str) -> None:
+        """Raise UnknownNameError (with the closest valid names) for a model it cannot build."""
+
+    @classmethod
+    @abc.abstractmethod
+    def load_dataset(cls, dataset_path: str, *, skip_bad_images: bool) -> Any:
+        """Validate the data set (DatasetError naming the file) and return it for `fit`.
+
+        The result has `class_names` and `warnings` (list of str)."""
+
+    def load_checkpoint(self, path: str | Path, *, inference_mode: bool = True) -> dict[str, Any]:
+        """Load weights (and class names) from a verified checkpoint; returns its metadata."""
+        from vision_platform.training.checkpoints import load_verified
+
+        state = load_verified(Path(path), self.read_checkpoint)
+        self.apply_checkpoint(state, inference_mode=inference_mode)
+        return {k: v for k, v in state.items() if k not in ("model", "optimizer", "scheduler")}
+
+    @abc.abstractmethod
+    def apply_checkpoint(self, state: dict[str, Any], *, inference_mode: bool) -> None:
+        """Take model, class names and settings from a checkpoint read by `read_checkpoint`."""
+
+    # --- inference -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def infer_batch(
+        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+    ) -> list[InferenceResult]:
+        """Predict several images in batched forward passes."""
+
+    def infer_single(self, image_path: str | Path) -> InferenceResult:
+        return self.infer_batch([image_path])[0]
+
+
+__all__ = [
+    "PRESET_NAMES",
+    "CheckpointSink",
+    "ClassScore",
+    "Detection",
+    "FitOutcome",
+    "InferenceResult",
+    "RunContext",
+    "RunReporter",
+    "StopControl",
+    "VisionAdapter",
+]

@@ -1,0 +1,229 @@
+"""Config schemas: typed fields with ranges and groups, JSON Schema rendering, validation, presets."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydField
+
+from vision_platform.errors import ConfigValidationError, UnknownNameError
+
+FieldType = Literal["int", "float", "bool", "select", "str"]
+PRESET_NAMES = ("easy", "medium", "advanced")
+
+_JSON_TYPES: dict[str, str] = {
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "select": "string",
+    "str": "string",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigField:
+    """One setting of a framework's advanced config, with the rules a value must follow."""
+
+    name: str
+    type: FieldType
+    default: Any
+    description: str
+    group: str
+    min: float | None = None
+    max: float | None = None
+    options: tuple[Any, ...] | None = None
+    # The field applies only when every named field has one of the listed values.
+    depends_on: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.type == "select" and not self.options:
+            raise ValueError(f"select field {self.name!r} needs options")
+        problem = self.check(self.default)
+        if problem:
+            raise ValueError(f"default of {self.name!r} is invalid: {problem}")
+
+    def check(self, value: Any) -> str | None:
+        """The problem with `value` for this field, or None when it is valid."""
+        if self.type == "bool":
+            if not isinstance(value, bool):
+                return f"expected a boolean, got {_describe(value)}"
+            return None
+        if self.type == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"expected an integer, got {_describe(value)}"
+        elif self.type == "float":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f"expected a number, got {_describe(value)}"
+        elif self.type in ("select", "str") and not isinstance(value, str):
+            return f"expected a string, got {_describe(value)}"
+        if self.options is not None and value not in self.options:
+            allowed = ", ".join(map(str, self.options))
+            hint = _closest(str(value), [str(o) for o in self.options])
+            return f"{value!r} is not one of: {allowed}" + (
+                f" (did you mean {hint!r}?)" if hint else ""
+            )
+        if self.min is not None and value < self.min:
+            return f"{value} is below the minimum {self.min}"
+        if self.max is not None and value > self.max:
+            return f"{value} is above the maximum {self.max}"
+        return None
+
+    def applies(self, config: Mapping[str, Any]) -> bool:
+        """Whether this field has an effect under `config` (its depends_on conditions hold)."""
+        return all(config.get(name) in values for name, values in self.depends_on.items())
+
+    def to_json_schema(self) -> dict[str, Any]:
+        prop: dict[str, Any] = {
+            "type": _JSON_TYPES[self.type],
+            "default": self.default,
+            "description": self.description,
+            "x-group": self.group,
+        }
+        if self.min is not None:
+            prop["minimum"] = self.min
+        if self.max is not None:
+            prop["maximum"] = self.max
+        if self.options is not None:
+            prop["enum"] = list(self.options)
+        if self.depends_on:
+            prop["x-depends-on"] = {k: list(v) for k, v in self.depends_on.items()}
+        return prop
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def _closest(name: str, candidates: Iterable[str]) -> str | None:
+    matches = difflib.get_close_matches(
+        name.lower(), [c.lower() for c in candidates], n=1, cutoff=0.5
+    )
+    if not matches:
+        return None
+    by_lower = {c.lower(): c for c in candidates}
+    return by_lower[matches[0]]
+
+
+def unknown_name_message(kind: str, name: str, valid: Sequence[str]) -> str:
+    """An error message for an unknown name that lists the valid ones and the closest match."""
+    hint = _closest(name, valid)
+    shown = ", ".join(valid[:40]) + (" …" if len(valid) > 40 else "")
+    return (
+        f"unknown {kind} {name!r}"
+        + (f"; did you mean {hint!r}?" if hint else "")
+        + f" Valid: {shown}"
+    )
+
+
+def validate_config(
+    config: Mapping[str, Any] | None, schema: Sequence[ConfigField]
+) -> dict[str, Any]:
+    """Check `config` against `schema` and return it with defaults filled in.
+
+    Every bad field is reported at once in one ConfigValidationError: unknown fields, wrong
+    types, values out of range and options that are not allowed.
+    """
+    config = dict(config or {})
+    by_name = {f.name: f for f in schema}
+    errors: dict[str, str] = {}
+    for name in config:
+        if name not in by_name:
+            hint = _closest(name, by_name)
+            errors[name] = "unknown field" + (f"; did you mean {hint!r}?" if hint else "")
+    for name, spec in by_name.items():
+        if name in config:
+            problem = spec.check(config[name])
+            if problem:
+                errors[name] = problem
+    if errors:
+        raise ConfigValidationError(errors)
+    resolved = {f.name: f.default for f in schema}
+    resolved.update(config)
+    # An integer given for a float field is stored as a float, so checkpoints compare equal.
+    for name, spec in by_name.items():
+        if spec.type == "float":
+            resolved[name] = float(resolved[name])
+    return resolved
+
+
+def inactive_fields(config: Mapping[str, Any], schema: Sequence[ConfigField]) -> list[str]:
+    """Fields set away from their default that have no effect because a depends_on fails."""
+    notes = []
+    for spec in schema:
+        if not spec.applies(config) and config.get(spec.name, spec.default) != spec.default:
+            cond = ", ".join(f"{k} in {list(v)}" for k, v in spec.depends_on.items())
+            notes.append(
+                f"{spec.name}={config[spec.name]!r} has no effect: it applies only when {cond}"
+            )
+    return notes
+
+
+def schema_to_json_schema(
+    schema: Sequence[ConfigField],
+    *,
+    title: str,
+    presets: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Render a schema as a JSON Schema object, with its groups in `x-groups`."""
+    groups: dict[str, list[str]] = {}
+    for spec in schema:
+        groups.setdefault(spec.group, []).append(spec.name)
+    doc: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {spec.name: spec.to_json_schema() for spec in schema},
+        "x-groups": [{"name": g, "fields": names} for g, names in groups.items()],
+    }
+    if presets is not None:
+        doc["x-presets"] = {name: dict(values) for name, values in presets.items()}
+    return doc
+
+
+def merge_config(
+    *,
+    schema: Sequence[ConfigField],
+    presets: Mapping[str, Mapping[str, Any]],
+    preset: str | None,
+    overrides: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The effective config: defaults, then the preset, then the user's own values."""
+    if preset is not None and preset not in presets:
+        raise UnknownNameError(unknown_name_message("preset", preset, list(presets)))
+    base = dict(presets[preset]) if preset is not None else {}
+    base.update(overrides or {})
+    return validate_config(base, schema)
+
+
+TaskType = Literal["classification", "detection", "segmentation", "pose", "obb"]
+
+
+class TrainingSpec(BaseModel):
+    """One training run, whole: what `vp train` runs and what the platform stores for a job."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_name: str
+    dataset_path: str
+    framework: str | None = None
+    task_type: TaskType | None = None
+    num_epochs: int = PydField(default=10, ge=1, le=100_000)
+    batch_size: int = PydField(default=16, ge=1, le=4096)
+    learning_rate: float | None = PydField(default=None, gt=0, le=10)
+    image_size: int | None = PydField(default=None, ge=8, le=4096)
+    preset: str | None = None
+    advanced_config: dict[str, Any] = PydField(default_factory=dict)
+    job_id: str | None = None
+    output_dir: str | None = None
+    checkpoint_path: str | None = None
+    resume: bool = False
+    max_stage_seconds: float | None = PydField(default=None, gt=0)
+    seed: int | None = PydField(default=None, ge=0, le=2**31 - 1)
+    device: str = "auto"
+    workers: int = PydField(default=0, ge=0, le=64)
+    skip_bad_images: bool = False

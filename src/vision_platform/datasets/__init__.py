@@ -1,0 +1,1 @@
+"""Data set formats: detection, validation and demo data makers."""

@@ -1,0 +1,1 @@
+"""Training runs: the runner, checkpoints, stop requests and progress reporting."""

@@ -1,0 +1,161 @@
+"""Checkpoint files: atomic last/best writes, checksummed manifests, verified loading with fallback."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from vision_platform.errors import CheckpointError
+
+Reader = Callable[[Path], dict[str, Any]]
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def manifest_path(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.name + ".json")
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def torch_reader(path: Path) -> dict[str, Any]:
+    """Read one of our checkpoints: tensors and plain data only (weights_only)."""
+    import torch
+
+    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    return state
+
+
+def verify(path: Path) -> str | None:
+    """The problem with a checkpoint file against its manifest, or None when it checks out."""
+    if not path.is_file():
+        return "missing"
+    man = manifest_path(path)
+    if not man.is_file():
+        return None  # written by hand or by an older version: only loading can tell
+    try:
+        expected = json.loads(man.read_text())
+    except (OSError, ValueError) as e:
+        return f"unreadable manifest {man.name}: {e}"
+    size = path.stat().st_size
+    if size != expected.get("size"):
+        return f"size {size} bytes, manifest says {expected.get('size')} (truncated?)"
+    if file_sha256(path) != expected.get("sha256"):
+        return "sha256 does not match its manifest (corrupt?)"
+    return None
+
+
+def load_verified(path: Path, reader: Reader = torch_reader) -> dict[str, Any]:
+    """Load a checkpoint after checking it; CheckpointError (never a pickle traceback) if bad."""
+    problem = verify(path)
+    if problem:
+        raise CheckpointError(f"checkpoint {path} is unusable: {problem}")
+    try:
+        return reader(path)
+    except Exception as e:
+        raise CheckpointError(f"checkpoint {path} is unusable: {type(e).__name__}: {e}") from e
+
+
+class CheckpointStore:
+    """The `weights/` folder of a run: `last.pt` every epoch, `best.pt` on improvement.
+
+    A new file is written beside the target and renamed over it, so `last.pt` is always either
+    the previous or the new complete checkpoint. The one before it is kept as `last.prev.pt`,
+    the fallback when `last.pt` turns out truncated or corrupt. Each file has a manifest
+    (`<name>.json`: sha256, size, epoch) that loading checks.
+    """
+
+    def __init__(self, weights_dir: Path, *, framework: str) -> None:
+        self.dir = weights_dir
+        self.framework = framework
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.last_path = self.dir / "last.pt"
+        self.prev_path = self.dir / "last.prev.pt"
+        self.best_path = self.dir / "best.pt"
+        self.save_seconds = 0.0  # total time spent writing, for the overhead benchmark
+
+    def temp_path(self) -> Path:
+        return self.dir / f".last.pt.{os.getpid()}.tmp"
+
+    def save(self, state: dict[str, Any], *, epoch: int, is_best: bool) -> Path:
+        """Serialize `state` with torch.save and publish it as last.pt (and best.pt)."""
+        import torch
+
+        started = time.perf_counter()
+        tmp = self.temp_path()
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        self.save_seconds += time.perf_counter() - started
+        return self.publish(tmp, epoch=epoch, is_best=is_best)
+
+    def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path:
+        """Make a fully written file the new last.pt (and best.pt), with its manifest."""
+        started = time.perf_counter()
+        manifest = {
+            "sha256": file_sha256(written),
+            "size": written.stat().st_size,
+            "epoch": epoch,
+            "framework": self.framework,
+            "saved_at": time.time(),
+        }
+        if self.last_path.exists():
+            os.replace(self.last_path, self.prev_path)
+            if manifest_path(self.last_path).exists():
+                os.replace(manifest_path(self.last_path), manifest_path(self.prev_path))
+        os.replace(written, self.last_path)
+        _write_json_atomic(manifest_path(self.last_path), manifest)
+        if is_best:
+            self._copy_atomic(self.last_path, self.best_path)
+            _write_json_atomic(manifest_path(self.best_path), manifest)
+        _fsync_dir(self.dir)
+        self.save_seconds += time.perf_counter() - started
+        return self.last_path
+
+    def _copy_atomic(self, src: Path, dst: Path) -> None:
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(
+                src, tmp
+            )  # same bytes: a hard link costs nothing; last.pt is replaced, not edited
+        except OSError:
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
+    def load_latest(
+        self, reader: Reader = torch_reader, warn: Callable[[str], None] = print
+    ) -> tuple[Path, dict[str, Any]] | None:
+        """The newest checkpoint that verifies and loads (last.pt, else last.prev.pt), or None."""
+        for path in (self.last_path, self.prev_path):
+            if not path.exists():
+                continue
+            try:
+                return path, load_verified(path, reader)
+            except CheckpointError as e:
+                warn(f"WARNING: {e}; trying the previous checkpoint")
+        return None

@@ -1,0 +1,210 @@
+"""One training run from a TrainingSpec: validate, set up, resume, fit, and map the outcome."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vision_platform import __version__
+from vision_platform.adapters.base import RunContext, VisionAdapter
+from vision_platform.adapters.registry import registry
+from vision_platform.configs import TrainingSpec, inactive_fields, merge_config
+from vision_platform.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_RESUMABLE,
+    CheckpointError,
+    VisionPlatformError,
+)
+from vision_platform.training.checkpoints import CheckpointStore, load_verified
+from vision_platform.training.interrupts import StopController
+from vision_platform.training.reporter import EventSink, Reporter
+
+
+def resolve_output_dir(spec: TrainingSpec) -> Path:
+    if spec.output_dir:
+        return Path(spec.output_dir)
+    if spec.job_id:
+        return Path("output") / f"job_{spec.job_id}"
+    return Path("output") / f"run_{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def resolve_config(adapter_cls: type[VisionAdapter], spec: TrainingSpec) -> dict[str, Any]:
+    """Defaults, then the preset, then advanced_config, then the spec's own learning_rate."""
+    overrides = dict(spec.advanced_config)
+    if spec.learning_rate is not None:
+        overrides["learning_rate"] = spec.learning_rate
+    return merge_config(
+        schema=adapter_cls.config_schema(),
+        presets=adapter_cls.presets(),
+        preset=spec.preset,
+        overrides=overrides,
+    )
+
+
+def _versions() -> dict[str, str]:
+    import torch
+
+    found = {
+        "vision_platform": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+    for name in ("timm", "ultralytics"):
+        module = sys.modules.get(name)
+        if module is not None:
+            found[name] = getattr(module, "__version__", "?")
+    return found
+
+
+class TrainingRunner:
+    """Runs one TrainingSpec to an exit code (0 done, 2 bad input, 75 resumable, 1 error)."""
+
+    def __init__(self, spec: TrainingSpec, *, sinks: list[EventSink] | None = None) -> None:
+        self.spec = spec
+        self.framework = spec.framework or registry.framework_for_model(spec.model_name)
+        self.output_dir = resolve_output_dir(spec)
+        self.sinks = sinks or []
+
+    def run(self) -> int:
+        try:
+            return self._run()
+        except VisionPlatformError as e:
+            print(f"ERROR: {e}", file=sys.stderr, flush=True)
+            return e.exit_code
+        except KeyboardInterrupt:
+            print("Interrupted", file=sys.stderr, flush=True)
+            return EXIT_RESUMABLE
+        except Exception:
+            traceback.print_exc()
+            return EXIT_FAILURE
+
+    def _run(self) -> int:
+        spec = self.spec
+        adapter_cls = registry.get(self.framework)
+        adapter_cls.check_model_name(spec.model_name)  # type: ignore[attr-defined]
+        config = resolve_config(adapter_cls, spec)
+        dataset = adapter_cls.load_dataset(  # type: ignore[attr-defined]
+            spec.dataset_path, skip_bad_images=spec.skip_bad_images
+        )
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        reporter = Reporter(metrics_path=self.output_dir / "metrics.jsonl", sinks=self.sinks)
+        for note in [*dataset.warnings, *inactive_fields(config, adapter_cls.config_schema())]:
+            reporter.warning(note)
+        store = CheckpointStore(self.output_dir / "weights", framework=self.framework)
+        resume_state = self._load_resume_state(adapter_cls, store, reporter)
+        seed = self._choose_seed(resume_state)
+        adapter = adapter_cls(
+            spec.model_name,
+            advanced_config=config,
+            class_names=dataset.class_names,
+            task_type=spec.task_type,
+            device=spec.device,
+        )
+        if resume_state is not None:
+            self._check_compatible(resume_state, dataset.class_names)
+            reporter.truncate_after(resume_state["epoch"])
+        elif not spec.resume:
+            reporter.truncate_after(0)
+        self._write_run_json(config, dataset.class_names, seed)
+        stop = StopController(max_stage_seconds=spec.max_stage_seconds)
+        stop.install()
+        ctx = RunContext(
+            spec=spec,
+            config=config,
+            class_names=dataset.class_names,
+            dataset=dataset,
+            output_dir=self.output_dir,
+            checkpoints=store,
+            stop=stop,
+            reporter=reporter,
+            seed=seed,
+            device=spec.device,
+            resume_state=resume_state,
+            init_weights=Path(spec.checkpoint_path)
+            if spec.checkpoint_path and not spec.resume
+            else None,
+        )
+        try:
+            outcome = adapter.fit(ctx)
+        finally:
+            stop.uninstall()
+            reporter.close()
+        if outcome.completed:
+            reporter.info("Training completed")
+            reporter.info(f"Weights: {store.best_path} (best), {store.last_path} (last)")
+            return EXIT_OK
+        reporter.info(
+            f"Stopped early ({outcome.stop_reason}) after epoch {outcome.last_epoch}; "
+            f"checkpoint saved to {store.last_path}; continue with --resume"
+        )
+        return EXIT_RESUMABLE
+
+    def _load_resume_state(
+        self, adapter_cls: type[VisionAdapter], store: CheckpointStore, reporter: Reporter
+    ) -> dict[str, Any] | None:
+        if not self.spec.resume:
+            return None
+        reader = adapter_cls.read_checkpoint  # type: ignore[attr-defined]
+        if self.spec.checkpoint_path:
+            path = Path(self.spec.checkpoint_path)
+            reporter.info(f"Loading checkpoint from: {path}")
+            state = load_verified(path, reader)
+        else:
+            reporter.info(f"Loading checkpoint from: {store.last_path}")
+            found = store.load_latest(reader, warn=reporter.warning)
+            if found is None:
+                reporter.info("No checkpoint found; starting fresh from epoch 1")
+                return None
+            path, state = found
+            if path != store.last_path:
+                reporter.info(f"Loading checkpoint from: {path}")
+        metric_name = state.get("best_metric_name", adapter_cls.best_metric_name)
+        best = state.get("best_metric")
+        reporter.info(
+            f"Checkpoint loaded: epoch={state['epoch']}, best_{metric_name}="
+            f"{best if best is not None else 'none'}"
+        )
+        partial = state.get("partial")
+        where = f" (batch {partial['step'] + 1})" if partial else ""
+        reporter.info(f"Resuming training from epoch {state['epoch'] + 1}{where}")
+        return state
+
+    def _choose_seed(self, resume_state: dict[str, Any] | None) -> int:
+        if resume_state is not None and self.spec.seed is None:
+            return int(resume_state["seed"])
+        return (
+            self.spec.seed
+            if self.spec.seed is not None
+            else random.SystemRandom().randrange(2**31 - 1)
+        )
+
+    def _check_compatible(self, state: dict[str, Any], class_names: list[str]) -> None:
+        if state.get("model_name") != self.spec.model_name:
+            raise CheckpointError(
+                f"checkpoint is of model {state.get('model_name')!r}, not {self.spec.model_name!r}"
+            )
+        if list(state.get("class_names") or []) != list(class_names):
+            raise CheckpointError(
+                "checkpoint classes differ from the data set's: "
+                f"{state.get('class_names')} vs {class_names}"
+            )
+
+    def _write_run_json(self, config: dict[str, Any], class_names: list[str], seed: int) -> None:
+        doc = {
+            "spec": self.spec.model_dump(mode="json"),
+            "framework": self.framework,
+            "config": config,
+            "class_names": class_names,
+            "seed": seed,
+            "output_dir": str(self.output_dir),
+            "versions": _versions(),
+            "written_at": datetime.now().isoformat(timespec="seconds"),
+        }
+        (self.output_dir / "run.json").write_text(json.dumps(doc, indent=2))
