@@ -28,7 +28,9 @@ app.add_typer(config_app, name="config")
 
 def _opt(*names: str, help: str) -> Any:
     """An option under its dash spelling and its underscore spelling."""
-    spellings = [n for name in names for n in dict.fromkeys((name, "--" + name[2:].replace("-", "_")))]
+    spellings = [
+        n for name in names for n in dict.fromkeys((name, "--" + name[2:].replace("-", "_")))
+    ]
     return typer.Option(*spellings, help=help)
 
 

@@ -1,4 +1,4 @@
-"""Config schemas: typed fields with ranges and groups, JSON Schema rendering, validation, presets."""
+"""Config schemas: typed fields, ranges and groups, JSON Schema, validation and presets."""
 
 from __future__ import annotations
 

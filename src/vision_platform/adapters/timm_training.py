@@ -71,7 +71,7 @@ def train_transform(image_size: int, config: dict[str, Any]) -> Any:
         is_training=True,
         scale=(config["crop_scale_min"], 1.0),
         hflip=0.5 if config["random_flip"] else 0.0,
-        color_jitter=config["color_jitter"] or None,
+        color_jitter=config["color_jitter"] or None,  # type: ignore[arg-type]
         mean=MEAN,
         std=STD,
     )
@@ -106,7 +106,7 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict[str, Any]:
-    np_state = np.random.get_state()
+    np_state: Any = np.random.get_state()
     return {
         "python": random.getstate(),
         "numpy": {

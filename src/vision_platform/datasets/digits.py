@@ -44,6 +44,6 @@ def make_digits(
             folder = out / split / CLASS_NAMES[digit]
             folder.mkdir(parents=True, exist_ok=True)
             pixels = (images[k] * (255.0 / 16.0)).clip(0, 255).astype(np.uint8)
-            img = Image.fromarray(pixels, mode="L").resize((size, size), Image.BILINEAR)
+            img = Image.fromarray(pixels, mode="L").resize((size, size), Image.Resampling.BILINEAR)
             img.convert("RGB").save(folder / f"{k:04d}.png")
     return out

@@ -1,4 +1,4 @@
-"""Checkpoint files: atomic last/best writes, checksummed manifests, verified loading with fallback."""
+"""Checkpoint files: atomic last/best writes, checksummed manifests, verified loading."""
 
 from __future__ import annotations
 

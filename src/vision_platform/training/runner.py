@@ -88,11 +88,9 @@ class TrainingRunner:
     def _run(self) -> int:
         spec = self.spec
         adapter_cls = registry.get(self.framework)
-        adapter_cls.check_model_name(spec.model_name)  # type: ignore[attr-defined]
+        adapter_cls.check_model_name(spec.model_name)
         config = resolve_config(adapter_cls, spec)
-        dataset = adapter_cls.load_dataset(  # type: ignore[attr-defined]
-            spec.dataset_path, skip_bad_images=spec.skip_bad_images
-        )
+        dataset = adapter_cls.load_dataset(spec.dataset_path, skip_bad_images=spec.skip_bad_images)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         reporter = Reporter(metrics_path=self.output_dir / "metrics.jsonl", sinks=self.sinks)
         for note in [*dataset.warnings, *inactive_fields(config, adapter_cls.config_schema())]:
@@ -151,7 +149,7 @@ class TrainingRunner:
     ) -> dict[str, Any] | None:
         if not self.spec.resume:
             return None
-        reader = adapter_cls.read_checkpoint  # type: ignore[attr-defined]
+        reader = adapter_cls.read_checkpoint
         if self.spec.checkpoint_path:
             path = Path(self.spec.checkpoint_path)
             reporter.info(f"Loading checkpoint from: {path}")

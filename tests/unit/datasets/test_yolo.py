@@ -172,7 +172,9 @@ def test_fractional_class_id_rejected(tmp_path: Path) -> None:
 def test_coordinates_outside_unit_range(tmp_path: Path) -> None:
     make_yolo(tmp_path, train={"a": "0 1.2 0.5 0.2 0.2\n"})
     message = _error(tmp_path)
-    assert f"{tmp_path / 'labels' / 'train' / 'a.txt'}:1: coordinates outside [0, 1]: 1.2" in message
+    assert (
+        f"{tmp_path / 'labels' / 'train' / 'a.txt'}:1: coordinates outside [0, 1]: 1.2" in message
+    )
 
 
 def test_float_noise_past_the_border_is_tolerated(tmp_path: Path) -> None:

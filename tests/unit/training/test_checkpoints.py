@@ -1,0 +1,72 @@
+"""Checkpoint store: atomic last/best, manifests, corruption detection and fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from vision_platform.errors import CheckpointError
+from vision_platform.training.checkpoints import CheckpointStore, load_verified, verify
+
+
+def state(epoch: int) -> dict[str, object]:
+    return {"epoch": epoch, "w": torch.full((4,), float(epoch)), "names": ["a", "b"]}
+
+
+def test_save_publishes_last_with_manifest_and_keeps_the_previous(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path / "weights", framework="timm")
+    store.save(state(1), epoch=1, is_best=True)
+    store.save(state(2), epoch=2, is_best=False)
+    assert load_verified(store.last_path)["epoch"] == 2
+    assert load_verified(store.prev_path)["epoch"] == 1
+    assert load_verified(store.best_path)["epoch"] == 1
+    manifest = json.loads((tmp_path / "weights/last.pt.json").read_text())
+    assert manifest["epoch"] == 2 and manifest["framework"] == "timm"
+    assert manifest["size"] == store.last_path.stat().st_size
+    assert not list((tmp_path / "weights").glob("*.tmp"))
+
+
+def test_best_is_not_changed_when_last_is_replaced(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save(state(1), epoch=1, is_best=True)
+    store.save(state(2), epoch=2, is_best=False)
+    store.save(state(3), epoch=3, is_best=False)
+    assert torch.equal(load_verified(store.best_path)["w"], torch.full((4,), 1.0))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_last_is_detected_and_the_previous_is_used(tmp_path: Path, damage: str) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save(state(1), epoch=1, is_best=False)
+    store.save(state(2), epoch=2, is_best=False)
+    data = bytearray(store.last_path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 3]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    store.last_path.write_bytes(bytes(data))
+    assert verify(store.last_path) is not None
+    with pytest.raises(CheckpointError, match="unusable"):
+        load_verified(store.last_path)
+    warnings: list[str] = []
+    found = store.load_latest(warn=warnings.append)
+    assert found is not None
+    path, loaded = found
+    assert path == store.prev_path and loaded["epoch"] == 1
+    assert len(warnings) == 1 and "last.pt" in warnings[0]
+
+
+def test_a_file_without_manifest_is_still_loaded_when_it_is_whole(tmp_path: Path) -> None:
+    path = tmp_path / "by_hand.pt"
+    torch.save(state(5), path)
+    assert load_verified(path)["epoch"] == 5
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError):
+        load_verified(path)
+
+
+def test_nothing_to_resume_from_gives_none(tmp_path: Path) -> None:
+    assert CheckpointStore(tmp_path, framework="timm").load_latest() is None

@@ -1,0 +1,94 @@
+"""Stop requests (signals, stage deadline) and the reporter's outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+from pathlib import Path
+
+from vision_platform.training.interrupts import StopController
+from vision_platform.training.reporter import Reporter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_stage_deadline_and_whether_another_epoch_fits() -> None:
+    clock = FakeClock()
+    stop = StopController(max_stage_seconds=60, clock=clock)
+    clock.now += 30
+    assert stop.stop_reason() is None
+    assert stop.next_epoch_fits(25) and not stop.next_epoch_fits(31)
+    clock.now += 30
+    assert stop.stop_reason() == "deadline"
+
+
+def test_no_deadline_means_every_epoch_fits() -> None:
+    assert StopController(max_stage_seconds=None).next_epoch_fits(1e9)
+
+
+def test_sigterm_becomes_a_stop_request() -> None:
+    stop = StopController(max_stage_seconds=None)
+    stop.install()
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.stop_reason() == "SIGTERM"
+    finally:
+        stop.uninstall()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_reporter_writes_plain_lines_metrics_and_events(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    events: list[tuple[str, dict[str, object]]] = []
+    reporter = Reporter(
+        metrics_path=tmp_path / "metrics.jsonl",
+        stream=stream,
+        sinks=[lambda kind, payload: events.append((kind, payload))],
+        rich=False,
+    )
+    reporter.epoch_started(1, 2, 10)
+    reporter.epoch_finished({"epoch": 1, "train_loss": 0.5, "val_acc": 0.25})
+    reporter.info("Training completed")
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "Epoch 1/2"
+    assert lines[1] == "Epoch 1/2 done: train_loss=0.5 val_acc=0.25"
+    assert lines[2] == "Training completed"
+    row = json.loads((tmp_path / "metrics.jsonl").read_text())
+    assert row == {"epoch": 1, "train_loss": 0.5, "val_acc": 0.25}
+    assert [kind for kind, _ in events] == ["epoch_started", "epoch", "log"]
+
+
+def test_a_failing_sink_never_stops_the_run(tmp_path: Path) -> None:
+    def broken(kind: str, payload: dict[str, object]) -> None:
+        raise ConnectionError("platform down")
+
+    stream = io.StringIO()
+    reporter = Reporter(
+        metrics_path=tmp_path / "m.jsonl", stream=stream, sinks=[broken], rich=False
+    )
+    reporter.info("hello")
+    assert "hello" in stream.getvalue() and "platform down" in stream.getvalue()
+
+
+def test_metrics_after_the_resumed_epoch_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("".join(json.dumps({"epoch": e}) + "\n" for e in (1, 2, 3)))
+    Reporter(metrics_path=path, stream=io.StringIO(), rich=False).truncate_after(2)
+    assert [json.loads(x)["epoch"] for x in path.read_text().splitlines()] == [1, 2]
+
+
+def test_network_is_blocked_in_tests() -> None:
+    import socket
+
+    import pytest
+
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("198.51.100.1", 80), timeout=1)
