@@ -386,8 +386,10 @@ def fit(adapter: TimmAdapter, ctx: RunContext) -> FitOutcome:
         is_best = run.best_metric is None or metrics["val_acc"] > run.best_metric
         if is_best:
             run.best_metric = metrics["val_acc"]
+        t_save = time.perf_counter()
         run.save(epoch=epoch, is_best=is_best)
-        epoch_seconds = run.epoch_train_seconds + time.perf_counter() - t_eval
+        t_end = time.perf_counter()
+        epoch_seconds = run.epoch_train_seconds + t_end - t_eval
         ctx.reporter.epoch_finished(
             {
                 "epoch": epoch,
@@ -395,6 +397,7 @@ def fit(adapter: TimmAdapter, ctx: RunContext) -> FitOutcome:
                 **metrics,
                 "lr": lr,
                 "epoch_seconds": round(epoch_seconds, 3),
+                "checkpoint_seconds": round(t_end - t_save, 3),
             }
         )
         reason = ctx.stop.stop_reason()
