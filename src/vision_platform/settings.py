@@ -28,6 +28,21 @@ class Settings(BaseSettings):
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
+    max_concurrent_jobs: int = Field(
+        default=1, ge=1, description="Training jobs one scheduler runs at the same time."
+    )
+    backoff_limit: int = Field(
+        default=3, ge=0, description="Retries (with --resume) of a crashed job before it fails."
+    )
+    stop_grace_seconds: float = Field(
+        default=30.0, gt=0, description="How long cancel waits after SIGTERM before SIGKILL."
+    )
+    scheduler_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the scheduler looks for work and exits."
+    )
+    scheduler_id: str | None = Field(
+        default=None, description="Name of this scheduler in the database; default the host name."
+    )
 
     @property
     def artifact_root(self) -> str:

@@ -73,8 +73,11 @@ class TrainingRunner:
         self.sinks = sinks or []
 
     def run(self) -> int:
+        # Installed first, so that a SIGTERM during set-up also ends in a clean exit 75.
+        stop = StopController(max_stage_seconds=self.spec.max_stage_seconds)
+        stop.install()
         try:
-            return self._run()
+            return self._run(stop)
         except VisionPlatformError as e:
             print(f"ERROR: {e}", file=sys.stderr, flush=True)
             return e.exit_code
@@ -84,8 +87,10 @@ class TrainingRunner:
         except Exception:
             traceback.print_exc()
             return EXIT_FAILURE
+        finally:
+            stop.uninstall()
 
-    def _run(self) -> int:
+    def _run(self, stop: StopController) -> int:
         spec = self.spec
         adapter_cls = registry.get(self.framework)
         adapter_cls.check_model_name(spec.model_name)
@@ -108,11 +113,9 @@ class TrainingRunner:
         if resume_state is not None:
             self._check_compatible(resume_state, dataset.class_names)
             reporter.truncate_after(resume_state["epoch"])
-        elif not spec.resume:
+        else:
             reporter.truncate_after(0)
         self._write_run_json(config, dataset.class_names, seed)
-        stop = StopController(max_stage_seconds=spec.max_stage_seconds)
-        stop.install()
         ctx = RunContext(
             spec=spec,
             config=config,
@@ -132,7 +135,6 @@ class TrainingRunner:
         try:
             outcome = adapter.fit(ctx)
         finally:
-            stop.uninstall()
             reporter.close()
         if outcome.completed:
             reporter.info("Training completed")

@@ -1,0 +1,1 @@
+"""Training jobs: the service (queries, transactions, state machine), scheduler and executors."""

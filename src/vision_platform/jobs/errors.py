@@ -1,0 +1,37 @@
+"""Domain errors of the jobs service; `api.errors` maps each to one HTTP status code."""
+
+from __future__ import annotations
+
+from vision_platform.errors import InvalidInputError, VisionPlatformError
+
+
+class JobError(VisionPlatformError):
+    """Base class of the errors about one job."""
+
+
+class JobNotFoundError(JobError):
+    """No job has this id."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        super().__init__(f"job {job_id} not found")
+
+
+class InvalidJobStateError(JobError):
+    """The job's state does not allow the action (resume a running job, …)."""
+
+    def __init__(self, job_id: int, status: str, action: str) -> None:
+        self.job_id, self.status, self.action = job_id, status, action
+        super().__init__(f"job {job_id} is {status}: cannot {action} it")
+
+
+class ArtifactNotFoundError(JobError):
+    """The job has no such artifact (yet)."""
+
+
+class PathNotAllowedError(InvalidInputError):
+    """A path lies outside the data roots and the storage root the server may read."""
+
+
+class JobTokenError(JobError):
+    """A trainer's report carried no token, or not the token of the job's current attempt."""

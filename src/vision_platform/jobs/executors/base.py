@@ -1,0 +1,65 @@
+"""The interface every executor implements: submit → handle, status, logs, stop, cancel."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vision_platform.configs import TrainingSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExecutionRequest:
+    """One attempt of one job: the whole spec and where the platform wants reports."""
+
+    job_id: int
+    attempt: int
+    spec: TrainingSpec
+    work_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # VP_CALLBACK_URL, VP_JOB_TOKEN
+
+
+@dataclass(frozen=True)
+class ExecutionState:
+    """Whether an attempt still runs, and its exit code once it ended.
+
+    `lost` means the executor no longer knows the handle (e.g. the server restarted)."""
+
+    running: bool
+    exit_code: int | None = None
+    lost: bool = False
+
+
+class Executor(abc.ABC):
+    """Starts and steers trainers; the scheduler owns the policy, the executor the mechanism."""
+
+    @abc.abstractmethod
+    def submit(self, request: ExecutionRequest) -> str:
+        """Start the attempt; returns a handle that names it for the other methods."""
+
+    @abc.abstractmethod
+    def status(self, handle: str) -> ExecutionState:
+        """Whether the attempt runs, or how it exited (128+N for a signal N)."""
+
+    @abc.abstractmethod
+    def logs(self, handle: str, *, tail: int = 200) -> list[str]:
+        """The last `tail` lines the trainer printed."""
+
+    @abc.abstractmethod
+    def stop(self, handle: str) -> None:
+        """Ask the trainer to save and exit (SIGTERM: exit 75); used for pause and shutdown."""
+
+    @abc.abstractmethod
+    def cancel(self, handle: str, *, grace_seconds: float) -> None:
+        """Stop the trainer, and kill it when it has not exited after `grace_seconds`."""
+
+    @abc.abstractmethod
+    def release(self, handle: str, *, grace_seconds: float) -> None:
+        """Make sure nothing of a handle from an earlier server run is left running.
+
+        Called on restart for attempts this executor does not know; it returns once the
+        trainer is gone, so that the job can be started again with --resume."""
+
+    def forget(self, handle: str) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Drop what the executor keeps about an attempt the scheduler has finished with."""

@@ -1,0 +1,135 @@
+"""The local executor: each attempt is a `vp train --spec` subprocess on this machine."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+
+# Settings a trainer must not inherit: it holds no database or API credentials.
+_WITHHELD_ENV = ("VP_DATABASE_URL", "VP_API_TOKEN")
+
+
+@dataclass
+class _Attempt:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def _proc_start_time(pid: int) -> str | None:
+    """Start time (clock ticks) of a live, non-zombie process, to tell it from a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _alive(pid: int, started: str) -> bool:
+    return _proc_start_time(pid) == started
+
+
+class LocalExecutor(Executor):
+    """Runs trainers as child processes in their own session; logs go to the job's folder."""
+
+    def __init__(self, *, python: str = sys.executable) -> None:
+        self._python = python
+        self._attempts: dict[str, _Attempt] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, request: ExecutionRequest) -> str:
+        request.work_dir.mkdir(parents=True, exist_ok=True)
+        logs = request.work_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        spec_path = logs / f"spec-{request.attempt}.json"
+        spec_path.write_text(json.dumps(request.spec.model_dump(mode="json"), indent=1))
+        log_path = logs / f"attempt-{request.attempt}.log"
+        env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
+        env.update(request.env)
+        env["PYTHONUNBUFFERED"] = "1"
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(
+                [self._python, "-m", "vision_platform", "train", "--spec", str(spec_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=request.work_dir,
+                start_new_session=True,  # signals to the server's terminal do not reach it
+            )
+        handle = f"local:{process.pid}:{_proc_start_time(process.pid) or 0}:{log_path}"
+        with self._lock:
+            self._attempts[handle] = _Attempt(process, log_path)
+        return handle
+
+    def status(self, handle: str) -> ExecutionState:
+        with self._lock:
+            attempt = self._attempts.get(handle)
+        if attempt is None:
+            return ExecutionState(running=False, lost=True)
+        code = attempt.process.poll()
+        if code is None:
+            return ExecutionState(running=True)
+        # Report a signal N as 128+N, as a shell and Kubernetes do.
+        return ExecutionState(running=False, exit_code=128 - code if code < 0 else code)
+
+    def logs(self, handle: str, *, tail: int = 200) -> list[str]:
+        path = Path(handle.split(":", 3)[3]) if handle.count(":") >= 3 else None
+        if path is None or not path.is_file():
+            return []
+        with open(path, errors="replace") as f:
+            return [line.rstrip("\n") for line in deque(f, maxlen=tail)]
+
+    def stop(self, handle: str) -> None:
+        self._signal(handle, signal.SIGTERM)
+
+    def cancel(self, handle: str, *, grace_seconds: float) -> None:
+        self._signal(handle, signal.SIGTERM)
+        timer = threading.Timer(grace_seconds, self._kill_if_running, args=(handle,))
+        timer.daemon = True
+        timer.start()
+
+    def _kill_if_running(self, handle: str) -> None:
+        if self.status(handle).running:
+            self._signal(handle, signal.SIGKILL)
+
+    def _signal(self, handle: str, sig: signal.Signals) -> None:
+        with self._lock:
+            attempt = self._attempts.get(handle)
+        if attempt is not None and attempt.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(attempt.process.pid, sig)
+
+    def forget(self, handle: str) -> None:
+        with self._lock:
+            self._attempts.pop(handle, None)
+
+    def release(self, handle: str, *, grace_seconds: float) -> None:
+        parts = handle.split(":", 3)
+        if len(parts) != 4 or parts[0] != "local" or not parts[1].isdigit():
+            return
+        pid, started = int(parts[1]), parts[2]
+        if not _alive(pid, started):
+            return
+        # A trainer left from an earlier server run: let it save, then make sure it is gone.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _alive(pid, started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid, started):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            while _alive(pid, started):
+                time.sleep(0.1)

@@ -1,0 +1,37 @@
+"""Which folders the server may read data sets from, and where a job's files go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vision_platform.jobs.errors import PathNotAllowedError
+from vision_platform.settings import Settings
+
+
+def data_roots(settings: Settings) -> list[Path]:
+    """VP_DATA_ROOTS (':'-separated), or else ./data and the platform's demo data folder."""
+    if settings.data_roots:
+        raw = [p for p in settings.data_roots.split(":") if p.strip()]
+    else:
+        raw = ["data", str(settings.home / "data")]
+    return [Path(p).expanduser().resolve() for p in raw]
+
+
+def check_data_path(path: str, settings: Settings) -> Path:
+    """The resolved `path` when it lies inside a data root; PathNotAllowedError otherwise."""
+    if "://" in path:
+        raise PathNotAllowedError(f"dataset_path: {path!r}: remote data sets are not supported yet")
+    resolved = Path(path).expanduser().resolve()
+    roots = data_roots(settings)
+    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+        shown = ", ".join(map(str, roots))
+        raise PathNotAllowedError(
+            f"dataset_path: {path!r} is outside the allowed data folders ({shown}); "
+            "set VP_DATA_ROOTS to allow another folder"
+        )
+    return resolved
+
+
+def job_dir(settings: Settings, job_id: int) -> Path:
+    """The folder of one job's outputs (weights, metrics, logs)."""
+    return (settings.home / "jobs" / f"job_{job_id}").resolve()

@@ -1,0 +1,169 @@
+"""Pydantic models at the jobs service's edge: what the API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vision_platform.configs import TaskType
+from vision_platform.jobs.states import JobStatus
+
+
+class JobCreate(BaseModel):
+    """A request for a training job (POST /jobs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_name: str = Field(min_length=1, max_length=200)
+    dataset_path: str = Field(min_length=1, max_length=2000)
+    framework: str | None = Field(default=None, max_length=50)
+    task_type: TaskType | None = None
+    num_epochs: int = Field(default=10, ge=1, le=100_000)
+    batch_size: int = Field(default=16, ge=1, le=4096)
+    learning_rate: float | None = Field(default=None, gt=0, le=10)
+    image_size: int | None = Field(default=None, ge=8, le=4096)
+    preset: str | None = Field(default=None, max_length=50)
+    advanced_config: dict[str, Any] = Field(default_factory=dict)
+    max_stage_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class JobOut(BaseModel):
+    """A job as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: JobStatus
+    model_name: str
+    framework: str
+    task_type: str
+    dataset_path: str
+    num_epochs: int
+    batch_size: int
+    learning_rate: float | None
+    image_size: int | None
+    preset: str | None
+    advanced_config: dict[str, Any]
+    max_stage_seconds: float | None
+    seed: int | None
+    requested_action: str | None
+    current_epoch: int
+    best_metric_name: str
+    best_metric: float | None
+    last_checkpoint_uri: str | None
+    best_checkpoint_uri: str | None
+    attempt_count: int
+    failure_count: int
+    stage_count: int
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobPage(BaseModel):
+    """One page of jobs, newest first."""
+
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AttemptOut(BaseModel):
+    """One start of a job's trainer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    stage: int
+    reason: str
+    resume: bool
+    exit_code: int | None
+    outcome: str | None
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class MetricPointOut(BaseModel):
+    """The metrics of one epoch."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    epoch: int
+    values: dict[str, Any]
+    created_at: datetime
+
+
+class JobMetrics(BaseModel):
+    job_id: int
+    best_metric_name: str
+    best_metric: float | None
+    points: list[MetricPointOut]
+
+
+class LogLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    attempt: int
+    level: str
+    source: str
+    message: str
+    created_at: datetime
+
+
+class JobLogs(BaseModel):
+    """Log lines after the id `after`; pass `next_after` back to read on."""
+
+    job_id: int
+    items: list[LogLineOut]
+    next_after: int
+
+
+EventKind = Literal["status", "log", "epoch", "epoch_started", "checkpoint"]
+
+
+class TrainerEvent(BaseModel):
+    """One event a trainer reports; `seq` grows by one per event within an attempt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=1)
+    kind: EventKind
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainerReport(BaseModel):
+    """A batch of events from a job's trainer (POST /jobs/{id}/report, with the job token)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempt: int = Field(ge=1)
+    events: list[TrainerEvent] = Field(max_length=1000)
+
+
+class ReportAck(BaseModel):
+    accepted: int
+    last_seq: int
+
+
+class ConfigValidateRequest(BaseModel):
+    """An advanced config to check against a framework's schema (POST /configs/validate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    framework: str = Field(min_length=1, max_length=50)
+    preset: str | None = Field(default=None, max_length=50)
+    advanced_config: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConfigValidateResponse(BaseModel):
+    valid: bool
+    config: dict[str, Any]
+    notes: list[str]
