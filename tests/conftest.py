@@ -76,3 +76,28 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def trained_classifier(tmp_path_factory: pytest.TempPathFactory, digits_dir: Path) -> Path:
+    """best.pt of a resnet18 trained for one epoch on `digits_dir` (a real `vp train` run)."""
+    out = tmp_path_factory.mktemp("trained")
+    result = run_vp(
+        "train",
+        "--model-name",
+        "resnet18",
+        "--dataset-path",
+        str(digits_dir),
+        "--num-epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--image-size",
+        "32",
+        "--output-dir",
+        str(out),
+        "--seed",
+        "0",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out / "weights" / "best.pt"

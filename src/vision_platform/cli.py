@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from vision_platform.api import cli_jobs as _jobs_cli
 from vision_platform.errors import EXIT_INVALID_INPUT, InvalidInputError
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ data_app = typer.Typer(no_args_is_help=True, help="Demo data sets and format con
 config_app = typer.Typer(no_args_is_help=True, help="Framework config schemas and presets.")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
+app.command("serve")(_jobs_cli.serve)
+app.add_typer(_jobs_cli.jobs_app, name="jobs")
 
 
 def _opt(*names: str, help: str) -> Any:
@@ -77,6 +80,9 @@ def train(
         bool, _opt("--skip-bad-images", help="Skip corrupt images instead of failing.")
     ] = False,
     spec_file: Annotated[str | None, _opt("--spec", help="Whole run as JSON (file or -).")] = None,
+    export_onnx: Annotated[
+        bool, _opt("--export-onnx", help="Write model.onnx when training completes.")
+    ] = False,
 ) -> None:
     """Train one model; exit 0 done, 2 invalid input, 75 stopped early (resumable), 1 error."""
     from pydantic import ValidationError
@@ -106,6 +112,7 @@ def train(
         "workers": workers,
         "advanced_config": _read_json_arg(config, "--config") if config is not None else None,
         "resume": resume or None,
+        "export_onnx": export_onnx or None,
         "skip_bad_images": skip_bad_images or None,
     }
     doc.update({k: v for k, v in flags.items() if v is not None})
@@ -142,6 +149,25 @@ def predict(
         raise _fail(str(e)) from e
     for result in results:
         print(result.model_dump_json(), flush=True)
+
+
+@app.command("export")
+def export(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A best.pt or last.pt.")],
+    export_format: Annotated[str, typer.Option("--format", help="onnx")] = "onnx",
+    output: Annotated[Path | None, typer.Option("--output", help="Target file.")] = None,
+) -> None:
+    """Export a trained checkpoint (ONNX, with class names and preprocessing in its metadata)."""
+    from vision_platform.adapters.registry import load_for_inference
+
+    if export_format != "onnx":
+        raise _fail("--format: only onnx is supported")
+    target = output or checkpoint.parent.parent / "model.onnx"
+    try:
+        written = load_for_inference(checkpoint).export_onnx(target)
+    except InvalidInputError as e:
+        raise _fail(str(e)) from e
+    print(f"Exported {checkpoint} to {written}")
 
 
 @data_app.command("digits")

@@ -227,3 +227,5 @@ class TrainingSpec(BaseModel):
     device: str = "auto"
     workers: int = PydField(default=0, ge=0, le=64)
     skip_bad_images: bool = False
+    # Platform jobs export model.onnx from best.pt when training completes.
+    export_onnx: bool = False

@@ -17,6 +17,7 @@ from vision_platform.configs import (
     merge_config,
     schema_to_json_schema,
 )
+from vision_platform.errors import UnknownNameError
 
 
 class ClassScore(BaseModel):
@@ -197,7 +198,7 @@ class VisionAdapter(abc.ABC):
     @classmethod
     def from_checkpoint(cls, path: str | Path, **kwargs: Any) -> VisionAdapter:
         """An adapter ready for inference, built from what the checkpoint records."""
-        from vision_platform.training.checkpoints import load_verified
+        from vision_platform.storage import load_verified
 
         state = load_verified(Path(path), cls.read_checkpoint)
         adapter = cls(state["model_name"], **kwargs)
@@ -223,7 +224,7 @@ class VisionAdapter(abc.ABC):
 
     def load_checkpoint(self, path: str | Path, *, inference_mode: bool = True) -> dict[str, Any]:
         """Load weights (and class names) from a verified checkpoint; returns its metadata."""
-        from vision_platform.training.checkpoints import load_verified
+        from vision_platform.storage import load_verified
 
         state = load_verified(Path(path), self.read_checkpoint)
         self.apply_checkpoint(state, inference_mode=inference_mode)
@@ -242,6 +243,21 @@ class VisionAdapter(abc.ABC):
 
     def infer_single(self, image_path: str | Path) -> InferenceResult:
         return self.infer_batch([image_path])[0]
+
+    def export_onnx(self, output: Path) -> Path:
+        """Write the loaded model as ONNX with its classes and preprocessing in the metadata."""
+        raise UnknownNameError(f"ONNX export is not available for {self.framework} models")
+
+    def warm_up(self) -> None:  # noqa: B027 (optional hook: nothing to do by default)
+        """Run one forward pass so that the first real request does not pay for lazy set-up."""
+
+    def memory_bytes(self) -> int:
+        """Bytes of the loaded model's parameters and buffers (for the model cache's bound)."""
+        model = self.model
+        if model is None or not hasattr(model, "parameters"):
+            return 0
+        tensors = [*model.parameters(), *model.buffers()]
+        return sum(t.numel() * t.element_size() for t in tensors)
 
 
 __all__ = [

@@ -6,6 +6,7 @@ without loading a framework; the training loop lives in `timm_training`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -373,7 +374,7 @@ class TimmAdapter(VisionAdapter):
 
     @classmethod
     def read_checkpoint(cls, path: Path) -> dict[str, Any]:
-        from vision_platform.training.checkpoints import torch_reader
+        from vision_platform.storage import torch_reader
 
         state = torch_reader(path)
         if state.get("format") != CHECKPOINT_FORMAT:
@@ -426,6 +427,39 @@ class TimmAdapter(VisionAdapter):
             self._eval_transform = timm_training.eval_transform(self.image_size)
 
     # --- inference ----------------------------------------------------------------------
+    def onnx_metadata(self) -> dict[str, str]:
+        """What a consumer of model.onnx needs: classes and the exact preprocessing."""
+        from vision_platform.adapters import timm_training
+
+        return {
+            "vp_framework": self.framework,
+            "vp_task_type": "classification",
+            "vp_model_name": self.model_name,
+            "vp_class_names": json.dumps(self.class_names),
+            "vp_image_size": str(self.image_size),
+            "vp_mean": json.dumps(timm_training.MEAN),
+            "vp_std": json.dumps(timm_training.STD),
+            "vp_preprocessing": "RGB; resize shorter side to image_size (bilinear); center crop "
+            "image_size x image_size; scale to [0,1]; (x - mean) / std; NCHW float32",
+            "vp_output": "logits (apply softmax for probabilities)",
+        }
+
+    def export_onnx(self, output: Path) -> Path:
+        from vision_platform.adapters import timm_training
+
+        if self.model is None or self.image_size is None:
+            raise RuntimeError("load_checkpoint() before export")
+        return timm_training.export_onnx(
+            self.model, Path(output), image_size=self.image_size, metadata=self.onnx_metadata()
+        )
+
+    def warm_up(self) -> None:
+        import torch
+
+        if self.model is not None and self.image_size:
+            with torch.inference_mode():
+                self.model(torch.zeros(1, 3, self.image_size, self.image_size))
+
     def infer_batch(
         self, image_paths: Sequence[str | Path], *, batch_size: int = 16
     ) -> list[InferenceResult]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -13,17 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from vision_platform.errors import CheckpointError
-
-Reader = Callable[[Path], dict[str, Any]]
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def manifest_path(checkpoint: Path) -> Path:
-    return checkpoint.with_name(checkpoint.name + ".json")
+from vision_platform.storage import (
+    Reader,
+    file_sha256,
+    load_verified,
+    manifest_path,
+    torch_reader,
+    verify,
+)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -39,44 +35,6 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1))
     os.replace(tmp, path)
-
-
-def torch_reader(path: Path) -> dict[str, Any]:
-    """Read one of our checkpoints: tensors and plain data only (weights_only)."""
-    import torch
-
-    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-    return state
-
-
-def verify(path: Path) -> str | None:
-    """The problem with a checkpoint file against its manifest, or None when it checks out."""
-    if not path.is_file():
-        return "missing"
-    man = manifest_path(path)
-    if not man.is_file():
-        return None  # written by hand or by an older version: only loading can tell
-    try:
-        expected = json.loads(man.read_text())
-    except (OSError, ValueError) as e:
-        return f"unreadable manifest {man.name}: {e}"
-    size = path.stat().st_size
-    if size != expected.get("size"):
-        return f"size {size} bytes, manifest says {expected.get('size')} (truncated?)"
-    if file_sha256(path) != expected.get("sha256"):
-        return "sha256 does not match its manifest (corrupt?)"
-    return None
-
-
-def load_verified(path: Path, reader: Reader = torch_reader) -> dict[str, Any]:
-    """Load a checkpoint after checking it; CheckpointError (never a pickle traceback) if bad."""
-    problem = verify(path)
-    if problem:
-        raise CheckpointError(f"checkpoint {path} is unusable: {problem}")
-    try:
-        return reader(path)
-    except Exception as e:
-        raise CheckpointError(f"checkpoint {path} is unusable: {type(e).__name__}: {e}") from e
 
 
 class CheckpointStore:
@@ -159,3 +117,13 @@ class CheckpointStore:
             except CheckpointError as e:
                 warn(f"WARNING: {e}; trying the previous checkpoint")
         return None
+
+
+__all__ = [
+    "CheckpointStore",
+    "file_sha256",
+    "load_verified",
+    "manifest_path",
+    "torch_reader",
+    "verify",
+]

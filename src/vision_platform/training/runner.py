@@ -22,6 +22,7 @@ from vision_platform.errors import (
     CheckpointError,
     VisionPlatformError,
 )
+from vision_platform.training.callback import callback_sinks
 from vision_platform.training.checkpoints import CheckpointStore, load_verified
 from vision_platform.training.interrupts import StopController
 from vision_platform.training.reporter import EventSink, Reporter
@@ -70,7 +71,11 @@ class TrainingRunner:
         self.spec = spec
         self.framework = spec.framework or registry.framework_for_model(spec.model_name)
         self.output_dir = resolve_output_dir(spec)
-        self.sinks = sinks or []
+        self.sinks = (
+            sinks
+            if sinks is not None
+            else callback_sinks(job_id=spec.job_id, output_dir=self.output_dir)
+        )
 
     def run(self) -> int:
         # Installed first, so that a SIGTERM during set-up also ends in a clean exit 75.
@@ -139,12 +144,26 @@ class TrainingRunner:
         if outcome.completed:
             reporter.info("Training completed")
             reporter.info(f"Weights: {store.best_path} (best), {store.last_path} (last)")
+            if spec.export_onnx:
+                self._export_onnx(adapter_cls, store.best_path, reporter)
             return EXIT_OK
         reporter.info(
             f"Stopped early ({outcome.stop_reason}) after epoch {outcome.last_epoch}; "
             f"checkpoint saved to {store.last_path}; continue with --resume"
         )
         return EXIT_RESUMABLE
+
+    def _export_onnx(
+        self, adapter_cls: type[VisionAdapter], best: Path, reporter: Reporter
+    ) -> None:
+        """model.onnx beside weights/; a failed export is reported but keeps the run a success."""
+        target = self.output_dir / "model.onnx"
+        try:
+            adapter_cls.from_checkpoint(best).export_onnx(target)
+        except Exception as e:
+            reporter.warning(f"ONNX export failed: {type(e).__name__}: {e}")
+            return
+        reporter.info(f"Exported ONNX model: {target}")
 
     def _load_resume_state(
         self, adapter_cls: type[VisionAdapter], store: CheckpointStore, reporter: Reporter

@@ -1,0 +1,1 @@
+"""Using trained models: a warm model cache, batched prediction, ONNX Runtime, evaluation."""
