@@ -14,7 +14,7 @@ install:
 	if [ -f $(STAMP) ] && [ "$$(cat $(STAMP))" = "$$hash" ]; then \
 		echo "install: up to date ($(VENV))"; exit 0; fi; \
 	test -x $(PY) || python3 -m venv $(VENV) || exit 1; \
-	$(PY) -m pip install --quiet --constraint requirements.lock --editable '.[ultralytics,dev]' \
+	$(PY) -m pip install --quiet --constraint requirements.lock --editable '.[ultralytics,kubernetes,dev]' \
 		|| exit 1; \
 	echo "$$hash" > $(STAMP); echo "install: done ($(VENV))"
 

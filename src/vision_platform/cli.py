@@ -14,6 +14,7 @@ import typer
 
 from vision_platform.api import cli_jobs as _jobs_cli
 from vision_platform.errors import EXIT_INVALID_INPUT, InvalidInputError
+from vision_platform.jobs.executors.k8s_cli import k8s_app as _k8s_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -27,6 +28,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
 app.command("serve")(_jobs_cli.serve)
 app.add_typer(_jobs_cli.jobs_app, name="jobs")
+app.add_typer(_k8s_app, name="k8s")
 
 
 def _opt(*names: str, help: str) -> Any:
@@ -170,6 +172,18 @@ def export(
     print(f"Exported {checkpoint} to {written}")
 
 
+@app.command()
+def parse(
+    request: Annotated[str, typer.Argument(help="A training request in Korean or English.")],
+) -> None:
+    """Print the TrainingIntent JSON the request stands for (VP_LLM_PROVIDER picks the parser)."""
+    from vision_platform.intent.providers import parser_from_settings
+    from vision_platform.settings import get_settings
+
+    intent = parser_from_settings(get_settings()).parse(request).intent
+    print(json.dumps(intent.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
 @data_app.command("digits")
 def data_digits(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the ImageFolder into.")],
@@ -182,6 +196,55 @@ def data_digits(
 
     make_digits(out_dir, size=size, num_classes=classes, per_class=per_class)
     print(f"Wrote digits data set to {out_dir}")
+
+
+@data_app.command("shapes")
+def data_shapes(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the YOLO data set into.")],
+    task: Annotated[str, typer.Option("--task", help="detect | segment.")] = "detect",
+    num_train: Annotated[int, typer.Option("--num-train", help="Training images.")] = 160,
+    num_val: Annotated[int, typer.Option("--num-val", help="Validation images.")] = 40,
+    image_size: Annotated[int, typer.Option("--image-size", help="Image side in pixels.")] = 96,
+) -> None:
+    """Write the shapes detection data set (YOLO layout; polygons with --task segment)."""
+    from vision_platform.datasets.shapes import ShapesTask, make_shapes
+
+    if task not in ("detect", "segment"):
+        raise _fail(f"--task: {task!r} is not one of: detect, segment")
+    shapes_task: ShapesTask = "segment" if task == "segment" else "detect"
+    try:
+        written = make_shapes(
+            out_dir,
+            num_train=num_train,
+            num_val=num_val,
+            image_size=image_size,
+            task=shapes_task,
+        )
+    except ValueError as e:
+        raise _fail(str(e)) from e
+    print(f"Wrote shapes data set to {written}")
+
+
+@data_app.command("from-coco")
+def data_from_coco(
+    coco_json: Annotated[Path, typer.Argument(help="COCO annotations JSON file.")],
+    images_dir: Annotated[Path, typer.Argument(help="Folder holding the images it names.")],
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the YOLO data set into.")],
+    split: Annotated[str, typer.Option("--split", help="train | val | test.")] = "train",
+) -> None:
+    """Convert one split of a COCO data set to YOLO layout (boxes, or polygons when present)."""
+    from vision_platform.datasets.coco import coco_to_yolo
+
+    try:
+        result = coco_to_yolo(coco_json, images_dir, out_dir, split=split)
+    except InvalidInputError as e:
+        raise _fail(str(e)) from e
+    for note in result.warnings:
+        print(f"WARNING: {note}")
+    print(
+        f"Wrote {result.images} {split} image(s), {result.labels} label(s) "
+        f"({result.task}) to {result.yaml_path}"
+    )
 
 
 @config_app.command("schema")

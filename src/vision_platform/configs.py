@@ -200,6 +200,21 @@ def merge_config(
     return validate_config(base, schema)
 
 
+def effective_config(
+    *,
+    schema: Sequence[ConfigField],
+    presets: Mapping[str, Mapping[str, Any]],
+    preset: str | None,
+    advanced_config: Mapping[str, Any] | None,
+    learning_rate: float | None = None,
+) -> dict[str, Any]:
+    """A run's config: defaults, then the preset, then advanced_config, then learning_rate."""
+    overrides = dict(advanced_config or {})
+    if learning_rate is not None:
+        overrides["learning_rate"] = learning_rate
+    return merge_config(schema=schema, presets=presets, preset=preset, overrides=overrides)
+
+
 TaskType = Literal["classification", "detection", "segmentation", "pose", "obb"]
 
 

@@ -43,3 +43,15 @@ class WeightsUnavailableError(InvalidInputError):
 
 class CheckpointError(InvalidInputError):
     """A checkpoint file is unreadable, corrupt or does not match the run."""
+
+
+class UnsupportedImageError(InvalidInputError):
+    """An upload or file is not an image the platform can read (or is a decompression bomb)."""
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """An upload is larger than VP_MAX_UPLOAD_MB."""
+
+
+class NotFoundError(VisionPlatformError):
+    """A named thing (test run, …) does not exist."""

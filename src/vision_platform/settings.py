@@ -23,10 +23,22 @@ class Settings(BaseSettings):
     data_roots: str | None = Field(default=None, description="':'-separated allowed data folders.")
     api_token: str | None = None
     llm_provider: Literal["rules", "gemini", "openai"] = "rules"
+    llm_model: str | None = Field(default=None, description="LLM model name for the provider.")
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible endpoint."
+    )
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="How long one LLM call may take before the rules are used."
+    )
     callback_url: str | None = None
     job_token: str | None = None
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
+    )
+    max_upload_mb: float = Field(default=20, gt=0, description="Largest image upload accepted.")
+    batch_wait_ms: float = Field(
+        default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )
     max_concurrent_jobs: int = Field(
         default=1, ge=1, description="Training jobs one scheduler runs at the same time."
@@ -42,6 +54,46 @@ class Settings(BaseSettings):
     )
     scheduler_id: str | None = Field(
         default=None, description="Name of this scheduler in the database; default the host name."
+    )
+
+    # --- Kubernetes executor (VP_EXECUTOR=kubernetes) ---------------------------------------
+    k8s_namespace: str = Field(
+        default="vision-platform", description="Namespace the training Jobs are created in."
+    )
+    k8s_image_registry: str = Field(
+        default="",
+        description="Registry prefix of the trainer images, e.g. ghcr.io/acme; empty: none.",
+    )
+    k8s_image_tag: str = Field(default="0.1.0", description="Tag of the trainer images.")
+    k8s_image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    k8s_gpu_count: int = Field(
+        default=0, ge=0, le=16, description="nvidia.com/gpu per trainer pod (device auto|cuda)."
+    )
+    k8s_cpu_request: str = "1"
+    k8s_cpu_limit: str | None = "4"
+    k8s_memory_request: str = "2Gi"
+    k8s_memory_limit: str = "8Gi"
+    k8s_shm_size: str = Field(default="1Gi", description="Size of /dev/shm for data loaders.")
+    k8s_service_account: str | None = Field(
+        default=None, description="ServiceAccount of the trainer pods (e.g. for workload identity)."
+    )
+    k8s_s3_secret_name: str | None = Field(
+        default=None, description="Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for pods."
+    )
+    k8s_work_volume_claim: str | None = Field(
+        default=None,
+        description="PersistentVolumeClaim mounted at /work for run folders; default emptyDir.",
+    )
+    k8s_ttl_seconds_after_finished: int = Field(
+        default=3600, ge=0, description="How long a finished Job stays before it is deleted."
+    )
+    k8s_stage_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="activeDeadlineSeconds of every Job; the trainer stops a margin before it.",
+    )
+    k8s_backoff_limit: int = Field(
+        default=3, ge=0, description="Pod retries inside one Job (with --resume) before it fails."
     )
 
     @property

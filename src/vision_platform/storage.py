@@ -1,4 +1,4 @@
-"""Artifact files: checksums, manifests and verified loading (S3-compatible storage comes later)."""
+"""Artifact storage: local folders and S3-compatible stores, checksums and verified loading."""
 
 from __future__ import annotations
 
@@ -58,3 +58,108 @@ def load_verified(path: Path, reader: Reader = torch_reader) -> dict[str, Any]:
         return reader(path)
     except Exception as e:
         raise CheckpointError(f"checkpoint {path} is unusable: {type(e).__name__}: {e}") from e
+
+
+def is_remote(uri: str | None) -> bool:
+    """Whether `uri` names an object store (s3://, gs://, …) rather than a local path."""
+    return bool(uri) and "://" in str(uri) and not str(uri).startswith("file://")
+
+
+class ArtifactStore:
+    """One API over a local folder or an S3-compatible bucket prefix (through fsspec/s3fs).
+
+    Keys are '/'-separated paths under the root, e.g. `job_7/weights/last.pt`. Credentials
+    come from the usual AWS variables (never from our settings); the endpoint (R2, MinIO) from
+    `VP_S3_ENDPOINT_URL`.
+    """
+
+    def __init__(self, root: str, *, endpoint_url: str | None = None) -> None:
+        import fsspec
+
+        self.root = root.rstrip("/")
+        options: dict[str, Any] = {}
+        if self.root.startswith("s3://") and endpoint_url:
+            options["client_kwargs"] = {"endpoint_url": endpoint_url}
+        self.fs, self._base = fsspec.core.url_to_fs(self.root, **options)
+
+    def _path(self, key: str) -> str:
+        return f"{self._base.rstrip('/')}/{key.lstrip('/')}" if key else self._base
+
+    def uri(self, key: str) -> str:
+        return f"{self.root}/{key.lstrip('/')}"
+
+    def exists(self, key: str) -> bool:
+        return bool(self.fs.exists(self._path(key)))
+
+    def put_file(self, local: Path, key: str) -> None:
+        self.fs.put_file(str(local), self._path(key))
+
+    def get_file(self, key: str, local: Path) -> None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        tmp = local.with_name(f".{local.name}.download")
+        self.fs.get_file(self._path(key), str(tmp))
+        tmp.replace(local)
+
+    def copy(self, src_key: str, dst_key: str) -> None:
+        self.fs.copy(self._path(src_key), self._path(dst_key))
+
+    def write_json(self, key: str, data: dict[str, Any]) -> None:
+        self.fs.pipe_file(self._path(key), json.dumps(data, indent=1).encode())
+
+    def read_json(self, key: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.fs.cat_file(self._path(key)))
+        return data
+
+    def listing(self, prefix: str) -> list[dict[str, Any]]:
+        """Files under `prefix`, each with its key (relative to the prefix), size and etag."""
+        base = self._path(prefix).rstrip("/")
+        found = self.fs.find(base, detail=True)
+        rows = []
+        for path, info in sorted(found.items()):
+            if info.get("type") == "directory":
+                continue
+            rel = path[len(base) :].lstrip("/")
+            etag = info.get("ETag") or info.get("etag") or info.get("mtime") or ""
+            rows.append({"key": rel, "size": int(info.get("size") or 0), "etag": str(etag)})
+        return rows
+
+
+def store_for(uri: str, *, endpoint_url: str | None = None) -> tuple[ArtifactStore, str]:
+    """The store holding `uri` (its bucket) and the key of `uri` inside it."""
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
+    return ArtifactStore(f"{scheme}://{bucket}", endpoint_url=endpoint_url), key
+
+
+def cache_remote_dataset(
+    uri: str,
+    cache_root: Path,
+    *,
+    endpoint_url: str | None = None,
+    progress: Callable[[str], None] = print,
+) -> Path:
+    """Download a data set prefix once; later runs reuse it while the listing is unchanged.
+
+    The cache folder is named by a digest of the listing (keys, sizes, etags), so a changed
+    object makes a new copy instead of serving stale data.
+    """
+    store, prefix = store_for(uri.rstrip("/"), endpoint_url=endpoint_url)
+    listing = store.listing(prefix)
+    if not listing:
+        from vision_platform.errors import DatasetError
+
+        raise DatasetError(f"no objects under {uri}")
+    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()[:16]
+    target = cache_root / digest
+    marker = target / ".complete"
+    if marker.exists():
+        progress(f"Data set {uri}: using the cached copy in {target}")
+        return target
+    total = len(listing)
+    step = max(1, total // 10)
+    for i, row in enumerate(listing, start=1):
+        store.get_file(f"{prefix}/{row['key']}" if prefix else row["key"], target / row["key"])
+        if i % step == 0 or i == total:
+            progress(f"Data set {uri}: downloaded {i}/{total} files")
+    marker.write_text(json.dumps({"uri": uri, "files": total}))
+    return target

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import onnx
 import pytest
-from tests.conftest import run_vp
 
+from tests.conftest import run_vp
 from vision_platform.adapters.registry import load_for_inference
 from vision_platform.inference.evaluation import evaluate_classification
 from vision_platform.inference.predictor import Predictor

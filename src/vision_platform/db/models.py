@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models: training jobs, the attempts they ran, their metric points and log lines."""
+"""SQLAlchemy 2 models: training jobs, their attempts, metric points, log lines; chat sessions."""
 
 from __future__ import annotations
 
@@ -136,3 +136,18 @@ class LogLine(Base):
     source: Mapped[str] = mapped_column(String(20), default="trainer")  # trainer | platform
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatSession(Base):
+    """One conversation of `POST /chat`: its state (JSON) and, once confirmed, its job."""
+
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a random UUID
+    state: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Grows by one on every write, so two requests on one session cannot both confirm it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("training_jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -35,3 +35,19 @@ def check_data_path(path: str, settings: Settings) -> Path:
 def job_dir(settings: Settings, job_id: int) -> Path:
     """The folder of one job's outputs (weights, metrics, logs)."""
     return (settings.home / "jobs" / f"job_{job_id}").resolve()
+
+
+def check_readable_path(path: str, settings: Settings) -> Path:
+    """`path` resolved (symlinks too) when it lies in a data root or the artifact storage.
+
+    PathNotAllowedError (403) for anything else: `../` tricks, absolute paths elsewhere and
+    symlinks pointing out of the roots all resolve outside."""
+    resolved = Path(path).expanduser().resolve()
+    roots = [*data_roots(settings), (settings.home / "jobs").resolve()]
+    if "://" not in settings.artifact_root:
+        roots.append(Path(settings.artifact_root).expanduser().resolve())
+    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+        raise PathNotAllowedError(
+            f"image_path: {path!r} is outside the data folders and the artifact storage"
+        )
+    return resolved

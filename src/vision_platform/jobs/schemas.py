@@ -140,11 +140,12 @@ class TrainerEvent(BaseModel):
 
 
 class TrainerReport(BaseModel):
-    """A batch of events from a job's trainer (POST /jobs/{id}/report, with the job token)."""
+    """A batch of events from a job's trainer (POST /jobs/{id}/report, with the job token).
+
+    The token names the attempt: each attempt gets its own, so a stale trainer cannot report."""
 
     model_config = ConfigDict(extra="forbid")
 
-    attempt: int = Field(ge=1)
     events: list[TrainerEvent] = Field(max_length=1000)
 
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from vision_platform import configs
 from vision_platform.adapters.base import VisionAdapter
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import (
     TrainingSpec,
     inactive_fields,
-    merge_config,
     unknown_name_message,
 )
 from vision_platform.db.models import JobAttempt, LogLine, MetricPoint, TrainingJob, utcnow
@@ -86,15 +86,13 @@ def effective_config(
     advanced_config: dict[str, Any],
     learning_rate: float | None = None,
 ) -> dict[str, Any]:
-    """Defaults, then the preset, then advanced_config, then the job's own learning_rate."""
-    overrides = dict(advanced_config)
-    if learning_rate is not None:
-        overrides["learning_rate"] = learning_rate
-    return merge_config(
+    """The job's config as its trainer will resolve it (configs.effective_config)."""
+    return configs.effective_config(
         schema=adapter_cls.config_schema(),
         presets=adapter_cls.presets(),
         preset=preset,
-        overrides=overrides,
+        advanced_config=advanced_config,
+        learning_rate=learning_rate,
     )
 
 
@@ -118,6 +116,16 @@ class JobService:
     def get(self, job_id: int) -> JobOut:
         with self.db.session() as session:
             return JobOut.model_validate(self._job(session, job_id))
+
+    def model_files(self, job_id: int) -> tuple[Path, Path | None]:
+        """The job's best.pt and its model.onnx (None until exported); 409 before any epoch."""
+        job = self.get(job_id)
+        folder = job_dir(self.settings, job_id)
+        best = folder / "weights" / "best.pt"
+        if not best.is_file():
+            raise InvalidJobStateError(job_id, job.status, "predict with it (no checkpoint yet)")
+        onnx = folder / "model.onnx"
+        return best, onnx if onnx.is_file() else None
 
     def list_jobs(
         self, *, status: JobStatus | None = None, limit: int = 50, offset: int = 0
@@ -221,7 +229,7 @@ class JobService:
             session.flush()
             job.output_dir = str(job_dir(self.settings, job.id))
             self._log(session, job, f"Job created: {framework} {request.model_name}")
-            return JobOut.model_validate(job)
+            return self._out(session, job)
 
     # --- user actions ----------------------------------------------------------------------
     def pause(self, job_id: int) -> JobOut:
@@ -236,7 +244,7 @@ class JobService:
                 self._log(session, job, "Pause requested: the trainer saves and stops")
             else:
                 raise InvalidJobStateError(job_id, job.status, "pause")
-            return JobOut.model_validate(job)
+            return self._out(session, job)
 
     def resume(self, job_id: int) -> JobOut:
         with self.db.session() as session:
@@ -244,7 +252,7 @@ class JobService:
             if job.status != JobStatus.PAUSED:
                 raise InvalidJobStateError(job_id, job.status, "resume")
             self._move(session, job, JobStatus.PENDING, "Resumed: waiting for the scheduler")
-            return JobOut.model_validate(job)
+            return self._out(session, job)
 
     def cancel(self, job_id: int) -> JobOut:
         """Cancel: a waiting job at once; a running one when its trainer has been stopped."""
@@ -259,7 +267,7 @@ class JobService:
                 self._log(session, job, "Cancel requested: stopping the trainer")
             else:
                 raise InvalidJobStateError(job_id, job.status, "cancel")
-            return JobOut.model_validate(job)
+            return self._out(session, job)
 
     # --- the scheduler's side --------------------------------------------------------------
     def claim(self, *, scheduler_id: str, limit: int) -> list[ClaimedJob]:
@@ -343,6 +351,7 @@ class JobService:
             resume=resume,
             max_stage_seconds=job.max_stage_seconds,
             seed=job.seed,
+            export_onnx=True,  # a completed job serves ONNX Runtime inference too
         )
         return ClaimedJob(
             job_id=job.id,
@@ -472,12 +481,12 @@ class JobService:
         self.check_token(job_id, token)
         with self.db.session() as session:
             job = self._job(session, job_id, lock=True)
-            current = self._attempt(session, job_id, report.attempt)
+            current = self._attempt(session, job_id, job.attempt_count)
             accepted = 0
             for event in sorted(report.events, key=lambda e: e.seq):
                 if event.seq <= current.last_seq:
                     continue
-                self._apply_event(session, job, report.attempt, event.kind, event.payload)
+                self._apply_event(session, job, current.number, event.kind, event.payload)
                 current.last_seq = event.seq
                 accepted += 1
             return ReportAck(accepted=accepted, last_seq=current.last_seq)
@@ -495,6 +504,9 @@ class JobService:
                     message=str(payload.get("message", "")),
                 )
             )
+        elif kind == "epoch_started":
+            line = f"Epoch {payload.get('epoch')}/{payload.get('num_epochs')}"
+            session.add(LogLine(job_id=job.id, attempt=attempt, source="trainer", message=line))
         elif kind == "epoch" and isinstance(payload.get("epoch"), int):
             epoch = payload["epoch"]
             # An epoch run again after a crash replaces what the lost run reported.
@@ -516,6 +528,10 @@ class JobService:
         job.updated_at = utcnow()
 
     # --- helpers ---------------------------------------------------------------------------
+    def _out(self, session: Session, job: TrainingJob) -> JobOut:
+        session.flush()  # column defaults and onupdate values are filled in by the flush
+        return JobOut.model_validate(job)
+
     def _attempt(self, session: Session, job_id: int, number: int) -> JobAttempt:
         found = session.scalars(
             select(JobAttempt).where(JobAttempt.job_id == job_id, JobAttempt.number == number)

@@ -46,9 +46,16 @@ class CheckpointStore:
     (`<name>.json`: sha256, size, epoch) that loading checks.
     """
 
-    def __init__(self, weights_dir: Path, *, framework: str) -> None:
+    def __init__(
+        self,
+        weights_dir: Path,
+        *,
+        framework: str,
+        on_publish: Callable[[Path, str, dict[str, Any]], None] | None = None,
+    ) -> None:
         self.dir = weights_dir
         self.framework = framework
+        self.on_publish = on_publish  # e.g. the remote uploader: (file, name, manifest)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_path = self.dir / "last.pt"
         self.prev_path = self.dir / "last.prev.pt"
@@ -91,6 +98,10 @@ class CheckpointStore:
             self._copy_atomic(self.last_path, self.best_path)
             _write_json_atomic(manifest_path(self.best_path), manifest)
         _fsync_dir(self.dir)
+        if self.on_publish is not None:
+            self.on_publish(self.last_path, "last.pt", manifest)
+            if is_best:
+                self.on_publish(self.best_path, "best.pt", manifest)
         self.save_seconds += time.perf_counter() - started
         return self.last_path
 

@@ -14,7 +14,7 @@ from typing import Any
 from vision_platform import __version__
 from vision_platform.adapters.base import RunContext, VisionAdapter
 from vision_platform.adapters.registry import registry
-from vision_platform.configs import TrainingSpec, inactive_fields, merge_config
+from vision_platform.configs import TrainingSpec, effective_config, inactive_fields
 from vision_platform.errors import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -22,10 +22,13 @@ from vision_platform.errors import (
     CheckpointError,
     VisionPlatformError,
 )
+from vision_platform.settings import Settings, get_settings
+from vision_platform.storage import ArtifactStore, cache_remote_dataset, is_remote, manifest_path
 from vision_platform.training.callback import callback_sinks
 from vision_platform.training.checkpoints import CheckpointStore, load_verified
 from vision_platform.training.interrupts import StopController
 from vision_platform.training.reporter import EventSink, Reporter
+from vision_platform.training.uploads import CheckpointUploader
 
 
 def resolve_output_dir(spec: TrainingSpec) -> Path:
@@ -37,15 +40,12 @@ def resolve_output_dir(spec: TrainingSpec) -> Path:
 
 
 def resolve_config(adapter_cls: type[VisionAdapter], spec: TrainingSpec) -> dict[str, Any]:
-    """Defaults, then the preset, then advanced_config, then the spec's own learning_rate."""
-    overrides = dict(spec.advanced_config)
-    if spec.learning_rate is not None:
-        overrides["learning_rate"] = spec.learning_rate
-    return merge_config(
+    return effective_config(
         schema=adapter_cls.config_schema(),
         presets=adapter_cls.presets(),
         preset=spec.preset,
-        overrides=overrides,
+        advanced_config=spec.advanced_config,
+        learning_rate=spec.learning_rate,
     )
 
 
@@ -71,6 +71,7 @@ class TrainingRunner:
         self.spec = spec
         self.framework = spec.framework or registry.framework_for_model(spec.model_name)
         self.output_dir = resolve_output_dir(spec)
+        self.uploader: CheckpointUploader | None = None
         self.sinks = (
             sinks
             if sinks is not None
@@ -97,15 +98,62 @@ class TrainingRunner:
 
     def _run(self, stop: StopController) -> int:
         spec = self.spec
+        settings = get_settings()
         adapter_cls = registry.get(self.framework)
         adapter_cls.check_model_name(spec.model_name)
         config = resolve_config(adapter_cls, spec)
-        dataset = adapter_cls.load_dataset(spec.dataset_path, skip_bad_images=spec.skip_bad_images)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         reporter = Reporter(metrics_path=self.output_dir / "metrics.jsonl", sinks=self.sinks)
+        dataset_path = spec.dataset_path
+        if is_remote(dataset_path):
+            dataset_path = str(
+                cache_remote_dataset(
+                    dataset_path,
+                    settings.home / "cache" / "datasets",
+                    endpoint_url=settings.s3_endpoint_url,
+                    progress=reporter.info,
+                )
+            )
+        dataset = adapter_cls.load_dataset(dataset_path, skip_bad_images=spec.skip_bad_images)
         for note in [*dataset.warnings, *inactive_fields(config, adapter_cls.config_schema())]:
             reporter.warning(note)
-        store = CheckpointStore(self.output_dir / "weights", framework=self.framework)
+        self.uploader = self._make_uploader(settings, reporter)
+        try:
+            return self._train(stop, adapter_cls, config, dataset, reporter)
+        finally:
+            if self.uploader is not None:
+                self.uploader.close()
+
+    def _make_uploader(self, settings: Settings, reporter: Reporter) -> CheckpointUploader | None:
+        """An uploader to `<storage>/job_<id>/weights/` when artifact storage is remote."""
+        if not is_remote(settings.storage_uri):
+            return None
+        assert settings.storage_uri is not None
+        store = ArtifactStore(settings.storage_uri, endpoint_url=settings.s3_endpoint_url)
+        run_name = f"job_{self.spec.job_id}" if self.spec.job_id else self.output_dir.name
+        return CheckpointUploader(
+            store, f"{run_name}/weights", warn=reporter.warning, info=reporter.info
+        )
+
+    def _train(
+        self,
+        stop: StopController,
+        adapter_cls: type[VisionAdapter],
+        config: dict[str, Any],
+        dataset: Any,
+        reporter: Reporter,
+    ) -> int:
+        spec = self.spec
+        uploader = self.uploader
+        store = CheckpointStore(
+            self.output_dir / "weights",
+            framework=self.framework,
+            on_publish=None
+            if uploader is None
+            else (
+                lambda path, name, manifest: uploader.enqueue(path, name=name, manifest=manifest)
+            ),
+        )
         resume_state = self._load_resume_state(adapter_cls, store, reporter)
         seed = self._choose_seed(resume_state)
         adapter = adapter_cls(
@@ -178,6 +226,8 @@ class TrainingRunner:
         else:
             reporter.info(f"Loading checkpoint from: {store.last_path}")
             found = store.load_latest(reader, warn=reporter.warning)
+            if found is None and self.uploader is not None:
+                found = self._load_remote(store, reader, reporter)
             if found is None:
                 reporter.info("No checkpoint found; starting fresh from epoch 1")
                 return None
@@ -194,6 +244,24 @@ class TrainingRunner:
         where = f" (batch {partial['step'] + 1})" if partial else ""
         reporter.info(f"Resuming training from epoch {state['epoch'] + 1}{where}")
         return state
+
+    def _load_remote(
+        self, store: CheckpointStore, reader: Any, reporter: Reporter
+    ) -> tuple[Path, dict[str, Any]] | None:
+        """Fetch the job's last.pt (and the one before) from remote storage, then load it."""
+        assert self.uploader is not None
+        remote = self.uploader
+        fetched = False
+        for name in ("last.pt", "last.prev.pt"):
+            if not remote.store.exists(remote.key(name)):
+                continue
+            reporter.info(f"Loading checkpoint from: {remote.store.uri(remote.key(name))}")
+            local = store.dir / name
+            remote.store.get_file(remote.key(name), local)
+            if remote.store.exists(remote.key(name) + ".json"):
+                remote.store.get_file(remote.key(name) + ".json", manifest_path(local))
+            fetched = True
+        return store.load_latest(reader, warn=reporter.warning) if fetched else None
 
     def _choose_seed(self, resume_state: dict[str, Any] | None) -> int:
         if resume_state is not None and self.spec.seed is None:

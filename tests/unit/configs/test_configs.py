@@ -156,7 +156,7 @@ def test_a_field_with_an_invalid_default_cannot_be_declared() -> None:
         ConfigField(name="x", type="int", default=20, min=0, max=10, group="g", description="")
 
 
-@pytest.mark.parametrize("framework", ["timm"])
+@pytest.mark.parametrize("framework", ["timm", "ultralytics"])
 @pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_every_preset_of_every_framework_validates(framework: str, preset: str) -> None:
     adapter_cls = registry.get(framework)

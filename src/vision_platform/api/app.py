@@ -1,0 +1,110 @@
+"""The FastAPI app factory: database, migrations, job service and scheduler in one lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from vision_platform import __version__
+from vision_platform.api.chat_sessions import ChatSessionService
+from vision_platform.api.deps import require_api_token
+from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
+from vision_platform.api.routes import chat, frameworks, inference, jobs, report
+from vision_platform.db.session import Database
+from vision_platform.inference.runtime import InferenceRuntime
+from vision_platform.intent import ChatService, parser_from_settings
+from vision_platform.jobs.executors.base import Executor
+from vision_platform.jobs.scheduler import Scheduler
+from vision_platform.jobs.service import JobService
+from vision_platform.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+def make_executor(settings: Settings) -> Executor:
+    """The executor VP_EXECUTOR names."""
+    if settings.executor == "kubernetes":
+        from vision_platform.jobs.executors.kubernetes import KubernetesExecutor
+
+        return KubernetesExecutor(settings)
+    from vision_platform.jobs.executors.local import LocalExecutor
+
+    return LocalExecutor()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    run_scheduler: bool = True,
+    callback_url: str | None = None,
+    event_poll_seconds: float = 0.5,
+) -> FastAPI:
+    """The platform's app. Nothing is built until it starts (the lifespan), so importing and
+    creating it is free of side effects.
+
+    `callback_url` is where trainers report (this server's own /api/v1 URL)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resolved = settings or get_settings()
+        db = Database(resolved.sqlalchemy_url)
+        db.migrate()
+        service = JobService(db, resolved)
+        app.state.settings = resolved
+        app.state.jobs = service
+        app.state.chat = ChatSessionService(
+            db, jobs=service, chat=ChatService(parser=parser_from_settings(resolved))
+        )
+        app.state.event_poll_seconds = event_poll_seconds
+        app.state.inference = InferenceRuntime(
+            home=resolved.home, batch_wait_ms=resolved.batch_wait_ms
+        )
+        scheduler = None
+        if run_scheduler:
+            scheduler = Scheduler(
+                service=service,
+                executor=make_executor(resolved),
+                settings=resolved,
+                callback_url=callback_url,
+            )
+            scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
+            app.state.inference.close()
+            db.dispose()
+
+    app = FastAPI(
+        title="Vision Platform",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+    )
+    # The contract names /openapi.json too.
+    app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
+    install_error_handlers(app)
+
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
+    )
+    api.include_router(jobs.router)
+    api.include_router(frameworks.router)
+    api.include_router(chat.router)
+    api.include_router(inference.router)
+    app.include_router(api)
+    # Trainers authenticate with their job's token, not the API token.
+    app.include_router(report.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+
+    @app.get(f"{API_PREFIX}/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,283 @@
+"""Chat sessions kept in the database: every query and transaction behind the `/chat` routes.
+
+This service lives in `api/` because it joins three rooms that may not import each other: the
+conversation (`intent/`), the database (`db/`) and the job service (`jobs/`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import CursorResult, select, update
+
+from vision_platform.db.models import ChatSession, utcnow
+from vision_platform.db.session import Database
+from vision_platform.errors import (
+    DatasetError,
+    InvalidInputError,
+    NotFoundError,
+    VisionPlatformError,
+)
+from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
+from vision_platform.intent.chat import ChatTurn, Stage
+from vision_platform.intent.models import Language
+from vision_platform.intent.texts import say
+from vision_platform.jobs.errors import PathNotAllowedError
+from vision_platform.jobs.schemas import JobCreate, JobOut
+from vision_platform.jobs.service import JobService
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    "job_created": (
+        "Job {job_id} is created and waits for the scheduler.",
+        "학습 작업 {job_id}을(를) 만들었습니다. 곧 시작됩니다.",
+    ),
+    "not_created": ("I could not create the job: {error}", "학습 작업을 만들 수 없습니다: {error}"),
+}
+
+
+def _text(key: str, language: Language, **values: Any) -> str:
+    english, korean = _TEXTS[key]
+    return (korean if language == "ko" else english).format(**values)
+
+
+class ChatSessionNotFoundError(NotFoundError):
+    """No chat session has this id."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"chat session {session_id!r} not found")
+
+
+class ChatSessionStateError(VisionPlatformError):
+    """The session cannot do what was asked: it still has questions, or it is already confirmed."""
+
+
+# --- the models at the API's edge ---------------------------------------------------------------
+class ChatRequest(BaseModel):
+    """One message of a conversation (POST /chat); no session_id starts a new conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=4000)
+    session_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ChatResponse(BaseModel):
+    """The answer to one message: reply text, the intent so far, and what is still needed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str
+    reply: str
+    intent: TrainingIntent
+    missing: list[str]
+    questions: list[str]
+    needs_confirmation: bool
+    job_id: int | None = Field(
+        default=None, description="The job this message created (a 'yes' / '네' that confirmed)."
+    )
+
+
+class ChatSessionOut(BaseModel):
+    """A stored conversation: its turns, its whole state and the job it created, if any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str
+    language: Language
+    stage: Stage
+    job_id: int | None
+    turns: list[ChatTurn]
+    state: ChatState
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    session_id: str
+    state: ChatState
+    version: int
+    job_id: int | None
+
+
+def job_request(reply: ChatReply) -> JobCreate:
+    """The POST /jobs body a confirmed conversation stands for."""
+    assert reply.spec is not None
+    fields = reply.spec.model_dump(include=set(JobCreate.model_fields))
+    try:
+        return JobCreate.model_validate(fields)
+    except PydanticValidationError as e:
+        raise InvalidInputError(f"the agreed settings are not a valid job: {e}") from e
+
+
+class ChatSessionService:
+    """Loads a conversation, lets `ChatService` answer, stores the new state, creates the job."""
+
+    def __init__(self, db: Database, *, jobs: JobService, chat: ChatService) -> None:
+        self.db = db
+        self.jobs = jobs
+        self.chat = chat
+
+    # --- reading ---------------------------------------------------------------------------
+    def _load(self, session_id: str) -> _Loaded:
+        with self.db.session() as session:
+            row = session.get(ChatSession, session_id)
+            if row is None:
+                raise ChatSessionNotFoundError(session_id)
+            return _Loaded(
+                session_id=row.id,
+                state=ChatState.model_validate(row.state),
+                version=row.version,
+                job_id=row.job_id,
+            )
+
+    def get(self, session_id: str) -> ChatSessionOut:
+        with self.db.session() as session:
+            row = session.get(ChatSession, session_id)
+            if row is None:
+                raise ChatSessionNotFoundError(session_id)
+            state = ChatState.model_validate(row.state)
+            return ChatSessionOut(
+                session_id=row.id,
+                language=state.language,
+                stage=state.stage,
+                job_id=row.job_id,
+                turns=state.turns,
+                state=state,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+
+    # --- a conversation's turns ------------------------------------------------------------
+    def respond(self, request: ChatRequest) -> ChatResponse:
+        """Answer one message; a 'yes' that confirms the settings also creates the job."""
+        loaded = self._load(request.session_id) if request.session_id else None
+        if loaded is not None:
+            _refuse_when_confirmed(loaded)
+        reply = self.chat.respond(loaded.state if loaded else None, request.message)
+        session_id = loaded.session_id if loaded else str(uuid.uuid4())
+        version = loaded.version if loaded else None
+        job_id = None
+        if reply.spec is not None and version is not None:
+            version = self._claim(session_id, version)
+            try:
+                job_id = self.jobs.create(job_request(reply)).id
+            except InvalidInputError as e:
+                reply = _not_created(reply, e)
+            else:
+                reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job_id))
+        self._store(session_id, reply.state, expected=version, job_id=job_id)
+        return ChatResponse(
+            session_id=session_id,
+            reply=reply.reply,
+            intent=reply.intent,
+            missing=reply.missing,
+            questions=reply.questions,
+            needs_confirmation=reply.needs_confirmation,
+            job_id=job_id,
+        )
+
+    def confirm(self, session_id: str) -> JobOut:
+        """Create the job of a conversation whose settings are complete (POST /chat/{id}/confirm).
+
+        The job service's own checks apply; when one fails, its error is raised and the
+        conversation stays as it was."""
+        loaded = self._load(session_id)
+        _refuse_when_confirmed(loaded)
+        reply = self.chat.confirm(loaded.state)
+        if reply.spec is None:
+            raise ChatSessionStateError(f"chat session {session_id} is not ready: {reply.reply}")
+        version = self._claim(session_id, loaded.version)
+        job = self.jobs.create(job_request(reply))
+        reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job.id))
+        self._store(session_id, reply.state, expected=version, job_id=job.id)
+        return job
+
+    # --- writing ---------------------------------------------------------------------------
+    def _claim(self, session_id: str, version: int) -> int:
+        """Take the session for this request (its state unchanged); the version it now has."""
+        self._update(session_id, expected=version, values={})
+        return version + 1
+
+    def _store(
+        self, session_id: str, state: ChatState, *, expected: int | None, job_id: int | None
+    ) -> None:
+        values: dict[str, Any] = {
+            "state": state.model_dump(mode="json"),
+            "language": state.language,
+        }
+        if job_id is not None:
+            values["job_id"] = job_id
+        if expected is not None:
+            self._update(session_id, expected=expected, values=values)
+            return
+        with self.db.session() as session:
+            session.add(ChatSession(id=session_id, version=1, **values))
+
+    def _update(self, session_id: str, *, expected: int, values: dict[str, Any]) -> None:
+        with self.db.session() as session:
+            done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(ChatSession)
+                .where(ChatSession.id == session_id, ChatSession.version == expected)
+                .values(version=expected + 1, updated_at=utcnow(), **values)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:
+                exists = session.scalar(select(ChatSession.id).where(ChatSession.id == session_id))
+                if exists is None:
+                    raise ChatSessionNotFoundError(session_id)
+                raise ChatSessionStateError(
+                    f"chat session {session_id} was changed by another request; send it again"
+                )
+
+
+def _refuse_when_confirmed(loaded: _Loaded) -> None:
+    if loaded.job_id is not None:
+        raise ChatSessionStateError(
+            f"chat session {loaded.session_id} is already confirmed: it created job "
+            f"{loaded.job_id}; send a message without session_id to start a new one"
+        )
+
+
+def _with_line(reply: ChatReply, line: str) -> ChatReply:
+    """The reply with one more line, in its text and in the stored conversation."""
+    text = f"{reply.reply}\n{line}"
+    state = reply.state.model_copy(deep=True)
+    state.turns[-1] = ChatTurn(role="assistant", text=text)
+    return reply.model_copy(update={"reply": text, "state": state})
+
+
+def _not_created(reply: ChatReply, error: InvalidInputError) -> ChatReply:
+    """Back to collecting, with why the job could not be created as the question to answer.
+
+    A data set the server may not or cannot read is asked for again; anything else asks what
+    to change. Nothing the user said is lost: the other settings stay as they were."""
+    state = reply.state.model_copy(deep=True)
+    lang = state.language
+    problem = _text("not_created", lang, error=error)
+    if isinstance(error, PathNotAllowedError | DatasetError):
+        missing = [*(m for m in state.intent.missing if m != "dataset_path"), "dataset_path"]
+        state.intent = state.intent.model_copy(update={"dataset_path": None, "missing": missing})
+        ask = say("ask_dataset_path", lang)
+    else:
+        ask = say("what_to_change", lang)
+    text = f"{problem}\n{ask}"
+    state.stage = "collecting"
+    state.spec = None
+    state.questions = [problem]
+    state.turns[-1] = ChatTurn(role="assistant", text=text)
+    return ChatReply(
+        reply=text,
+        intent=state.intent,
+        missing=list(state.intent.missing),
+        questions=list(state.questions),
+        needs_confirmation=False,
+        spec=None,
+        state=state,
+    )

@@ -1,0 +1,48 @@
+"""Request dependencies: the services of the running app, and API-token auth."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vision_platform.jobs.service import JobService
+from vision_platform.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="VP_API_TOKEN, when the server has one.")
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_job_service(request: Request) -> JobService:
+    service: JobService = request.app.state.jobs
+    return service
+
+
+def require_api_token(request: Request, credentials: BearerCredentials) -> None:
+    """401 unless VP_API_TOKEN is unset or the request carries it as a Bearer token."""
+    expected = get_settings_dep(request).api_token
+    if not expected:
+        return
+    given = credentials.credentials if credentials is not None else ""
+    if not secrets.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong API token (Authorization: Bearer <VP_API_TOKEN>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def bearer_token(credentials: BearerCredentials) -> str | None:
+    return credentials.credentials if credentials is not None else None
+
+
+Jobs = Annotated[JobService, Depends(get_job_service)]
+Token = Annotated[str | None, Depends(bearer_token)]
+JobId = Annotated[int, Path(ge=0, le=2**31 - 1, description="The job's id.")]

@@ -1,0 +1,160 @@
+"""Inference routes: single image (path or upload), NDJSON streaming, test runs."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from vision_platform.adapters.base import InferenceResult
+from vision_platform.api.deps import Jobs
+from vision_platform.errors import InvalidInputError, VisionPlatformError
+from vision_platform.inference.images import check_image, check_size
+from vision_platform.jobs.errors import InvalidJobStateError
+from vision_platform.jobs.paths import check_data_path, check_readable_path
+from vision_platform.settings import Settings
+
+router = APIRouter(tags=["inference"])
+Backend = Literal["eager", "onnx"]
+
+
+class SingleInference(BaseModel):
+    """Predict one image that already lies in a data root or the artifact storage."""
+
+    model_config = ConfigDict(extra="forbid")
+    job_id: int = Field(ge=0, le=2**31 - 1)
+    image_path: str = Field(min_length=1, max_length=4096)
+    conf_threshold: float | None = Field(default=None, ge=0, le=1)
+    backend: Backend = "eager"
+
+
+class TestRunCreate(BaseModel):
+    """Evaluate a job's best model on a labelled data set."""
+
+    model_config = ConfigDict(extra="forbid")
+    job_id: int = Field(ge=0, le=2**31 - 1)
+    test_dataset_path: str = Field(min_length=1, max_length=4096)
+    conf_threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+class TestRunOut(BaseModel):
+    """A test run: status, progress 0..1, and its metrics once completed."""
+
+    id: str
+    job_id: int
+    test_dataset_path: str
+    status: Literal["running", "completed", "failed"]
+    progress: float
+    metrics: dict[str, Any] | None
+    error: str | None
+    created_at: str
+    finished_at: str | None
+
+
+def _model_path(jobs: Jobs, job_id: int, backend: Backend) -> Path:
+    best, onnx = jobs.model_files(job_id)
+    if backend == "onnx":
+        if onnx is None:
+            raise InvalidJobStateError(
+                job_id, jobs.get(job_id).status, "use ONNX for it (no model.onnx yet)"
+            )
+        return onnx
+    return best
+
+
+def _save_upload(upload: UploadFile, folder: Path, settings: Settings) -> Path:
+    name = Path(upload.filename or "upload").name
+    data = upload.file.read(int(settings.max_upload_mb * 2**20) + 1)
+    check_size(len(data), max_mb=settings.max_upload_mb, name=name)
+    target = folder / name
+    target.write_bytes(data)
+    check_image(target, name=name)
+    return target
+
+
+@router.post("/test/inference/single", response_model=InferenceResult)
+def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> InferenceResult:
+    """One image by path; concurrent requests are micro-batched into shared forward passes."""
+    settings: Settings = request.app.state.settings
+    model_path = _model_path(jobs, body.job_id, body.backend)
+    image = check_readable_path(body.image_path, settings)
+    if not image.is_file():
+        raise InvalidInputError(f"image_path: {body.image_path!r} is not a file")
+    check_image(image, name=body.image_path)
+    batcher = request.app.state.inference.batcher(model_path, body.backend)
+    result: InferenceResult = batcher.predict(image, timeout=300)
+    return result
+
+
+@router.post("/jobs/{job_id}/predict", response_model=InferenceResult)
+def predict_upload(
+    job_id: int,
+    request: Request,
+    jobs: Jobs,
+    file: Annotated[UploadFile, File()],
+    backend: Annotated[Backend, Form()] = "eager",
+) -> InferenceResult:
+    """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
+    settings: Settings = request.app.state.settings
+    model_path = _model_path(jobs, job_id, backend)
+    with tempfile.TemporaryDirectory(prefix="vp-upload-") as tmp:
+        image = _save_upload(file, Path(tmp), settings)
+        result: InferenceResult = request.app.state.inference.batcher(model_path, backend).predict(
+            image, timeout=300
+        )
+    result.image_path = image.name
+    return result
+
+
+@router.post("/inference/stream")
+def predict_stream(
+    request: Request,
+    jobs: Jobs,
+    job_id: Annotated[int, Form(ge=0, le=2**31 - 1)],
+    files: Annotated[list[UploadFile], File()],
+    backend: Annotated[Backend, Form()] = "eager",
+) -> StreamingResponse:
+    """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
+    an error line for that file and the rest go on."""
+    settings: Settings = request.app.state.settings
+    model_path = _model_path(jobs, job_id, backend)
+    predictor = request.app.state.inference.predictor
+
+    def lines() -> Iterator[str]:
+        with tempfile.TemporaryDirectory(prefix="vp-stream-") as tmp:
+            for upload in files:
+                name = Path(upload.filename or "upload").name
+                try:
+                    image = _save_upload(upload, Path(tmp), settings)
+                    result = predictor.predict(model_path, [image], backend=backend)[0]
+                    result.image_path = name
+                    yield result.model_dump_json() + "\n"
+                    image.unlink(missing_ok=True)
+                except VisionPlatformError as e:
+                    yield json.dumps({"image_path": name, "error": str(e)}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@router.post("/test/runs", status_code=202, response_model=TestRunOut)
+def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[str, Any]:
+    """Evaluate in the background; poll GET /test/runs/{id} for progress and metrics."""
+    settings: Settings = request.app.state.settings
+    model_path = _model_path(jobs, body.job_id, "eager")
+    dataset = check_data_path(body.test_dataset_path, settings)
+    run: dict[str, Any] = request.app.state.inference.test_runs.start(
+        job_id=body.job_id, model_path=model_path, dataset_path=dataset
+    )
+    return run
+
+
+@router.get("/test/runs/{run_id}", response_model=TestRunOut)
+def get_test_run(run_id: str, request: Request) -> dict[str, Any]:
+    run: dict[str, Any] = request.app.state.inference.test_runs.get(run_id)
+    return run

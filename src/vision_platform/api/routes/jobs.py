@@ -1,0 +1,120 @@
+"""Job routes: create, list, show, pause, resume, cancel, metrics, logs, events, artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse
+from sse_starlette.sse import EventSourceResponse
+
+from vision_platform.api.deps import JobId, Jobs
+from vision_platform.api.events import job_events
+from vision_platform.jobs.errors import ArtifactNotFoundError
+from vision_platform.jobs.schemas import JobCreate, JobLogs, JobMetrics, JobOut, JobPage
+from vision_platform.jobs.states import JobStatus
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+# Artifact name → where it may lie in the job's folder, first match wins.
+ARTIFACTS: dict[str, tuple[str, ...]] = {
+    "best.pt": ("weights/best.pt",),
+    "last.pt": ("weights/last.pt",),
+    "model.onnx": ("weights/model.onnx", "model.onnx"),
+    "metrics.jsonl": ("metrics.jsonl",),
+    "run.json": ("run.json",),
+}
+
+
+@router.post("", status_code=201, response_model=JobOut)
+def create_job(body: JobCreate, jobs: Jobs) -> JobOut:
+    """Validate the request (config against the schema, the data set) and queue the job."""
+    return jobs.create(body)
+
+
+@router.get("", response_model=JobPage)
+def list_jobs(
+    jobs: Jobs,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> JobPage:
+    return jobs.list_jobs(status=status, limit=limit, offset=offset)
+
+
+@router.get("/{job_id}", response_model=JobOut)
+def get_job(job_id: JobId, jobs: Jobs) -> JobOut:
+    return jobs.get(job_id)
+
+
+@router.post("/{job_id}/pause", response_model=JobOut)
+def pause_job(job_id: JobId, jobs: Jobs) -> JobOut:
+    """Pause: the trainer saves its checkpoint and stops; the job turns paused."""
+    return jobs.pause(job_id)
+
+
+@router.post("/{job_id}/resume", response_model=JobOut)
+def resume_job(job_id: JobId, jobs: Jobs) -> JobOut:
+    """Resume a paused job from its last checkpoint."""
+    return jobs.resume(job_id)
+
+
+@router.post("/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: JobId, jobs: Jobs) -> JobOut:
+    return jobs.cancel(job_id)
+
+
+@router.get("/{job_id}/metrics", response_model=JobMetrics)
+def job_metrics(job_id: JobId, jobs: Jobs) -> JobMetrics:
+    return jobs.metrics(job_id)
+
+
+@router.get("/{job_id}/logs", response_model=JobLogs)
+def job_logs(
+    job_id: JobId,
+    jobs: Jobs,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> JobLogs:
+    """Log lines after the id `after` (pass the answer's `next_after` to read on)."""
+    return jobs.logs(job_id, after=after, limit=limit)
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def job_event_stream(
+    job_id: JobId,
+    jobs: Jobs,
+    request: Request,
+    last_event_id: Annotated[int | None, Header(ge=0, le=2**62)] = None,
+) -> EventSourceResponse:
+    """Server-Sent Events: `status`, `metric` and `log` events, until the job ends."""
+    jobs.get(job_id)  # 404 before the stream starts
+    poll = request.app.state.event_poll_seconds
+    return EventSourceResponse(
+        job_events(jobs, job_id, poll_seconds=poll, after_log=last_event_id or 0),
+        ping=15,
+    )
+
+
+@router.get(
+    "/{job_id}/artifacts/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def job_artifact(job_id: JobId, name: str, jobs: Jobs) -> FileResponse:
+    """Download one of the job's files: best.pt, last.pt, model.onnx, metrics.jsonl, run.json."""
+    folder = jobs.output_dir(job_id)
+    if name not in ARTIFACTS:
+        raise ArtifactNotFoundError(
+            f"job {job_id}: unknown artifact {name!r}; known: {', '.join(ARTIFACTS)}"
+        )
+    for relative in ARTIFACTS[name]:
+        path = FilePath(folder) / relative
+        if path.is_file():
+            return FileResponse(path, filename=name, media_type="application/octet-stream")
+    raise ArtifactNotFoundError(f"job {job_id} has no {name} yet")

@@ -1,0 +1,41 @@
+"""The inference side of a running server: one predictor, its micro-batchers, test runs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from vision_platform.inference.batching import MicroBatcher
+from vision_platform.inference.predictor import Backend, Predictor
+from vision_platform.inference.test_runs import TestRunStore
+
+
+class InferenceRuntime:
+    """Shared by all requests: models stay warm, concurrent requests share forward passes."""
+
+    def __init__(self, *, home: Path, batch_wait_ms: float, max_batch: int = 16) -> None:
+        self.predictor = Predictor()
+        self.test_runs = TestRunStore(home / "test_runs", self.predictor)
+        self._batch_wait_s = batch_wait_ms / 1000
+        self._max_batch = max_batch
+        self._batchers: dict[tuple[Path, str], MicroBatcher] = {}
+        self._lock = threading.Lock()
+
+    def batcher(self, model_path: Path, backend: Backend) -> MicroBatcher:
+        key = (model_path, backend)
+        with self._lock:
+            if key not in self._batchers:
+                self._batchers[key] = MicroBatcher(
+                    lambda paths: self.predictor.predict(
+                        model_path, paths, backend=backend, batch_size=self._max_batch
+                    ),
+                    max_batch=self._max_batch,
+                    max_wait_s=self._batch_wait_s,
+                )
+            return self._batchers[key]
+
+    def close(self) -> None:
+        with self._lock:
+            for batcher in self._batchers.values():
+                batcher.close()
+            self._batchers.clear()

@@ -1,0 +1,84 @@
+"""Test runs: evaluation over a labelled set in the background, kept on disk with progress."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vision_platform.errors import NotFoundError
+from vision_platform.inference.evaluation import evaluate_classification
+from vision_platform.inference.predictor import Predictor
+
+
+class TestRunStore:
+    """One JSON document per test run in a folder: survives restarts, readable while it runs."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, folder: Path, predictor: Predictor) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.predictor = predictor
+        self._lock = threading.Lock()
+
+    def _path(self, run_id: str) -> Path:
+        return self.folder / f"{run_id}.json"
+
+    def get(self, run_id: str) -> dict[str, Any]:
+        path = self._path(run_id)
+        if not run_id.isalnum() or not path.is_file():
+            raise NotFoundError(f"test run {run_id!r} not found")
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+    def _write(self, doc: dict[str, Any]) -> None:
+        with self._lock:
+            tmp = self._path(doc["id"]).with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc))
+            tmp.replace(self._path(doc["id"]))
+
+    def start(self, *, job_id: int, model_path: Path, dataset_path: Path) -> dict[str, Any]:
+        """Record a new run and evaluate in a background thread; returns the run as queued."""
+        doc: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "job_id": job_id,
+            "test_dataset_path": str(dataset_path),
+            "status": "running",
+            "progress": 0.0,
+            "metrics": None,
+            "error": None,
+            "created_at": datetime.now(UTC).isoformat(),
+            "finished_at": None,
+        }
+        self._write(doc)
+        thread = threading.Thread(
+            target=self._run,
+            args=(doc, model_path, dataset_path),
+            name=f"test-run-{doc['id']}",
+            daemon=True,
+        )
+        thread.start()
+        return doc
+
+    def _run(self, doc: dict[str, Any], model_path: Path, dataset_path: Path) -> None:
+        def progress(value: float) -> None:
+            self._write({**doc, "progress": round(value, 4)})
+
+        started = time.perf_counter()
+        try:
+            model = self.predictor.cache.get(model_path, "eager")
+            class_names = list(getattr(model, "class_names", None) or [])
+            if model.task_type != "classification":
+                raise NotImplementedError(f"test runs of {model.task_type} models")
+            metrics = evaluate_classification(model, class_names, dataset_path, progress=progress)
+            metrics["seconds"] = round(time.perf_counter() - started, 3)
+            doc.update(status="completed", progress=1.0, metrics=metrics)
+        except Exception as e:
+            doc.update(status="failed", error=f"{type(e).__name__}: {e}")
+        doc["finished_at"] = datetime.now(UTC).isoformat()
+        self._write(doc)

@@ -1,0 +1,399 @@
+"""Turning what a request says into a TrainingIntent checked against the adapter's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from vision_platform.adapters.registry import registry
+from vision_platform.configs import ConfigField, TrainingSpec, inactive_fields, validate_config
+from vision_platform.errors import ConfigValidationError, UnknownNameError
+from vision_platform.intent import catalog
+from vision_platform.intent.extract import Extraction, OptionValue
+from vision_platform.intent.models import Issue, Language, TrainingIntent
+from vision_platform.intent.texts import label, say
+
+TOP_LEVEL_NUMBERS = ("num_epochs", "batch_size", "image_size", "learning_rate")
+
+
+@dataclass(frozen=True)
+class OptionConcept:
+    """A setting people ask for by one name, and the schema fields that hold it per framework."""
+
+    fields: tuple[str, ...]
+    on_value: float = 1.0
+
+
+CONCEPTS: dict[str, OptionConcept] = {
+    "optimizer": OptionConcept(("optimizer_type", "optimizer")),
+    "scheduler": OptionConcept(("scheduler_type", "cos_lr")),
+    "warmup_epochs": OptionConcept(("warmup_epochs",)),
+    "weight_decay": OptionConcept(("weight_decay",)),
+    "momentum": OptionConcept(("momentum",)),
+    "patience": OptionConcept(("patience",)),
+    "mosaic": OptionConcept(("mosaic",), 1.0),
+    "mixup": OptionConcept(("mixup",), 0.1),
+    "cutmix": OptionConcept(("cutmix",), 0.1),
+    "copy_paste": OptionConcept(("copy_paste",), 0.1),
+    "label_smoothing": OptionConcept(("label_smoothing",), 0.1),
+    "flip": OptionConcept(("random_flip", "fliplr"), 0.5),
+    "color_jitter": OptionConcept(("color_jitter",), 0.4),
+    "rotation": OptionConcept(("random_rotation", "degrees"), 15.0),
+    "pretrained": OptionConcept(("pretrained",)),
+    "mixed_precision": OptionConcept(("mixed_precision", "amp")),
+}
+_FIELD_CONCEPT = {name: key for key, concept in CONCEPTS.items() for name in concept.fields}
+
+
+class _NotHonoured(Exception):
+    """The value has no field, or no spelling, in the framework's schema."""
+
+
+def framework_of(model_name: str | None, task: str | None) -> str | None:
+    """The framework a model (or, without one, a task) belongs to."""
+    if model_name:
+        return registry.framework_for_model(model_name)
+    if task:
+        return registry.framework_for_model(catalog.DEFAULT_MODELS[task])
+    return None
+
+
+def _to_field(spec: ConfigField, concept: OptionConcept, value: OptionValue) -> Any:
+    """`value` in `spec`'s own type and spelling."""
+    if spec.name == "cos_lr":
+        if value in ("cosine", "linear"):
+            return value == "cosine"
+        raise _NotHonoured
+    if isinstance(value, str):
+        if spec.type == "select" and spec.options:
+            for option in spec.options:
+                if str(option).lower() == value.lower():
+                    return option
+        if spec.type == "str":
+            return value
+        raise _NotHonoured
+    if spec.type == "bool":
+        return bool(value)
+    if isinstance(value, bool):
+        return type(spec.default)(concept.on_value if value else 0)
+    return int(value) if spec.type == "int" else float(value)
+
+
+def _neutral(name: str, value: Any) -> OptionValue:
+    """A framework's field value as the neutral option value (for moving between frameworks)."""
+    if name == "cos_lr":
+        return "cosine" if value else "linear"
+    if isinstance(value, bool | str):
+        return value.lower() if isinstance(value, str) else value
+    return float(value)
+
+
+class IntentResolver:
+    """Builds and checks intents for one request language."""
+
+    def __init__(self, *, language: Language) -> None:
+        self.language = language
+        self.issues: list[Issue] = []
+
+    def issue(
+        self,
+        code: Any,
+        key: str,
+        *,
+        field: str | None = None,
+        blocking: bool = False,
+        suggestions: Sequence[str] = (),
+        **values: Any,
+    ) -> None:
+        text = say(key, self.language, field=field, **values)
+        self.issues.append(
+            Issue(
+                code=code, text=text, field=field, blocking=blocking, suggestions=list(suggestions)
+            )
+        )
+
+    # --- the request's own values ---------------------------------------------------------
+    def single(self, field: str, values: Sequence[Any], *, key: str = "two_values") -> Any:
+        """The one value given for `field`; two different values are a question."""
+        if len(values) > 1:
+            shown = ", ".join(str(v) for v in values)
+            self.issue("contradiction", key, field=field, blocking=True, values=shown)
+            return None
+        return values[0] if values else None
+
+    def build(self, ex: Extraction, context: TrainingIntent | None) -> TrainingIntent:
+        """The intent after this request: the context's values with the request's on top."""
+        base = context.model_copy(deep=True) if context else TrainingIntent()
+        model = self.single("model_name", ex.models, key="two_models")
+        task = self.single("task_type", ex.tasks, key="two_tasks")
+        preset = self.single("preset", ex.presets, key="two_presets")
+        path = self.single("dataset_path", ex.dataset_paths)
+        intent = base.model_copy(update={"missing": [], "notes": []})
+        self._apply_model_and_task(intent, model=model, task=task, context=context)
+        if preset is not None:
+            intent.preset = preset
+        if path is not None:
+            intent.dataset_path = path
+        if ex.class_names:
+            intent.class_names = ex.class_names
+        for name in TOP_LEVEL_NUMBERS:
+            value = self.single(name, ex.numbers.get(name, []))
+            if value is not None:
+                setattr(intent, name, float(value) if name == "learning_rate" else int(value))
+        options = {k: v for k, vs in ex.options.items() if (v := self.single(k, vs)) is not None}
+        self._apply_options(intent, options, context)
+        return intent
+
+    def _apply_model_and_task(
+        self,
+        intent: TrainingIntent,
+        *,
+        model: str | None,
+        task: str | None,
+        context: TrainingIntent | None,
+    ) -> None:
+        if model is not None:
+            intent.model_name = model
+            intent.task_type = task or catalog.task_of(model)  # type: ignore[assignment]
+        elif task is not None:
+            intent.task_type = task  # type: ignore[assignment]
+        if intent.model_name and intent.task_type:
+            intent.model_name = catalog.with_task(intent.model_name, intent.task_type)
+        intent.framework = framework_of(intent.model_name, intent.task_type) or (
+            context.framework if context else None
+        )
+
+    def _apply_options(
+        self,
+        intent: TrainingIntent,
+        options: Mapping[str, OptionValue],
+        context: TrainingIntent | None,
+    ) -> None:
+        previous = dict(context.advanced_config or {}) if context else {}
+        moved = context is not None and context.framework not in (None, intent.framework)
+        if not intent.framework:
+            if options or previous:
+                self.issue("not_honoured", "no_framework", options=", ".join([*options, *previous]))
+            intent.advanced_config = previous or None
+            return
+        schema = self.schema(intent.framework, options=[*options, *previous])
+        if schema is None:
+            intent.advanced_config = None
+            return
+        config: dict[str, Any] = {}
+        if moved:
+            neutral = {_FIELD_CONCEPT.get(k, k): _neutral(k, v) for k, v in previous.items()}
+            config.update(self._map(neutral, schema, intent.framework))
+        else:
+            config.update(previous)
+        config.update(self._map(options, schema, intent.framework))
+        intent.advanced_config = config or None
+
+    def _map(
+        self, options: Mapping[str, OptionValue], schema: Sequence[ConfigField], framework: str
+    ) -> dict[str, Any]:
+        by_name = {spec.name: spec for spec in schema}
+        config: dict[str, Any] = {}
+        for key, value in options.items():
+            concept = CONCEPTS.get(key, OptionConcept((key,)))
+            spec = next((by_name[f] for f in concept.fields if f in by_name), None)
+            try:
+                if spec is None:
+                    raise _NotHonoured
+                config[spec.name] = _to_field(spec, concept, value)
+            except _NotHonoured:
+                shown = key if isinstance(value, bool) else f"{key} {value}"
+                self.issue(
+                    "not_honoured", "not_honoured", field=key, option=shown, framework=framework
+                )
+                continue
+            if spec.type == "bool" and isinstance(value, float | int) and value not in (0, 1):
+                self.issue(
+                    "not_honoured", "on_off_only", field=spec.name, value=value, framework=framework
+                )
+        return config
+
+    # --- checks against the adapter -------------------------------------------------------
+    def schema(self, framework: str, *, options: Sequence[str]) -> list[ConfigField] | None:
+        """The framework's schema; when its adapter cannot load, the options are reported."""
+        try:
+            return registry.get(framework).config_schema()
+        except UnknownNameError as e:
+            self.issue(
+                "framework_unavailable",
+                "framework_unavailable",
+                field="framework",
+                blocking=bool(options),
+                framework=framework,
+                error=str(e).split(";")[0],
+                options=", ".join(options) or "-",
+            )
+            return None
+
+    def check(self, intent: TrainingIntent) -> TrainingIntent:
+        """`intent` with every value checked; what cannot be used is removed and reported."""
+        self._check_model(intent)
+        self._check_task(intent)
+        self._check_numbers(intent)
+        self._check_advanced(intent)
+        intent.missing = self._missing(intent)
+        intent.notes = [issue.text for issue in self.issues]
+        return intent
+
+    def _check_model(self, intent: TrainingIntent) -> None:
+        name = intent.model_name
+        if name is None or name in catalog.KNOWN_MODELS or self._known_to_adapter(intent):
+            return
+        hints = catalog.suggestions(name)
+        hint = say("unknown_model_hint", self.language, names=", ".join(hints)) if hints else ""
+        self.issue(
+            "unknown_model",
+            "unknown_model",
+            field="model_name",
+            blocking=True,
+            suggestions=hints,
+            name=name,
+            hint=hint,
+        )
+        intent.model_name = None
+
+    def _known_to_adapter(self, intent: TrainingIntent) -> bool:
+        """Ask the framework itself about a name outside the catalogue (imports the framework)."""
+        assert intent.model_name is not None
+        if catalog.is_closed_family(intent.model_name) or intent.framework is None:
+            return False
+        try:
+            adapter = registry.get(intent.framework)
+            adapter.check_model_name(intent.model_name)
+        except (UnknownNameError, AttributeError, ImportError):
+            return False
+        return True
+
+    def _check_task(self, intent: TrainingIntent) -> None:
+        task, model = intent.task_type, intent.model_name
+        if task is None or model is None:
+            return
+        fits = catalog.task_of(model) == task and (
+            model in catalog.KNOWN_MODELS or not catalog.is_ultralytics_name(model)
+        )
+        if fits:
+            return
+        shown = catalog.with_task(model.split("-")[0], catalog.task_of(model) or "detection")
+        supported = label(catalog.task_of(shown) or "detection", self.language)
+        self.issue(
+            "contradiction",
+            "task_mismatch",
+            field="task_type",
+            blocking=True,
+            suggestions=[catalog.DEFAULT_MODELS[task]],
+            model=shown,
+            framework=intent.framework,
+            task=label(task, self.language),
+            supported=supported,
+            suggestion=catalog.DEFAULT_MODELS[task],
+        )
+        intent.model_name = shown
+        intent.task_type = None
+
+    def _check_numbers(self, intent: TrainingIntent) -> None:
+        lr_field = self._schema_field(intent.framework, "learning_rate")
+        for name in TOP_LEVEL_NUMBERS:
+            value = getattr(intent, name)
+            if value is None:
+                continue
+            allowed = _spec_bounds(name) if _spec_problem(name, value) else None
+            if allowed is None and name == "learning_rate" and lr_field is not None:
+                allowed = _allowed(lr_field) if lr_field.check(value) else None
+            if allowed:
+                self.issue(
+                    "out_of_range",
+                    "out_of_range",
+                    field=name,
+                    blocking=True,
+                    value=value,
+                    allowed=allowed,
+                )
+                setattr(intent, name, None)
+
+    def _schema_field(self, framework: str | None, name: str) -> ConfigField | None:
+        if framework is None:
+            return None
+        try:
+            schema = registry.get(framework).config_schema()
+        except UnknownNameError:
+            return None
+        return next((spec for spec in schema if spec.name == name), None)
+
+    def _check_advanced(self, intent: TrainingIntent) -> None:
+        config = intent.advanced_config
+        if not config or intent.framework is None:
+            return
+        try:
+            adapter = registry.get(intent.framework)
+        except UnknownNameError:
+            return
+        schema = adapter.config_schema()
+        try:
+            resolved = validate_config(config, schema)
+        except ConfigValidationError as e:
+            by_name = {spec.name: spec for spec in schema}
+            for name, problem in e.errors.items():
+                allowed = _allowed(by_name[name]) if name in by_name else problem
+                self.issue(
+                    "out_of_range",
+                    "out_of_range",
+                    field=name,
+                    blocking=True,
+                    value=config[name],
+                    allowed=allowed,
+                )
+                config.pop(name)
+            resolved = validate_config(config, schema)
+        if intent.preset is not None:
+            preset_values = adapter.presets().get(intent.preset, {})
+            resolved = {**resolved, **preset_values, **config}
+        for detail in inactive_fields(resolved, schema):
+            self.issue("inactive", "inactive", detail=detail)
+        intent.advanced_config = config or None
+
+    def _missing(self, intent: TrainingIntent) -> list[str]:
+        missing = []
+        if intent.model_name is None and intent.task_type is None:
+            missing.append("model_name")
+        if intent.dataset_path is None:
+            missing.append("dataset_path")
+        return missing
+
+
+def _allowed(spec: ConfigField) -> str:
+    """The values `spec` allows, in a few words."""
+    if spec.options is not None:
+        return ", ".join(map(str, spec.options))
+    if spec.type == "bool":
+        return "true, false"
+    return f"{_fmt(spec.min)} ~ {_fmt(spec.max)}"
+
+
+def _fmt(bound: float | None) -> str:
+    return "" if bound is None else f"{bound:g}"
+
+
+def _spec_bounds(name: str) -> str:
+    """The range TrainingSpec allows for `name`, e.g. "1 ~ 4096"."""
+    low = high = None
+    for rule in TrainingSpec.model_fields[name].metadata:
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return f"{_fmt(low)} ~ {_fmt(high)}"
+
+
+def _spec_problem(name: str, value: Any) -> str | None:
+    """What TrainingSpec says is wrong with `value` for `name`, or None."""
+    try:
+        TrainingSpec.model_validate({"model_name": "x", "dataset_path": "x", name: value})
+    except ValidationError as e:
+        return str(e.errors()[0]["msg"])
+    return None

@@ -1,0 +1,43 @@
+"""The offline rules parser (the default): Korean or English request → checked TrainingIntent."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from vision_platform.intent.extract import extract
+from vision_platform.intent.models import Language, ParseResult, TrainingIntent
+from vision_platform.intent.resolve import IntentResolver
+from vision_platform.intent.texts import detect_language
+
+
+class IntentParser(Protocol):
+    """Anything that turns a request (plus the settings so far) into a checked ParseResult."""
+
+    name: str
+
+    def parse(
+        self, text: str, *, context: TrainingIntent | None = None, language: Language | None = None
+    ) -> ParseResult: ...
+
+
+class RulesParser:
+    """Regular-expression rules for Korean and English; needs nothing outside the machine."""
+
+    name = "rules"
+
+    def parse(
+        self, text: str, *, context: TrainingIntent | None = None, language: Language | None = None
+    ) -> ParseResult:
+        """Read `text` on top of `context` (the settings so far) and check the result."""
+        lang = language or detect_language(text)
+        found = extract(text)
+        resolver = IntentResolver(language=lang)
+        if found.is_empty():
+            resolver.issue("unparseable", "unparseable", blocking=True)
+        intent = resolver.check(resolver.build(found, context))
+        return ParseResult(intent=intent, language=lang, issues=resolver.issues, provider=self.name)
+
+
+def parse_request(text: str) -> TrainingIntent:
+    """The TrainingIntent the offline rules read from one request (what `vp parse` prints)."""
+    return RulesParser().parse(text).intent

@@ -1,0 +1,148 @@
+"""The trainer's HTTP reporter: sends a run's events to the platform, never failing the run.
+
+Events (status, log lines, epoch metrics, checkpoints) are numbered and queued; a background
+thread posts them in batches to `<VP_CALLBACK_URL>/jobs/<id>/report` with the job's token, and
+retries with backoff while the platform cannot be reached. The platform ignores numbers it has
+already stored, so a batch sent twice is stored once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from vision_platform.settings import get_settings
+from vision_platform.training.reporter import EventSink
+
+_BATCH = 200
+_MAX_QUEUED = 20_000
+_MAX_BACKOFF_S = 10.0
+_FLUSH_AT_EXIT_S = 10.0
+
+
+class HttpCallbackSink:
+    """An EventSink that reports to the platform over HTTP from a background thread."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str,
+        job_id: str,
+        output_dir: Path,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.endpoint = f"{url.rstrip('/')}/jobs/{job_id}/report"
+        self.output_dir = output_dir
+        self._client = httpx.Client(
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5.0,
+            trust_env=False,
+            transport=transport,
+        )
+        self._queue: deque[dict[str, Any]] = deque()
+        self._seq = 0
+        self._dropped = 0
+        self._cond = threading.Condition()
+        self._closing = False
+        self._thread = threading.Thread(target=self._send_loop, name="vp-callback", daemon=True)
+        self._thread.start()
+        self("status", {"status": "running", "pid": os.getpid()})
+
+    def __call__(self, kind: str, payload: dict[str, Any]) -> None:
+        self._enqueue(kind, payload)
+        if kind == "epoch":
+            self._enqueue("checkpoint", self._checkpoints())
+
+    def _checkpoints(self) -> dict[str, Any]:
+        weights = self.output_dir / "weights"
+        found: dict[str, Any] = {}
+        for name in ("last", "best"):
+            path = weights / f"{name}.pt"
+            if path.is_file():
+                found[name] = str(path.resolve())
+        return found
+
+    def _enqueue(self, kind: str, payload: dict[str, Any]) -> None:
+        with self._cond:
+            self._seq += 1
+            if len(self._queue) >= _MAX_QUEUED:
+                self._queue.popleft()  # the platform has been away long: keep the newest
+                self._dropped += 1
+            self._queue.append({"seq": self._seq, "kind": kind, "payload": payload})
+            self._cond.notify()
+
+    def _send_loop(self) -> None:
+        backoff = 0.5
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                batch = list(self._queue)[:_BATCH]
+            if self._post(batch):
+                backoff = 0.5
+                with self._cond:
+                    for _ in range(min(len(batch), len(self._queue))):
+                        if self._queue[0]["seq"] <= batch[-1]["seq"]:
+                            self._queue.popleft()
+                    self._cond.notify_all()
+            else:
+                with self._cond:
+                    if self._closing and self._give_up:
+                        return
+                    self._cond.wait(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    _give_up = False
+
+    def _post(self, batch: list[dict[str, Any]]) -> bool:
+        try:
+            response = self._client.post(self.endpoint, json={"events": batch})
+        except httpx.HTTPError:
+            return False
+        if response.status_code in (401, 404, 422):
+            # The platform refuses these events for good (a stale token, a deleted job).
+            return True
+        return response.is_success
+
+    def close(self, *, timeout: float = _FLUSH_AT_EXIT_S) -> None:
+        """Send what is queued (for at most `timeout` seconds), then stop the thread."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+        self._give_up = True
+        with self._cond:
+            self._cond.notify_all()
+            left = len(self._queue)
+        if left or self._dropped:
+            print(
+                f"WARNING: {left + self._dropped} report(s) could not reach the platform",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._client.close()
+
+
+def callback_sinks(*, job_id: str | None, output_dir: Path) -> list[EventSink]:
+    """The HTTP sink when VP_CALLBACK_URL and VP_JOB_TOKEN are set (a platform job), else none."""
+    settings = get_settings()
+    if not (settings.callback_url and settings.job_token and job_id):
+        return []
+    sink = HttpCallbackSink(
+        url=settings.callback_url,
+        token=settings.job_token,
+        job_id=job_id,
+        output_dir=output_dir,
+    )
+    atexit.register(sink.close)
+    return [sink]

@@ -1,0 +1,51 @@
+"""Fixtures of the platform tests: databases (SQLite and PostgreSQL) and a tiny data set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "VP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_schema_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+def _admin_execute(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vp.db'}"
+        return
+    schema = f"vp_test_{uuid.uuid4().hex[:12]}"
+    try:
+        _admin_execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as e:  # no server on this machine
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {e}")
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        _admin_execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def tiny_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The smallest real data set that trains: 2 digit classes, 8 images each, 32 px."""
+    from vision_platform.datasets.digits import make_digits
+
+    root = tmp_path_factory.mktemp("data")
+    return make_digits(root / "digits", num_classes=2, per_class=8, size=32)

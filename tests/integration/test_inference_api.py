@@ -1,0 +1,214 @@
+"""Inference routes on a really trained classifier: single, upload, stream, test runs, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from vision_platform.adapters.registry import load_for_inference
+from vision_platform.api.app import create_app
+from vision_platform.settings import Settings
+
+API = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def onnx_model(trained_classifier: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("onnx") / "model.onnx"
+    return load_for_inference(trained_classifier).export_onnx(target)
+
+
+@pytest.fixture
+def app_client(tmp_path: Path, digits_dir: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        home=tmp_path / ".vp",
+        database_url=f"sqlite:///{tmp_path / 'vp.db'}",
+        data_roots=str(digits_dir.parent),
+        batch_wait_ms=20,
+    )
+    with TestClient(create_app(settings, run_scheduler=False)) as client:
+        yield client
+
+
+@pytest.fixture
+def job_id(
+    app_client: TestClient,
+    digits_dir: Path,
+    trained_classifier: Path,
+    onnx_model: Path,
+    tmp_path: Path,
+) -> int:
+    """A job whose folder holds a trained best.pt and model.onnx, as a completed job has."""
+    created = app_client.post(
+        f"{API}/jobs",
+        json={
+            "model_name": "resnet18",
+            "dataset_path": str(digits_dir),
+            "num_epochs": 1,
+            "batch_size": 4,
+            "image_size": 32,
+        },
+    )
+    assert created.status_code == 201, created.text
+    job = created.json()["id"]
+    weights = tmp_path / ".vp" / "jobs" / f"job_{job}" / "weights"
+    weights.mkdir(parents=True)
+    shutil.copy(trained_classifier, weights / "best.pt")
+    shutil.copy(onnx_model, weights.parent / "model.onnx")
+    return int(job)
+
+
+def val_images(digits_dir: Path) -> list[Path]:
+    return sorted((digits_dir / "val").rglob("*.png"))
+
+
+def png_bytes(size: tuple[int, int] = (32, 32)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 10, 10)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_single_image_by_path_eager_and_onnx(
+    app_client: TestClient, job_id: int, digits_dir: Path
+) -> None:
+    image = str(val_images(digits_dir)[0])
+    eager = app_client.post(
+        f"{API}/test/inference/single", json={"job_id": job_id, "image_path": image}
+    )
+    assert eager.status_code == 200, eager.text
+    result = eager.json()
+    assert result["predicted_label"] in {"0", "1", "2"} and result["image_path"] == image
+    assert {"inference_time_ms", "preprocessing_time_ms", "postprocessing_time_ms"} <= set(result)
+    onnx = app_client.post(
+        f"{API}/test/inference/single",
+        json={"job_id": job_id, "image_path": image, "backend": "onnx"},
+    )
+    assert onnx.status_code == 200, onnx.text
+    assert onnx.json()["predicted_label"] == result["predicted_label"]
+    assert onnx.json()["confidence"] == pytest.approx(result["confidence"], abs=1e-4)
+
+
+def test_concurrent_single_requests_share_forward_passes(
+    app_client: TestClient, job_id: int, digits_dir: Path
+) -> None:
+    images = [str(p) for p in val_images(digits_dir)]
+
+    def ask(path: str) -> int:
+        return app_client.post(
+            f"{API}/test/inference/single", json={"job_id": job_id, "image_path": path}
+        ).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(ask, images))
+    assert codes == [200] * len(images)
+    runtime = app_client.app.state.inference  # type: ignore[attr-defined]
+    (batcher,) = runtime._batchers.values()
+    assert batcher.batches_run < len(images)
+
+
+def test_paths_outside_the_roots_are_refused(
+    app_client: TestClient, job_id: int, digits_dir: Path, tmp_path: Path
+) -> None:
+    link = digits_dir / "escape.png"
+    link.symlink_to("/etc/hostname")  # inside the data root, pointing out of it
+    try:
+        for path in ("/etc/hostname", f"{digits_dir}/../../secret.png", str(link)):
+            answer = app_client.post(
+                f"{API}/test/inference/single", json={"job_id": job_id, "image_path": path}
+            )
+            assert answer.status_code == 403, path
+    finally:
+        link.unlink()
+
+
+def test_uploads_good_bad_too_large_and_bombs(
+    app_client: TestClient, job_id: int, digits_dir: Path
+) -> None:
+    good = val_images(digits_dir)[0].read_bytes()
+    ok = app_client.post(f"{API}/jobs/{job_id}/predict", files={"file": ("a.png", good)})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["image_path"] == "a.png"
+    bad = app_client.post(f"{API}/jobs/{job_id}/predict", files={"file": ("x.png", b"<html>")})
+    assert bad.status_code == 415 and "not a readable image" in bad.json()["detail"]
+    buf = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(buf, format="PNG")  # 81 Mpx in a few kB
+    bomb = app_client.post(
+        f"{API}/jobs/{job_id}/predict", files={"file": ("b.png", buf.getvalue())}
+    )
+    assert bomb.status_code == 415 and "too large" in bomb.json()["detail"]
+    app_client.app.state.settings.max_upload_mb = 0.001  # type: ignore[attr-defined]
+    big = app_client.post(f"{API}/jobs/{job_id}/predict", files={"file": ("c.png", good * 3)})
+    assert big.status_code == 413
+
+
+def test_no_checkpoint_is_409_and_unknown_job_404(app_client: TestClient, digits_dir: Path) -> None:
+    created = app_client.post(
+        f"{API}/jobs",
+        json={
+            "model_name": "resnet18",
+            "dataset_path": str(digits_dir),
+            "num_epochs": 1,
+            "batch_size": 4,
+            "image_size": 32,
+        },
+    ).json()
+    image = str(val_images(digits_dir)[0])
+    answer = app_client.post(
+        f"{API}/test/inference/single", json={"job_id": created["id"], "image_path": image}
+    )
+    assert answer.status_code == 409
+    assert (
+        app_client.post(
+            f"{API}/test/inference/single", json={"job_id": 424242, "image_path": image}
+        ).status_code
+        == 404
+    )
+
+
+def test_stream_answers_every_file_in_order_and_survives_a_bad_one(
+    app_client: TestClient, job_id: int
+) -> None:
+    good = png_bytes()
+    files = [("files", (f"img{i:03d}.png", good)) for i in range(200)]
+    files.insert(50, ("files", ("broken.png", b"not an image")))
+    with app_client.stream(
+        "POST", f"{API}/inference/stream", data={"job_id": str(job_id)}, files=files
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        rows = [json.loads(line) for line in response.iter_lines() if line]
+    assert len(rows) == 201
+    assert rows[50]["image_path"] == "broken.png" and "error" in rows[50]
+    names = [r["image_path"] for r in rows if "error" not in r]
+    assert names == [f"img{i:03d}.png" for i in range(200)]
+
+
+def test_a_test_run_reaches_progress_one_with_correct_metrics(
+    app_client: TestClient, job_id: int, digits_dir: Path, trained_classifier: Path
+) -> None:
+    started = app_client.post(
+        f"{API}/test/runs", json={"job_id": job_id, "test_dataset_path": str(digits_dir)}
+    )
+    assert started.status_code == 202, started.text
+    run_id = started.json()["id"]
+    deadline = time.monotonic() + 120
+    while (run := app_client.get(f"{API}/test/runs/{run_id}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert run["status"] == "completed", run
+    assert run["progress"] == 1.0
+    model = load_for_inference(trained_classifier)
+    direct = model.infer_batch(val_images(digits_dir))
+    right = sum(r.predicted_label == Path(r.image_path).parent.name for r in direct)
+    assert run["metrics"]["accuracy"] == pytest.approx(right / len(direct))
+    assert len(run["metrics"]["confusion_matrix"]) == 3
+    assert app_client.get(f"{API}/test/runs/nope").status_code == 404

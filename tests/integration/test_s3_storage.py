@@ -1,0 +1,146 @@
+"""Checkpoints and data sets in S3 for real over HTTP (moto's S3 server on loopback)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_vp
+from vision_platform.storage import ArtifactStore
+from vision_platform.training.uploads import CheckpointUploader
+
+BUCKET = "vp-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {
+        "AWS_ACCESS_KEY_ID": "test-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "VP_S3_ENDPOINT_URL": s3_endpoint,
+        "VP_STORAGE_URI": f"s3://{BUCKET}/artifacts",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_endpoint)
+    if not store.fs.exists(BUCKET):
+        store.fs.mkdir(BUCKET)
+    return env
+
+
+def train(data: str, out: Path, epochs: int, *extra: str) -> str:
+    result = run_vp(
+        "train",
+        "--model-name",
+        "resnet18",
+        "--dataset-path",
+        data,
+        "--job-id",
+        "5",
+        "--num-epochs",
+        str(epochs),
+        "--batch-size",
+        "4",
+        "--image-size",
+        "32",
+        "--output-dir",
+        str(out),
+        "--seed",
+        "3",
+        *extra,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_checkpoints_live_in_the_bucket_and_resume_from_it(
+    s3_env: dict[str, str], digits_dir: Path, tmp_path: Path
+) -> None:
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_env["VP_S3_ENDPOINT_URL"])
+    for path in sorted(digits_dir.rglob("*.png")):
+        store.put_file(path, f"data/digits/{path.relative_to(digits_dir)}")
+    data_uri = f"s3://{BUCKET}/data/digits"
+    out = tmp_path / "job_5"
+
+    first = train(data_uri, out, 2)
+    assert "downloaded" in first
+    weights = "artifacts/job_5/weights"
+    for name in ("last.pt", "last.pt.json", "best.pt", "best.pt.json", "last.prev.pt"):
+        assert store.exists(f"{weights}/{name}"), name
+    assert store.read_json(f"{weights}/last.pt.json")["epoch"] == 2
+
+    shutil.rmtree(out)  # a new pod on another node: nothing local
+    second = train(data_uri, out, 3, "--resume")
+    assert f"Loading checkpoint from: s3://{BUCKET}/{weights}/last.pt" in second
+    assert "Resuming training from epoch 3" in second
+    assert "using the cached copy" in second
+
+    shutil.rmtree(out)
+    store.fs.pipe_file(f"{BUCKET}/{weights}/last.pt", b"damaged in transit")
+    third = train(data_uri, out, 4, "--resume")
+    assert "WARNING" in third and "truncated" in third
+    assert "Checkpoint loaded: epoch=2" in third
+    assert "Resuming training from epoch 3" in third
+
+
+def test_a_failed_upload_is_retried(tmp_path: Path) -> None:
+    store = ArtifactStore(f"memory://{tmp_path.name}")
+    real_put = store.fs.put_file
+    failures = {"left": 2}
+
+    def flaky_put(local: str, remote: str, **kwargs: object) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionResetError("connection reset by peer")
+        real_put(local, remote, **kwargs)
+
+    store.fs.put_file = flaky_put  # type: ignore[method-assign]
+    warnings: list[str] = []
+    uploader = CheckpointUploader(store, "job_1/weights", warn=warnings.append, backoff_s=0.01)
+    checkpoint = tmp_path / "last.pt"
+    checkpoint.write_bytes(b"weights")
+    uploader.enqueue(checkpoint, name="last.pt", manifest={"epoch": 1, "sha256": "x"})
+    uploader.close(timeout=30)
+    assert uploader.uploaded == ["last.pt@1"] and not uploader.failed
+    assert len(warnings) == 2 and "retry 1/4" in warnings[0]
+    assert store.read_json("job_1/weights/last.pt.json") == {"epoch": 1, "sha256": "x"}
+    assert not list(tmp_path.glob(".upload-*"))
+
+
+def test_an_upload_that_keeps_failing_is_reported(tmp_path: Path) -> None:
+    store = ArtifactStore(f"memory://{tmp_path.name}-down")
+
+    def down(local: str, remote: str, **kwargs: object) -> None:
+        raise ConnectionRefusedError("endpoint down")
+
+    store.fs.put_file = down  # type: ignore[method-assign]
+    warnings: list[str] = []
+    uploader = CheckpointUploader(store, "j", warn=warnings.append, retries=2, backoff_s=0.01)
+    checkpoint = tmp_path / "last.pt"
+    checkpoint.write_bytes(b"weights")
+    uploader.enqueue(checkpoint, name="last.pt", manifest={"epoch": 4})
+    uploader.close(timeout=30)
+    assert uploader.failed == ["last.pt"]
+    assert "failed 2 times" in warnings[-1] and "endpoint down" in warnings[-1]
