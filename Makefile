@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 VP := $(VENV)/bin/vp
 STAMP := $(VENV)/.install-stamp
 DEMO_DATA := data/digits
+DEMO_SHAPES := data/shapes
 
-.PHONY: install run test test-fast lint lock clean
+.PHONY: install run demo test test-fast lint lock clean
 
 # A no-op when requirements.lock and pyproject.toml are unchanged since the last install.
 install:
@@ -21,7 +22,16 @@ install:
 $(DEMO_DATA): | install
 	$(VP) data digits $(DEMO_DATA) --size 32
 
-run: install $(DEMO_DATA)
+$(DEMO_SHAPES): | install
+	$(VP) data shapes $(DEMO_SHAPES)
+
+# The platform on its embedded defaults (SQLite, local storage, local executor) with the demo
+# data sets in ./data (an allowed data root). Ctrl+C stops it; running jobs save and resume.
+run: install $(DEMO_DATA) $(DEMO_SHAPES)
+	$(VP) serve --host 127.0.0.1 --port 8000
+
+# The command-line way, without a server: train the demo classifier and predict with it.
+demo: install $(DEMO_DATA)
 	$(VP) train --job-id demo --model-name resnet18 --dataset-path $(DEMO_DATA) \
 		--preset easy --num-epochs 3 --batch-size 32 --image-size 32 --seed 0 --resume
 	$(VP) predict --checkpoint output/job_demo/weights/best.pt \

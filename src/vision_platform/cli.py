@@ -27,6 +27,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Framework config schemas an
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
 app.command("serve")(_jobs_cli.serve)
+app.command("chat")(_jobs_cli.chat)
 app.add_typer(_jobs_cli.jobs_app, name="jobs")
 app.add_typer(_k8s_app, name="k8s")
 

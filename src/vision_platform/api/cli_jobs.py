@@ -187,3 +187,34 @@ def jobs_logs(
             if job["status"] in ("completed", "failed", "cancelled", "paused"):
                 return
             time.sleep(1.0)
+
+
+def chat(
+    server: ServerOpt = _DEFAULT_URL,
+    session: Annotated[
+        str | None, typer.Option("--session", help="Go on with this chat session's id.")
+    ] = None,
+) -> None:
+    """Ask for a training job in Korean or English, in a conversation with a running server.
+
+    It ends when the job is created, or on an empty line or Ctrl+D."""
+    session_id = session
+    print("Describe the model to train (an empty line or Ctrl+D ends).", flush=True)
+    while True:
+        try:
+            message = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print(flush=True)
+            return
+        if not message:
+            return
+        body: dict[str, Any] = {"message": message}
+        if session_id:
+            body["session_id"] = session_id
+        answer = _call(server, "POST", "/chat", json=body)
+        session_id = answer["session_id"]
+        print(answer["reply"], flush=True)
+        if answer.get("job_id") is not None:
+            job_id = answer["job_id"]
+            print(f"Follow it with: vp jobs logs {job_id} --follow", flush=True)
+            return

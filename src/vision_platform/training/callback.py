@@ -107,7 +107,7 @@ class HttpCallbackSink:
     def _post(self, batch: list[dict[str, Any]]) -> bool:
         try:
             response = self._client.post(self.endpoint, json={"events": batch})
-        except httpx.HTTPError:
+        except (httpx.HTTPError, RuntimeError):  # RuntimeError: closed after close() gave up
             return False
         if response.status_code in (401, 404, 422):
             # The platform refuses these events for good (a stale token, a deleted job).

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from vision_platform.api.app import create_app
+from vision_platform.cli import app as vp
 from vision_platform.settings import Settings
 
 TOKEN = "chat-token"
@@ -223,3 +228,43 @@ def test_chat_needs_the_api_token_when_set(
         assert client.get(f"/api/v1/chat/{sid}").status_code == 401
         assert client.post(f"/api/v1/chat/{sid}/confirm").status_code == 401
         assert client.get(f"/api/v1/chat/{sid}", headers=auth).status_code == 200
+
+
+@pytest.fixture
+def served(data_root: Path, tmp_path: Path) -> Iterator[str]:
+    """The app (no scheduler) served over real HTTP on a free port, for the `vp chat` client."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    settings = Settings(
+        home=tmp_path / ".vp",
+        database_url=f"sqlite:///{tmp_path / 'vp.db'}",
+        data_roots=str(data_root),
+    )
+    app = create_app(settings, run_scheduler=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_vp_chat_talks_to_a_running_server_until_the_job_exists(
+    served: str, digits: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VP_API_TOKEN", raising=False)
+    lines = f"resnet18 classification, 1 epoch, batch 2\n{digits}\nyes\nnever read\n"
+    result = CliRunner().invoke(vp, ["chat", "--server", served], input=lines)
+    assert result.exit_code == 0, result.output
+    assert "Which data set should I train on?" in result.output
+    assert "Shall I start?" in result.output
+    assert "Job 1 is created" in result.output
+    assert "vp jobs logs 1 --follow" in result.output
+    job = CliRunner().invoke(vp, ["jobs", "show", "1", "--server", served])
+    assert '"num_epochs": 1' in job.output and f'"dataset_path": "{digits}"' in job.output

@@ -1,0 +1,90 @@
+"""The trainer's HTTP reporter: retries while the platform is away, never raises into training."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vision_platform.training.callback import HttpCallbackSink
+
+
+class Platform:
+    """A stand-in for the platform's report route: down for the first `down_for` calls."""
+
+    def __init__(self, *, down_for: int = 0, status: int = 200) -> None:
+        self.down_for, self.status = down_for, status
+        self.calls = 0
+        self.events: list[dict[str, object]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.calls += 1
+            if self.calls <= self.down_for:
+                raise httpx.ConnectError("connection refused", request=request)
+            assert request.headers["Authorization"] == "Bearer tok"
+            assert request.url.path == "/api/v1/jobs/7/report"
+            if self.status == 200:
+                self.events += json.loads(request.content)["events"]
+            return httpx.Response(self.status, json={})
+
+
+def sink(platform: Platform, tmp_path: Path) -> HttpCallbackSink:
+    return HttpCallbackSink(
+        url="http://platform.test/api/v1",
+        token="tok",
+        job_id="7",
+        output_dir=tmp_path,
+        transport=httpx.MockTransport(platform),
+    )
+
+
+def test_events_arrive_in_order_once_the_platform_is_back(tmp_path: Path) -> None:
+    platform = Platform(down_for=3)
+    reporter = sink(platform, tmp_path)
+    for i in range(5):
+        reporter("log", {"message": f"line {i}"})  # never raises, never blocks
+    reporter.close(timeout=30)
+    kinds = [e["kind"] for e in platform.events]
+    assert kinds == ["status"] + ["log"] * 5
+    seqs = [e["seq"] for e in platform.events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert platform.calls > 3
+
+
+def test_an_epoch_also_reports_the_checkpoints(tmp_path: Path) -> None:
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "last.pt").write_bytes(b"x")
+    platform = Platform()
+    reporter = sink(platform, tmp_path)
+    reporter("epoch", {"epoch": 1, "val_acc": 0.5})
+    reporter.close(timeout=30)
+    checkpoint = next(e for e in platform.events if e["kind"] == "checkpoint")
+    assert checkpoint["payload"] == {"last": str((tmp_path / "weights" / "last.pt").resolve())}
+
+
+def test_refused_reports_are_not_retried_forever(tmp_path: Path) -> None:
+    platform = Platform(status=401)
+    reporter = sink(platform, tmp_path)
+    reporter("log", {"message": "x"})
+    started = time.monotonic()
+    reporter.close(timeout=30)
+    assert time.monotonic() - started < 10
+    assert platform.calls >= 1
+
+
+def test_a_platform_that_never_comes_back_costs_at_most_the_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform = Platform(down_for=10**9)
+    reporter = sink(platform, tmp_path)
+    reporter("log", {"message": "lost"})
+    started = time.monotonic()
+    reporter.close(timeout=1.0)
+    assert time.monotonic() - started < 5
+    assert "could not reach the platform" in capsys.readouterr().err
