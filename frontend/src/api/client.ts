@@ -1,0 +1,194 @@
+// The typed HTTP client: every call the UI makes goes through here (types from openapi.json).
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+type Schemas = components["schemas"];
+export type Job = Schemas["JobOut"];
+export type JobStatus = Schemas["JobStatus"];
+export type JobCreate = Schemas["JobCreate"];
+export type MetricPoint = Schemas["MetricPointOut"];
+export type LogLine = Schemas["LogLineOut"];
+export type ChatResponse = Schemas["ChatResponse"];
+export type TrainingIntent = Schemas["TrainingIntent"];
+export type InferenceResult = Schemas["InferenceResult"];
+export type TestRun = Schemas["TestRunOut"];
+
+export const JOB_STATUSES: JobStatus[] = [
+  "pending",
+  "running",
+  "paused",
+  "completed",
+  "failed",
+  "cancelled",
+];
+export const TERMINAL: JobStatus[] = ["completed", "failed", "cancelled"];
+
+const TOKEN_KEY = "vp.token";
+export const tokenStore = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+const unauthorizedListeners = new Set<() => void>();
+/** Called whenever the server answers 401; returns the unsubscribe function. */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export function authHeaders(): Record<string, string> {
+  const token = tokenStore.get();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const token = tokenStore.get();
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
+    return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+    return response;
+  },
+};
+
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  // Late-bound so tests can stub fetch after the client exists.
+  fetch: (request) => globalThis.fetch(request),
+});
+api.use(auth);
+
+/** An error answer, with the problem of each named field when the server gave them (422). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface ValidationItem {
+  loc?: (string | number)[];
+  msg?: string;
+}
+
+/** Turn an error body into an ApiError: FastAPI's `detail` list and our `fields` map alike. */
+export function toApiError(status: number, body: unknown): ApiError {
+  const data = (body ?? {}) as { detail?: unknown; fields?: Record<string, string>; message?: string };
+  const fields: Record<string, string> = {};
+  if (Array.isArray(data.detail)) {
+    for (const item of data.detail as ValidationItem[]) {
+      const loc = (item.loc ?? []).filter((part) => part !== "body");
+      const name = loc.length ? String(loc[loc.length - 1]) : "";
+      if (name && item.msg) fields[name] = item.msg;
+    }
+  }
+  Object.assign(fields, data.fields ?? {});
+  const message =
+    typeof data.detail === "string"
+      ? data.detail
+      : (data.message ?? Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; "));
+  return new ApiError(status, message || `HTTP ${status}`, fields);
+}
+
+/** The data of an openapi-fetch answer, or an ApiError thrown. */
+export async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw toApiError(response.status, error);
+  return data as T;
+}
+
+/** Fetch with the sign-in token (for multipart uploads and downloads). */
+export async function authFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await globalThis.fetch(url, {
+    ...init,
+    headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) },
+  });
+  if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+  return response;
+}
+
+export async function predictImage(jobId: number, file: File): Promise<InferenceResult> {
+  const form = new FormData();
+  form.append("file", file);
+  const response = await authFetch(`/api/v1/jobs/${jobId}/predict`, { method: "POST", body: form });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw toApiError(response.status, body);
+  return body as InferenceResult;
+}
+
+export interface JobEventHandlers {
+  onStatus?: (job: Job) => void;
+  onMetric?: (point: MetricPoint) => void;
+  onLog?: (line: LogLine) => void;
+}
+
+/** Follow a job's Server-Sent Events (read with fetch so the Bearer token can be sent);
+ * reconnects after a dropped stream until the job ends or the caller stops. */
+export function followJobEvents(jobId: number, handlers: JobEventHandlers): () => void {
+  const controller = new AbortController();
+  let lastLogId = "";
+  let ended = false;
+  const dispatch = (event: string, data: string, id: string) => {
+    if (id) lastLogId = id;
+    const value = JSON.parse(data);
+    if (event === "status") {
+      handlers.onStatus?.(value as Job);
+      if (TERMINAL.includes((value as Job).status)) ended = true;
+    } else if (event === "metric") handlers.onMetric?.(value as MetricPoint);
+    else if (event === "log") handlers.onLog?.(value as LogLine);
+  };
+  const run = async () => {
+    while (!controller.signal.aborted && !ended) {
+      try {
+        const headers: Record<string, string> = { Accept: "text/event-stream", ...authHeaders() };
+        if (lastLogId) headers["Last-Event-ID"] = lastLogId;
+        const response = await authFetch(`/api/v1/jobs/${jobId}/events`, {
+          headers,
+          signal: controller.signal,
+        });
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        await readEventStream(response.body, dispatch);
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      if (!ended) await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  };
+  void run();
+  return () => controller.abort();
+}
+
+async function readEventStream(
+  body: ReadableStream<Uint8Array>,
+  dispatch: (event: string, data: string, id: string) => void,
+): Promise<void> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let cut: number;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let event = "message";
+      let id = "";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+        else if (line.startsWith("id:")) id = line.slice(3).trim();
+      }
+      if (data.length) dispatch(event, data.join("\n"), id);
+    }
+  }
+}
