@@ -41,7 +41,9 @@ class Settings(BaseSettings):
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )
     max_concurrent_jobs: int = Field(
-        default=1, ge=1, description="Training jobs one scheduler runs at the same time."
+        default=1,
+        ge=0,
+        description="Training jobs one scheduler runs at the same time (0: an API-only server).",
     )
     backoff_limit: int = Field(
         default=3, ge=0, description="Retries (with --resume) of a crashed job before it fails."

@@ -280,7 +280,9 @@ def test_yolo11n_learns_the_shapes_and_boxes_overlap_them(tmp_path: Path) -> Non
     args[args.index("--image-size") + 1] = "96"
     result = vp(*args)
     assert result.returncode == 0, result.stdout + result.stderr
-    best = max(json.loads(line)["map50"] for line in (out / "metrics.jsonl").read_text().split())
+    best = max(
+        json.loads(line)["map50"] for line in (out / "metrics.jsonl").read_text().splitlines()
+    )
     assert best > 0.5
 
     adapter = UltralyticsAdapter("yolo11n")

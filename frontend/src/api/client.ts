@@ -170,12 +170,13 @@ async function readEventStream(
   body: ReadableStream<Uint8Array>,
   dispatch: (event: string, data: string, id: string) => void,
 ): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value.replace(/\r\n/g, "\n");
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
     let cut: number;
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, cut);

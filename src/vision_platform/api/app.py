@@ -12,6 +12,7 @@ from vision_platform import __version__
 from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
+from vision_platform.api.frontend import mount_frontend
 from vision_platform.api.routes import chat, frameworks, inference, jobs, report
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
@@ -107,4 +108,5 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app

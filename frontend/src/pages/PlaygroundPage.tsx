@@ -1,0 +1,134 @@
+// Try a trained model on one image: top-5 bars or boxes, a confidence slider, the timing split.
+import { useEffect, useState } from "react";
+import { predictImage, type InferenceResult } from "../api/client";
+import { DetectionView } from "../components/DetectionView";
+import { Top5Bars } from "../components/Top5Bars";
+import { useCompletedJobs } from "../hooks";
+import { useI18n } from "../i18n";
+
+interface Shown {
+  url: string;
+  width: number;
+  height: number;
+}
+
+export function PlaygroundPage() {
+  const { t } = useI18n();
+  const { data: jobs } = useCompletedJobs();
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [image, setImage] = useState<Shown | null>(null);
+  const [result, setResult] = useState<InferenceResult | null>(null);
+  const [threshold, setThreshold] = useState(0.25);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(
+    () => () => {
+      if (image) URL.revokeObjectURL(image.url);
+    },
+    [image],
+  );
+
+  const run = async (file: File | undefined) => {
+    if (!file || jobId === null) return;
+    const url = URL.createObjectURL(file);
+    const shown = await new Promise<Shown>((resolve) => {
+      const img = new Image();
+      img.onload = () => resolve({ url, width: img.naturalWidth, height: img.naturalHeight });
+      img.onerror = () => resolve({ url, width: 1, height: 1 });
+      img.src = url;
+    });
+    setImage(shown);
+    setResult(null);
+    setBusy(true);
+    try {
+      setResult(await predictImage(jobId, file));
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const detections = (result?.detections ?? []).filter((d) => d.confidence >= threshold);
+  return (
+    <section className="playground">
+      <h1>{t("play.title")}</h1>
+      <div className="controls">
+        <label>
+          {t("play.job")}{" "}
+          <select value={jobId ?? ""} onChange={(e) => setJobId(e.target.value ? Number(e.target.value) : null)}>
+            <option value="">{t("play.pick")}</option>
+            {(jobs ?? []).map((job) => (
+              <option key={job.id} value={job.id}>
+                #{job.id} {job.model_name} ({job.task_type})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label
+          className={`dropzone${jobId === null ? " disabled" : ""}`}
+          onDragOver={(e) => e.preventDefault()}
+          onDrop={(e) => {
+            e.preventDefault();
+            void run(e.dataTransfer.files[0]);
+          }}
+        >
+          {t("play.drop")}
+          <input type="file" accept="image/*" disabled={jobId === null} aria-label={t("play.image")} onChange={(e) => void run(e.target.files?.[0])} />
+        </label>
+        <label>
+          {t("play.conf")}: {threshold.toFixed(2)}
+          <input type="range" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} aria-label={t("play.conf")} />
+        </label>
+      </div>
+      {busy && <p>{t("play.running")}</p>}
+      {error && <p className="error">{t("common.error", { message: error })}</p>}
+      <div className="two-col">
+        {image &&
+          (result?.detections ? (
+            <DetectionView src={image.url} width={image.width} height={image.height} detections={detections} />
+          ) : (
+            <img className="preview" src={image.url} alt="" />
+          ))}
+        {result && (
+          <div className="result" data-testid="prediction">
+            <h2>
+              {result.predicted_label} · {(result.confidence * 100).toFixed(1)}%
+            </h2>
+            {result.top5_predictions && (
+              <>
+                <h3>{t("play.top5")}</h3>
+                <Top5Bars scores={result.top5_predictions} threshold={threshold} />
+              </>
+            )}
+            {result.detections && (
+              <>
+                <h3>{t("play.detections")}</h3>
+                {detections.length ? (
+                  <ul>
+                    {detections.map((d, i) => (
+                      <li key={i}>
+                        {d.class_name} {(d.confidence * 100).toFixed(1)}% [{d.bbox.map((v) => Math.round(v)).join(", ")}]
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  <p>{t("play.none")}</p>
+                )}
+              </>
+            )}
+            <p className="timing">
+              {t("play.timing", {
+                pre: result.preprocessing_time_ms.toFixed(1),
+                inf: result.inference_time_ms.toFixed(1),
+                post: result.postprocessing_time_ms.toFixed(1),
+              })}
+            </p>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
