@@ -17,6 +17,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     css: false,
+    globals: true,
     pool: "threads",
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },
   },

@@ -1,0 +1,78 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { I18nProvider } from "../i18n";
+import { job, stubFetch, timmSchema } from "../test/fixtures";
+import { NewJobPage } from "./NewJobPage";
+
+function renderForm(state?: unknown) {
+  return render(
+    <I18nProvider initial="en">
+      <MemoryRouter initialEntries={[{ pathname: "/jobs/new", state }]}>
+        <Routes>
+          <Route path="/jobs/new" element={<NewJobPage />} />
+          <Route path="/jobs/:id" element={<p>job page</p>} />
+        </Routes>
+      </MemoryRouter>
+    </I18nProvider>,
+  );
+}
+
+const frameworks = () => [{ name: "timm", installed: true, task_types: ["classification"] }];
+
+test("a 422 from the server is shown beside the fields it names", async () => {
+  const user = userEvent.setup();
+  const calls = stubFetch({
+    "GET /api/v1/frameworks": frameworks,
+    "GET /api/v1/frameworks/timm/schema": () => timmSchema,
+    "POST /api/v1/jobs": () =>
+      Response.json(
+        {
+          detail: [
+            { loc: ["body", "advanced_config", "learning_rate"], msg: "too high for adam", type: "value_error" },
+            { loc: ["body", "dataset_path"], msg: "outside the data roots", type: "value_error" },
+          ],
+          fields: { learning_rate: "too high for adam" },
+        },
+        { status: 422 },
+      ),
+  });
+  renderForm();
+  await user.type(screen.getByLabelText("Data set path"), "/etc");
+  await screen.findByLabelText("learning_rate");
+  await user.click(screen.getByRole("button", { name: "Start training" }));
+  expect(await screen.findByText("outside the data roots")).toBeInTheDocument();
+  expect(screen.getByLabelText("learning_rate")).toHaveAttribute("aria-invalid", "true");
+  expect(screen.getAllByText("too high for adam").length).toBeGreaterThan(0);
+  const sent = calls.find((c) => c.key === "POST /api/v1/jobs")!.body as Record<string, unknown>;
+  expect(sent).toMatchObject({ model_name: "resnet18", dataset_path: "/etc", preset: "easy", advanced_config: {} });
+});
+
+test("a job created from an intent opens its page", async () => {
+  const user = userEvent.setup();
+  const calls = stubFetch({
+    "GET /api/v1/frameworks": frameworks,
+    "GET /api/v1/frameworks/timm/schema": () => timmSchema,
+    "POST /api/v1/jobs": () => Response.json(job({ id: 7 }), { status: 201 }),
+  });
+  renderForm({ intent: { model_name: "resnet10t", dataset_path: "data/digits", num_epochs: 2, preset: "advanced", advanced_config: { warmup_epochs: 2 }, missing: [], notes: [] } });
+  expect(await screen.findByLabelText("warmup_epochs")).toHaveValue(2);
+  expect(screen.getByLabelText("Epochs")).toHaveValue(2);
+  await user.click(screen.getByRole("button", { name: "Start training" }));
+  expect(await screen.findByText("job page")).toBeInTheDocument();
+  const sent = calls.find((c) => c.key === "POST /api/v1/jobs")!.body as Record<string, unknown>;
+  expect(sent).toMatchObject({ model_name: "resnet10t", num_epochs: 2, preset: "advanced", advanced_config: { warmup_epochs: 2 } });
+});
+
+test("an out-of-range value stops the form before it is sent", async () => {
+  const user = userEvent.setup();
+  const calls = stubFetch({ "GET /api/v1/frameworks": frameworks, "GET /api/v1/frameworks/timm/schema": () => timmSchema });
+  renderForm();
+  await screen.findByLabelText("learning_rate");
+  await user.type(screen.getByLabelText("Data set path"), "data/digits");
+  await user.clear(screen.getByLabelText("Epochs"));
+  await user.type(screen.getByLabelText("Epochs"), "0");
+  await user.click(screen.getByRole("button", { name: "Start training" }));
+  expect(screen.getByText("At least 1")).toBeInTheDocument();
+  expect(calls.some((c) => c.key === "POST /api/v1/jobs")).toBe(false);
+});

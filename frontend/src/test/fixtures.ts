@@ -1,0 +1,74 @@
+import type { FormSchema } from "../components/schemaForm";
+import type { Job } from "../api/client";
+
+export const timmSchema: FormSchema = {
+  properties: {
+    optimizer_type: { type: "string", default: "adamw", enum: ["adam", "adamw", "sgd"], "x-group": "optimizer" },
+    learning_rate: { type: "number", default: 0.001, minimum: 1e-7, maximum: 1, "x-group": "optimizer" },
+    momentum: { type: "number", default: 0.9, minimum: 0, maximum: 0.999, "x-group": "optimizer", "x-depends-on": { optimizer_type: ["sgd"] } },
+    warmup_epochs: { type: "integer", default: 0, minimum: 0, maximum: 100, "x-group": "scheduler" },
+    mixup: { type: "boolean", default: false, "x-group": "augmentation" },
+    mixup_alpha: { type: "number", default: 0.2, minimum: 0, maximum: 10, "x-group": "augmentation", "x-depends-on": { mixup: [true] } },
+  },
+  "x-groups": [
+    { name: "optimizer", fields: ["optimizer_type", "learning_rate", "momentum"] },
+    { name: "scheduler", fields: ["warmup_epochs"] },
+    { name: "augmentation", fields: ["mixup", "mixup_alpha"] },
+  ],
+  "x-presets": {
+    easy: { optimizer_type: "adam", learning_rate: 0.001 },
+    advanced: { optimizer_type: "sgd", learning_rate: 0.01, warmup_epochs: 10, mixup: true },
+  },
+};
+
+export function job(overrides: Partial<Job> = {}): Job {
+  return {
+    id: 1,
+    status: "running",
+    model_name: "resnet18",
+    framework: "timm",
+    task_type: "classification",
+    dataset_path: "data/digits",
+    num_epochs: 10,
+    batch_size: 16,
+    learning_rate: null,
+    image_size: 32,
+    preset: "easy",
+    advanced_config: {},
+    max_stage_seconds: null,
+    seed: null,
+    requested_action: null,
+    current_epoch: 3,
+    best_metric_name: "val_acc",
+    best_metric: 0.8125,
+    last_checkpoint_uri: null,
+    best_checkpoint_uri: null,
+    attempt_count: 1,
+    failure_count: 0,
+    stage_count: 1,
+    error_message: null,
+    created_at: "2026-01-02T10:00:00Z",
+    updated_at: "2026-01-02T10:01:00Z",
+    started_at: "2026-01-02T10:00:00Z",
+    finished_at: null,
+    ...overrides,
+  } as Job;
+}
+
+/** A fetch stub answering by "METHOD /path" (query ignored); unknown calls get 404. */
+export function stubFetch(routes: Record<string, (request: Request) => unknown | Response>) {
+  const calls: { key: string; body: unknown }[] = [];
+  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost:3000"), init);
+    const url = new URL(request.url);
+    const key = `${request.method} ${url.pathname}`;
+    const text = request.method === "GET" ? "" : await request.clone().text();
+    calls.push({ key, body: text ? JSON.parse(text) : undefined });
+    const handler = routes[key];
+    if (!handler) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404 });
+    const answer = handler(request);
+    return answer instanceof Response ? answer : Response.json(answer);
+  });
+  vi.stubGlobal("fetch", fetch);
+  return calls;
+}
