@@ -104,6 +104,12 @@ def test_checkpoints_live_in_the_bucket_and_resume_from_it(
     assert "Checkpoint loaded: epoch=2" in third
     assert "Resuming training from epoch 3" in third
 
+    # Transfer learning from a checkpoint in the bucket: weights only, a new run from epoch 1.
+    best_uri = f"s3://{BUCKET}/{weights}/best.pt"
+    fourth = train(data_uri, tmp_path / "transfer", 1, "--checkpoint-path", best_uri)
+    assert "Resuming" not in fourth
+    assert (tmp_path / "transfer" / "source" / "best.pt").is_file()
+
 
 def test_a_failed_upload_is_retried(tmp_path: Path) -> None:
     store = ArtifactStore(f"memory://{tmp_path.name}")

@@ -23,7 +23,13 @@ from vision_platform.errors import (
     VisionPlatformError,
 )
 from vision_platform.settings import Settings, get_settings
-from vision_platform.storage import ArtifactStore, cache_remote_dataset, is_remote, manifest_path
+from vision_platform.storage import (
+    ArtifactStore,
+    cache_remote_dataset,
+    is_remote,
+    manifest_path,
+    store_for,
+)
 from vision_platform.training.callback import callback_sinks
 from vision_platform.training.checkpoints import CheckpointStore, load_verified
 from vision_platform.training.interrupts import StopController
@@ -181,7 +187,7 @@ class TrainingRunner:
             seed=seed,
             device=spec.device,
             resume_state=resume_state,
-            init_weights=Path(spec.checkpoint_path)
+            init_weights=self._local_checkpoint(spec.checkpoint_path)
             if spec.checkpoint_path and not spec.resume
             else None,
         )
@@ -220,7 +226,7 @@ class TrainingRunner:
             return None
         reader = adapter_cls.read_checkpoint
         if self.spec.checkpoint_path:
-            path = Path(self.spec.checkpoint_path)
+            path = self._local_checkpoint(self.spec.checkpoint_path)
             reporter.info(f"Loading checkpoint from: {path}")
             state = load_verified(path, reader)
         else:
@@ -262,6 +268,18 @@ class TrainingRunner:
                 remote.store.get_file(remote.key(name) + ".json", manifest_path(local))
             fetched = True
         return store.load_latest(reader, warn=reporter.warning) if fetched else None
+
+    def _local_checkpoint(self, uri: str) -> Path:
+        """A local copy of `--checkpoint-path` (downloaded with its manifest when it is a URI)."""
+        if not is_remote(uri):
+            return Path(uri)
+        settings = get_settings()
+        store, key = store_for(uri, endpoint_url=settings.s3_endpoint_url)
+        local = self.output_dir / "source" / Path(key).name
+        store.get_file(key, local)
+        if store.exists(f"{key}.json"):
+            store.get_file(f"{key}.json", manifest_path(local))
+        return local
 
     def _choose_seed(self, resume_state: dict[str, Any] | None) -> int:
         if resume_state is not None and self.spec.seed is None:
