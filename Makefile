@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 VP := $(VENV)/bin/vp
 STAMP := $(VENV)/.install-stamp
 DEMO_DATA := data/digits
+UI := frontend
+UI_DIST := src/vision_platform/api/static
 DEMO_SHAPES := data/shapes
 
-.PHONY: install run demo test test-fast lint lock clean
+.PHONY: install ui ui-types ui-test run demo test test-fast lint lock clean
 
 # A no-op when requirements.lock and pyproject.toml are unchanged since the last install.
 install:
@@ -18,6 +20,30 @@ install:
 	$(PY) -m pip install --quiet --constraint requirements.lock --editable '.[ultralytics,kubernetes,dev]' \
 		|| exit 1; \
 	echo "$$hash" > $(STAMP); echo "install: done ($(VENV))"
+	@$(MAKE) --no-print-directory ui
+
+# The web UI: `npm ci` when package-lock.json changed, `npm run build` when its sources changed.
+ui:
+	@command -v npm >/dev/null || { echo "ui: npm not found: the web UI is not built"; exit 0; }; \
+	lock=$$(sha256sum $(UI)/package-lock.json | cut -d' ' -f1); \
+	if [ "$$(cat $(UI)/node_modules/.vp-lock-stamp 2>/dev/null)" != "$$lock" ]; then \
+		(cd $(UI) && npm ci --no-audit --no-fund) || exit 1; \
+		echo "$$lock" > $(UI)/node_modules/.vp-lock-stamp; fi; \
+	src=$$(cd $(UI) && find src index.html package-lock.json tsconfig.json vite.config.ts -type f \
+		| sort | xargs cat | sha256sum | cut -d' ' -f1); \
+	if [ -f $(UI_DIST)/index.html ] && [ "$$(cat $(UI)/node_modules/.vp-build-stamp 2>/dev/null)" = "$$src" ]; then \
+		echo "ui: up to date ($(UI_DIST))"; exit 0; fi; \
+	(cd $(UI) && npm run build) || exit 1; \
+	echo "$$src" > $(UI)/node_modules/.vp-build-stamp; echo "ui: built ($(UI_DIST))"
+
+# Regenerate the UI's API types from the server's OpenAPI (no server started).
+ui-types: install
+	$(PY) $(UI)/scripts/dump_openapi.py
+	cd $(UI) && npm run gen:types
+
+ui-test:
+	@command -v npm >/dev/null || { echo "ui-test: npm not found: UI tests skipped"; exit 0; }; \
+	cd $(UI) && npm test -- --run
 
 $(DEMO_DATA): | install
 	$(VP) data digits $(DEMO_DATA) --size 32
@@ -38,7 +64,9 @@ demo: install $(DEMO_DATA)
 		$$(ls $(DEMO_DATA)/val/7/*.png | head -n 1)
 
 test: install
+	$(PY) tests/ui/ensure_chromium.py
 	$(PY) -m pytest
+	@$(MAKE) --no-print-directory ui-test
 
 test-fast: install
 	$(PY) -m pytest -m "not slow"

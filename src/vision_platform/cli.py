@@ -154,6 +154,33 @@ def predict(
         print(result.model_dump_json(), flush=True)
 
 
+@app.command("infer-batch")
+def infer_batch(
+    spec_file: Annotated[str, _opt("--spec", help="BatchInferenceSpec as JSON (file or -).")],
+) -> None:
+    """Batch inference to a JSONL file; exit 0 done, 2 invalid input, 75 stopped (resumable)."""
+    from pydantic import ValidationError
+
+    from vision_platform.inference.batch import BatchInferenceSpec, run_spec
+
+    try:
+        doc = _read_json_arg("@/dev/stdin" if spec_file == "-" else f"@{spec_file}", "--spec")
+    except OSError as e:
+        raise _fail(f"--spec: cannot read {spec_file}: {e}") from e
+    try:
+        spec = BatchInferenceSpec.model_validate(doc)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc'])) or 'spec'}: {err['msg']}" for err in e.errors()
+        )
+        raise _fail(f"invalid batch inference spec: {problems}") from e
+    try:
+        code = run_spec(spec)
+    except InvalidInputError as e:
+        raise _fail(str(e)) from e
+    raise typer.Exit(code)
+
+
 @app.command("export")
 def export(
     checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A best.pt or last.pt.")],

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 
 from vision_platform.errors import ConfigValidationError, UnknownNameError
@@ -244,3 +244,31 @@ class TrainingSpec(BaseModel):
     skip_bad_images: bool = False
     # Platform jobs export model.onnx from best.pt when training completes.
     export_onnx: bool = False
+
+
+class BatchInferenceSpec(BaseModel):
+    """One batch inference run, whole: what `vp infer-batch` runs and a batch job stores.
+
+    It lives beside TrainingSpec so that the jobs service (which may not import inference code)
+    can check and store it; `vision_platform.inference.batch` runs it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str | None = None
+    model_path: str = PydField(min_length=1)
+    backend: Literal["eager", "onnx"] = "eager"
+    input_images: list[str] | None = PydField(default=None, min_length=1, max_length=1_000_000)
+    input_prefix: str | None = PydField(default=None, min_length=1)
+    output_path: str = PydField(min_length=1)
+    batch_size: int = PydField(default=16, ge=1, le=4096)
+    # The trained model's framework: the Kubernetes executor picks the trainer image by it.
+    framework: str | None = None
+    device: str = "auto"
+
+    @model_validator(mode="after")
+    def _one_input(self) -> BatchInferenceSpec:
+        if (self.input_images is None) == (self.input_prefix is None):
+            raise ValueError("give exactly one of input_images and input_prefix")
+        if not self.output_path.endswith(".jsonl"):
+            raise ValueError(f"output_path: {self.output_path!r} must be a .jsonl file")
+        return self

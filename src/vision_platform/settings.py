@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     batch_wait_ms: float = Field(
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )
+    batch_item_delay_seconds: float = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="Pause after each image of a batch inference job (slows a run down for tests).",
+    )
     max_concurrent_jobs: int = Field(
         default=1,
         ge=0,

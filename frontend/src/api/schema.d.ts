@@ -162,6 +162,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inference/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Batch Job
+         * @description Queue a batch job: the scheduler runs `vp infer-batch` through the executor.
+         */
+        post: operations["create_batch_job_api_v1_inference_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inference/batch/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch Job
+         * @description Status, progress 0..1, done/total, output_path and the error of a failed job.
+         */
+        get: operations["get_batch_job_api_v1_inference_batch__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inference/stream": {
         parameters: {
             query?: never;
@@ -456,6 +496,84 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * BatchJobCreate
+         * @description A request for a batch inference job (POST /inference/batch) with a trained job's model.
+         */
+        BatchJobCreate: {
+            /**
+             * Backend
+             * @default eager
+             * @enum {string}
+             */
+            backend: "eager" | "onnx";
+            /**
+             * Batch Size
+             * @default 16
+             */
+            batch_size: number;
+            /** Input Images */
+            input_images?: string[] | null;
+            /** Input Prefix */
+            input_prefix?: string | null;
+            /**
+             * Job Id
+             * @description The trained job whose best.pt (or model.onnx) to use.
+             */
+            job_id: number;
+            /**
+             * Output Path
+             * @description A .jsonl file in the artifact storage; default the batch job's folder.
+             */
+            output_path?: string | null;
+        };
+        /**
+         * BatchJobOut
+         * @description A batch inference job as the API shows it (GET /inference/batch/{id}).
+         */
+        BatchJobOut: {
+            /** Attempt Count */
+            attempt_count: number;
+            /** Backend */
+            backend: string;
+            /** Batch Size */
+            batch_size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Done */
+            done: number;
+            /** Error */
+            error: string | null;
+            /** Failure Count */
+            failure_count: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Input Prefix */
+            input_prefix: string | null;
+            /** Num Input Images */
+            num_input_images: number | null;
+            /** Output Path */
+            output_path: string;
+            /** Progress */
+            progress: number;
+            /** Source Job Id */
+            source_job_id: number | null;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["JobStatus"];
+            /** Total */
+            total: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** Body_predict_stream_api_v1_inference_stream_post */
         Body_predict_stream_api_v1_inference_stream_post: {
             /**
@@ -775,6 +893,11 @@ export interface components {
             id: number;
             /** Image Size */
             image_size: number | null;
+            /**
+             * Kind
+             * @default train
+             */
+            kind: string;
             /** Last Checkpoint Uri */
             last_checkpoint_uri: string | null;
             /** Learning Rate */
@@ -903,6 +1026,8 @@ export interface components {
          * @description A test run: status, progress 0..1, and its metrics once completed.
          */
         TestRunOut: {
+            /** Conf Threshold */
+            conf_threshold?: number | null;
             /** Created At */
             created_at: string;
             /** Error */
@@ -936,7 +1061,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "status" | "log" | "epoch" | "epoch_started" | "checkpoint";
+            kind: "status" | "log" | "epoch" | "epoch_started" | "checkpoint" | "progress";
             /** Payload */
             payload?: {
                 [key: string]: unknown;
@@ -1572,6 +1697,143 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    create_batch_job_api_v1_inference_batch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchJobOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_batch_job_api_v1_inference_batch__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchJobOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -8,4 +8,4 @@ test("src/api/schema.d.ts is generated from the current openapi.json (run `make 
   const out = join(mkdtempSync(join(tmpdir(), "vp-types-")), "schema.d.ts");
   execFileSync(join("node_modules", ".bin", "openapi-typescript"), ["openapi.json", "-o", out], { stdio: "pipe" });
   expect(readFileSync("src/api/schema.d.ts", "utf8")).toBe(readFileSync(out, "utf8"));
-});
+}, 60_000);

@@ -24,7 +24,10 @@ export function LineChart({ title, epochs, series, logScale = false }: { title: 
         width,
         height: 220,
         scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
-        axes: [{ label: "epoch" }, { size: 60 }],
+        axes: [
+          { label: "epoch", incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] },
+          { size: 64, values: (_u, ticks) => ticks.map((v) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(1) : String(+v.toFixed(4)))) },
+        ],
         series: [{ label: "epoch" }, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: true } }))],
       },
       [epochs, ...series.map((s) => s.values)] as uPlot.AlignedData,

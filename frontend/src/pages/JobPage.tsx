@@ -16,7 +16,7 @@ function mergeById<T extends { id: number }>(items: T[], more: T[]): T[] {
 }
 
 export function JobPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const jobId = Number(useParams().jobId);
   const [job, setJob] = useState<Job | null>(null);
   const [points, setPoints] = useState<MetricPoint[]>([]);
@@ -95,7 +95,7 @@ export function JobPage() {
           {t("col.best")}: {job.best_metric_name} {formatMetric(job.best_metric)}
         </span>
         <span>
-          {t("col.started")}: {formatTime(job.started_at, "en")} · {t("col.duration")}: {formatDuration(jobSeconds(job.started_at, job.finished_at))}
+          {t("col.started")}: {formatTime(job.started_at, lang)} · {t("col.duration")}: {formatDuration(jobSeconds(job.started_at, job.finished_at))}
         </span>
       </div>
       <h2>{t("job.charts")}</h2>

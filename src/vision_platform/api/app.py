@@ -13,7 +13,7 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
-from vision_platform.api.routes import chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
@@ -100,6 +100,7 @@ def create_app(
     api.include_router(frameworks.router)
     api.include_router(chat.router)
     api.include_router(inference.router)
+    api.include_router(batch.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.
     app.include_router(report.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)

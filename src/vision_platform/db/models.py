@@ -58,6 +58,13 @@ class TrainingJob(Base):
     advanced_config: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
     max_stage_seconds: Mapped[float | None] = mapped_column(Float)
     seed: Mapped[int | None] = mapped_column(Integer)
+    # "train", or "batch_inference": then `batch_spec` is its BatchInferenceSpec, the model
+    # comes from the trained job `source_job_id`, and `items_done`/`items_total` its progress.
+    kind: Mapped[str] = mapped_column(String(20), default="train", server_default="train")
+    batch_spec: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
+    source_job_id: Mapped[int | None] = mapped_column(Integer)
+    items_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    items_total: Mapped[int | None] = mapped_column(Integer)
 
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # "pause" or "cancel" asked for while running; the scheduler signals the trainer.

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vision_platform.errors import NotFoundError
+from vision_platform.inference.detection_eval import evaluate_detection
 from vision_platform.inference.evaluation import evaluate_classification
 from vision_platform.inference.predictor import Predictor
 
@@ -42,12 +43,23 @@ class TestRunStore:
             tmp.write_text(json.dumps(doc))
             tmp.replace(self._path(doc["id"]))
 
-    def start(self, *, job_id: int, model_path: Path, dataset_path: Path) -> dict[str, Any]:
-        """Record a new run and evaluate in a background thread; returns the run as queued."""
+    def start(
+        self,
+        *,
+        job_id: int,
+        model_path: Path,
+        dataset_path: Path,
+        conf_threshold: float | None = None,
+    ) -> dict[str, Any]:
+        """Record a new run and evaluate in a background thread; returns the run as queued.
+
+        `conf_threshold` is the operating point of a detection run (precision, recall and the
+        worst mistakes are reported there); without it the F1-optimal threshold is used."""
         doc: dict[str, Any] = {
             "id": uuid.uuid4().hex,
             "job_id": job_id,
             "test_dataset_path": str(dataset_path),
+            "conf_threshold": conf_threshold,
             "status": "running",
             "progress": 0.0,
             "metrics": None,
@@ -72,10 +84,20 @@ class TestRunStore:
         started = time.perf_counter()
         try:
             model = self.predictor.cache.get(model_path, "eager")
-            class_names = list(getattr(model, "class_names", None) or [])
-            if model.task_type != "classification":
+            if model.task_type in ("detection", "segmentation"):
+                metrics = evaluate_detection(
+                    model_path,
+                    dataset_path,
+                    conf_threshold=doc["conf_threshold"],
+                    progress=progress,
+                )
+            elif model.task_type == "classification":
+                class_names = list(getattr(model, "class_names", None) or [])
+                metrics = evaluate_classification(
+                    model, class_names, dataset_path, progress=progress
+                )
+            else:
                 raise NotImplementedError(f"test runs of {model.task_type} models")
-            metrics = evaluate_classification(model, class_names, dataset_path, progress=progress)
             metrics["seconds"] = round(time.perf_counter() - started, 3)
             doc.update(status="completed", progress=1.0, metrics=metrics)
         except Exception as e:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
@@ -36,6 +36,7 @@ class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    kind: str = "train"
     status: JobStatus
     model_name: str
     framework: str
@@ -126,7 +127,7 @@ class JobLogs(BaseModel):
     next_after: int
 
 
-EventKind = Literal["status", "log", "epoch", "epoch_started", "checkpoint"]
+EventKind = Literal["status", "log", "epoch", "epoch_started", "checkpoint", "progress"]
 
 
 class TrainerEvent(BaseModel):
@@ -168,3 +169,54 @@ class ConfigValidateResponse(BaseModel):
     valid: bool
     config: dict[str, Any]
     notes: list[str]
+
+
+JobKind = Literal["train", "batch_inference"]
+
+
+class BatchJobCreate(BaseModel):
+    """A request for a batch inference job (POST /inference/batch) with a trained job's model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: int = Field(
+        ge=1, le=2**31 - 1, description="The trained job whose best.pt (or model.onnx) to use."
+    )
+    input_images: list[str] | None = Field(default=None, min_length=1, max_length=1_000_000)
+    input_prefix: str | None = Field(default=None, min_length=1, max_length=2000)
+    output_path: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="A .jsonl file in the artifact storage; default the batch job's folder.",
+    )
+    batch_size: int = Field(default=16, ge=1, le=4096)
+    backend: Literal["eager", "onnx"] = "eager"
+
+    @model_validator(mode="after")
+    def _one_input(self) -> BatchJobCreate:
+        if (self.input_images is None) == (self.input_prefix is None):
+            raise ValueError("give exactly one of input_images and input_prefix")
+        return self
+
+
+class BatchJobOut(BaseModel):
+    """A batch inference job as the API shows it (GET /inference/batch/{id})."""
+
+    id: int
+    status: JobStatus
+    source_job_id: int | None
+    backend: str
+    batch_size: int
+    input_prefix: str | None
+    num_input_images: int | None
+    output_path: str
+    done: int
+    total: int | None
+    progress: float = Field(ge=0, le=1)
+    error: str | None
+    attempt_count: int
+    failure_count: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

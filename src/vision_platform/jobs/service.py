@@ -15,6 +15,7 @@ from vision_platform import configs
 from vision_platform.adapters.base import VisionAdapter
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import (
+    BatchInferenceSpec,
     TrainingSpec,
     inactive_fields,
     unknown_name_message,
@@ -26,9 +27,12 @@ from vision_platform.jobs.errors import (
     InvalidJobStateError,
     JobNotFoundError,
     JobTokenError,
+    PathNotAllowedError,
 )
-from vision_platform.jobs.paths import check_data_path, job_dir
+from vision_platform.jobs.paths import check_data_path, check_readable_path, job_dir
 from vision_platform.jobs.schemas import (
+    BatchJobCreate,
+    BatchJobOut,
     ConfigValidateRequest,
     ConfigValidateResponse,
     JobCreate,
@@ -49,8 +53,11 @@ from vision_platform.jobs.states import (
     decide_exit,
 )
 from vision_platform.settings import Settings
+from vision_platform.storage import is_remote
 
 _ERROR_TAIL_LINES = 20
+TRAIN = "train"
+BATCH_INFERENCE = "batch_inference"
 
 
 def _token_hash(token: str) -> str:
@@ -64,7 +71,7 @@ class ClaimedJob:
     job_id: int
     attempt: int
     reason: str
-    spec: TrainingSpec
+    spec: TrainingSpec | BatchInferenceSpec
     token: str
     work_dir: Path
 
@@ -128,11 +135,20 @@ class JobService:
         return best, onnx if onnx.is_file() else None
 
     def list_jobs(
-        self, *, status: JobStatus | None = None, limit: int = 50, offset: int = 0
+        self,
+        *,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        kind: str | None = TRAIN,
     ) -> JobPage:
+        """Jobs newest first: training jobs unless `kind` names another kind (None: every kind)."""
         with self.db.session() as session:
             query = select(TrainingJob)
             count = select(func.count()).select_from(TrainingJob)
+            if kind is not None:
+                query = query.where(TrainingJob.kind == kind)
+                count = count.where(TrainingJob.kind == kind)
             if status is not None:
                 query = query.where(TrainingJob.status == status.value)
                 count = count.where(TrainingJob.status == status.value)
@@ -230,6 +246,111 @@ class JobService:
             job.output_dir = str(job_dir(self.settings, job.id))
             self._log(session, job, f"Job created: {framework} {request.model_name}")
             return self._out(session, job)
+
+    # --- batch inference jobs --------------------------------------------------------------
+    def create_batch(self, request: BatchJobCreate) -> BatchJobOut:
+        """Check the request (model, inputs, output inside the roots) and queue a batch job."""
+        source = self.get(request.job_id)
+        if source.kind != TRAIN:
+            raise InvalidJobStateError(request.job_id, source.status, "predict with it")
+        best, onnx = self.model_files(request.job_id)
+        if request.backend == "onnx" and onnx is None:
+            raise InvalidJobStateError(
+                request.job_id, source.status, "predict with it on ONNX Runtime (no model.onnx)"
+            )
+        model = onnx if request.backend == "onnx" and onnx is not None else best
+        images = (
+            [
+                str(self._confined(path, f"input_images[{i}]"))
+                for i, path in enumerate(request.input_images)
+            ]
+            if request.input_images is not None
+            else None
+        )
+        prefix = self._input_prefix(request.input_prefix) if request.input_prefix else None
+        with self.db.session() as session:
+            job = TrainingJob(
+                kind=BATCH_INFERENCE,
+                source_job_id=source.id,
+                model_name=source.model_name,
+                framework=source.framework,
+                task_type=source.task_type,
+                dataset_path=prefix or f"{len(images or [])} image(s)",
+                num_epochs=1,
+                batch_size=request.batch_size,
+                advanced_config={},
+                status=JobStatus.PENDING.value,
+                best_metric_name="",
+                items_total=len(images) if images is not None else None,
+            )
+            session.add(job)
+            session.flush()
+            folder = job_dir(self.settings, job.id)
+            output = self._output_path(request.output_path, folder / "results.jsonl")
+            job.output_dir = str(folder)
+            job.batch_spec = BatchInferenceSpec(
+                job_id=str(job.id),
+                model_path=str(model),
+                backend=request.backend,
+                input_images=images,
+                input_prefix=prefix,
+                output_path=str(output),
+                batch_size=request.batch_size,
+                framework=source.framework,
+            ).model_dump(mode="json")
+            self._log(session, job, f"Batch inference job created with job {source.id}'s model")
+            session.flush()
+            return _batch_out(job)
+
+    def get_batch(self, batch_id: int) -> BatchJobOut:
+        with self.db.session() as session:
+            job = self._job(session, batch_id)
+            if job.kind != BATCH_INFERENCE:
+                raise JobNotFoundError(batch_id)
+            return _batch_out(job)
+
+    def _confined(self, path: str, field: str) -> Path:
+        _no_nul(path, field)
+        try:
+            return check_readable_path(path, self.settings)
+        except PathNotAllowedError as e:
+            raise PathNotAllowedError(
+                f"{field}: {path!r} is outside the data folders and the artifact storage"
+            ) from e
+
+    def _input_prefix(self, prefix: str) -> str:
+        if is_remote(prefix):
+            root = self.settings.storage_uri
+            if not root or not prefix.startswith(root.rstrip("/") + "/"):
+                raise PathNotAllowedError(
+                    f"input_prefix: {prefix!r} is not under the storage root ({root or 'none'})"
+                )
+            return prefix
+        folder = self._confined(prefix, "input_prefix")
+        if not folder.is_dir():
+            raise InvalidInputError(f"input_prefix: {prefix!r} is not a folder")
+        return str(folder)
+
+    def _output_path(self, given: str | None, default: Path) -> Path:
+        """Where results go: inside the jobs folder or the local artifact storage, never over
+        an existing file (the run would take its lines for its own and skip those images)."""
+        if given is None:
+            return default
+        _no_nul(given, "output_path")
+        if is_remote(given):
+            raise PathNotAllowedError(f"output_path: {given!r}: only local files are supported")
+        resolved = Path(given).expanduser().resolve()
+        roots = [(self.settings.home / "jobs").resolve()]
+        if not is_remote(self.settings.artifact_root):
+            roots.append(Path(self.settings.artifact_root).expanduser().resolve())
+        if not any(resolved.is_relative_to(root) for root in roots):
+            shown = ", ".join(map(str, roots))
+            raise PathNotAllowedError(f"output_path: {given!r} is outside the storage ({shown})")
+        if resolved.suffix != ".jsonl":
+            raise InvalidInputError(f"output_path: {given!r} must end in .jsonl")
+        if resolved.exists():
+            raise InvalidInputError(f"output_path: {given!r} already exists")
+        return resolved
 
     # --- user actions ----------------------------------------------------------------------
     def pause(self, job_id: int) -> JobOut:
@@ -335,7 +456,23 @@ class JobService:
             job,
             f"Attempt {number} ({reason}) starting" + (" with --resume" if resume else ""),
         )
-        spec = TrainingSpec(
+        spec: TrainingSpec | BatchInferenceSpec
+        if job.kind == BATCH_INFERENCE:
+            spec = BatchInferenceSpec.model_validate(job.batch_spec)
+        else:
+            spec = self._training_spec(job, resume=resume)
+        return ClaimedJob(
+            job_id=job.id,
+            attempt=number,
+            reason=reason,
+            spec=spec,
+            token=token,
+            work_dir=Path(job.output_dir),
+        )
+
+    @staticmethod
+    def _training_spec(job: TrainingJob, *, resume: bool) -> TrainingSpec:
+        return TrainingSpec(
             model_name=job.model_name,
             dataset_path=job.dataset_path,
             framework=job.framework,
@@ -352,14 +489,6 @@ class JobService:
             max_stage_seconds=job.max_stage_seconds,
             seed=job.seed,
             export_onnx=True,  # a completed job serves ONNX Runtime inference too
-        )
-        return ClaimedJob(
-            job_id=job.id,
-            attempt=number,
-            reason=reason,
-            spec=spec,
-            token=token,
-            work_dir=Path(job.output_dir),
         )
 
     def set_handle(self, job_id: int, attempt: int, handle: str) -> None:
@@ -446,8 +575,9 @@ class JobService:
         self, job: TrainingJob, attempt: int, exit_code: int, decision: ExitDecision
     ) -> str:
         head = f"Attempt {attempt} exited with code {exit_code}"
+        work = "batch inference" if job.kind == BATCH_INFERENCE else "training"
         return {
-            "completed": f"{head}: training completed",
+            "completed": f"{head}: {work} completed",
             "invalid_input": f"{head}: invalid input, not retried",
             "paused": f"{head}: paused (checkpoint saved)",
             "stage": f"{head}: stage {job.stage_count} ended; next stage resumes",
@@ -520,6 +650,10 @@ class JobService:
                 job.best_metric is None or value > job.best_metric
             ):
                 job.best_metric = float(value)
+        elif kind == "progress" and job.kind == BATCH_INFERENCE:
+            done, total = payload.get("done"), payload.get("total")
+            if isinstance(done, int) and isinstance(total, int) and 0 <= done <= total:
+                job.items_done, job.items_total = done, total
         elif kind == "checkpoint":
             if isinstance(payload.get("last"), str):
                 job.last_checkpoint_uri = payload["last"]
@@ -574,6 +708,40 @@ class JobService:
                 message=message,
             )
         )
+
+
+def _no_nul(path: str, field: str) -> None:
+    if "\x00" in path:
+        raise InvalidInputError(f"{field}: a path cannot contain a NUL character")
+
+
+def _batch_out(job: TrainingJob) -> BatchJobOut:
+    spec = BatchInferenceSpec.model_validate(job.batch_spec)
+    total = job.items_total
+    if job.status == JobStatus.COMPLETED.value:
+        progress = 1.0
+    else:
+        progress = min(1.0, job.items_done / total) if total else 0.0
+    return BatchJobOut(
+        id=job.id,
+        status=JobStatus(job.status),
+        source_job_id=job.source_job_id,
+        backend=spec.backend,
+        batch_size=spec.batch_size,
+        input_prefix=spec.input_prefix,
+        num_input_images=len(spec.input_images) if spec.input_images is not None else None,
+        output_path=spec.output_path,
+        done=job.items_done,
+        total=total,
+        progress=progress,
+        error=job.error_message,
+        attempt_count=job.attempt_count,
+        failure_count=job.failure_count,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
 
 
 def _level(decision: ExitDecision) -> str:

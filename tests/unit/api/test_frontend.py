@@ -58,7 +58,9 @@ def test_nothing_is_mounted_without_a_build(tmp_path: Path) -> None:
 def test_ui_openapi_copy_is_current() -> None:
     """frontend/openapi.json (the source of src/api/schema.d.ts) matches the server's API;
     the Vitest suite checks schema.d.ts against openapi.json."""
-    spec = importlib.util.spec_from_file_location("dump_openapi", FRONTEND / "scripts/dump_openapi.py")
+    spec = importlib.util.spec_from_file_location(
+        "dump_openapi", FRONTEND / "scripts/dump_openapi.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -13,9 +13,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.base import InferenceResult
-from vision_platform.api.deps import Jobs
+from vision_platform.api.deps import JobId, Jobs
 from vision_platform.errors import InvalidInputError, VisionPlatformError
 from vision_platform.inference.images import check_image, check_size
+from vision_platform.inference.predictor import with_confidence_threshold
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import check_data_path, check_readable_path
 from vision_platform.settings import Settings
@@ -49,6 +50,7 @@ class TestRunOut(BaseModel):
     id: str
     job_id: int
     test_dataset_path: str
+    conf_threshold: float | None = None
     status: Literal["running", "completed", "failed"]
     progress: float
     metrics: dict[str, Any] | None
@@ -89,16 +91,17 @@ def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Infer
     check_image(image, name=body.image_path)
     batcher = request.app.state.inference.batcher(model_path, body.backend)
     result: InferenceResult = batcher.predict(image, timeout=300)
-    return result
+    return with_confidence_threshold(result, body.conf_threshold)
 
 
 @router.post("/jobs/{job_id}/predict", response_model=InferenceResult)
 def predict_upload(
-    job_id: int,
+    job_id: JobId,
     request: Request,
     jobs: Jobs,
     file: Annotated[UploadFile, File()],
     backend: Annotated[Backend, Form()] = "eager",
+    conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> InferenceResult:
     """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
     settings: Settings = request.app.state.settings
@@ -109,7 +112,7 @@ def predict_upload(
             image, timeout=300
         )
     result.image_path = image.name
-    return result
+    return with_confidence_threshold(result, conf_threshold)
 
 
 @router.post("/inference/stream")
@@ -119,6 +122,7 @@ def predict_stream(
     job_id: Annotated[int, Form(ge=0, le=2**31 - 1)],
     files: Annotated[list[UploadFile], File()],
     backend: Annotated[Backend, Form()] = "eager",
+    conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> StreamingResponse:
     """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
     an error line for that file and the rest go on."""
@@ -133,6 +137,7 @@ def predict_stream(
                 try:
                     image = _save_upload(upload, Path(tmp), settings)
                     result = predictor.predict(model_path, [image], backend=backend)[0]
+                    result = with_confidence_threshold(result, conf_threshold)
                     result.image_path = name
                     yield result.model_dump_json() + "\n"
                     image.unlink(missing_ok=True)
@@ -149,7 +154,10 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     model_path = _model_path(jobs, body.job_id, "eager")
     dataset = check_data_path(body.test_dataset_path, settings)
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
-        job_id=body.job_id, model_path=model_path, dataset_path=dataset
+        job_id=body.job_id,
+        model_path=model_path,
+        dataset_path=dataset,
+        conf_threshold=body.conf_threshold,
     )
     return run
 

@@ -5,19 +5,29 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from vision_platform.configs import TrainingSpec
+from vision_platform.configs import BatchInferenceSpec, TrainingSpec
+
+# The `vp` command an attempt runs: a training run or a batch inference run.
+JobCommand = Literal["train", "infer-batch"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionRequest:
-    """One attempt of one job: the whole spec and where the platform wants reports."""
+    """One attempt of one job: the whole spec and where the platform wants reports.
+
+    The spec's type says which command runs it: `vp train` or `vp infer-batch`."""
 
     job_id: int
     attempt: int
-    spec: TrainingSpec
+    spec: TrainingSpec | BatchInferenceSpec
     work_dir: Path
     env: dict[str, str] = field(default_factory=dict)  # VP_CALLBACK_URL, VP_JOB_TOKEN
+
+    @property
+    def command(self) -> JobCommand:
+        return "infer-batch" if isinstance(self.spec, BatchInferenceSpec) else "train"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The Kubernetes executor: each attempt is a `batch/v1` Job running `vp train --spec … --resume`.
+"""The Kubernetes executor: each attempt is a `batch/v1` Job running `vp train --spec … --resume`
+(or, for a batch inference job, `vp infer-batch --spec …`).
 
 `build_manifests` (pure: request + settings → the Job, its spec ConfigMap and its token Secret)
 is what `vp k8s manifest` prints and what `KubernetesExecutor.submit` sends, byte for byte.
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.errors import EXIT_FAILURE, EXIT_RESUMABLE, VisionPlatformError
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
 from vision_platform.settings import Settings
@@ -126,17 +128,32 @@ def _metadata(name: str, namespace: str, labels: dict[str, str]) -> dict[str, An
     return {"name": name, "namespace": namespace, "labels": dict(labels)}
 
 
+def _pod_device(device: str) -> str:
+    if re.fullmatch(r"\d+(,\d+)*", device.strip()):
+        # The pod sees only the GPUs it was given, numbered from 0.
+        return ",".join(str(i) for i in range(len(device.split(","))))
+    return device
+
+
+def _batch_spec(spec: BatchInferenceSpec, job_id: int, framework: str) -> dict[str, Any]:
+    """A batch run's spec as the pod runs it (its paths must be reachable there: S3 or a PVC)."""
+    update = {
+        "device": _pod_device(spec.device),
+        "framework": framework,
+        "job_id": spec.job_id or str(job_id),
+    }
+    return spec.model_copy(update=update).model_dump(mode="json")
+
+
 def _trainer_spec(
     request: ExecutionRequest, framework: str, trainer_seconds: float | None
 ) -> dict[str, Any]:
+    if isinstance(request.spec, BatchInferenceSpec):
+        return _batch_spec(request.spec, request.job_id, framework)
     job_id = request.spec.job_id or str(request.job_id)
-    device = request.spec.device
-    if re.fullmatch(r"\d+(,\d+)*", device.strip()):
-        # The pod sees only the GPUs it was given, numbered from 0.
-        device = ",".join(str(i) for i in range(len(device.split(","))))
     return request.spec.model_copy(
         update={
-            "device": device,
+            "device": _pod_device(request.spec.device),
             "framework": framework,
             "job_id": job_id,
             # The server's folder does not exist in the pod; the run folder lives under /work.
@@ -214,6 +231,25 @@ def pod_failure_policy() -> dict[str, Any]:
     }
 
 
+def _args(request: ExecutionRequest) -> list[str]:
+    """`train --spec … --resume` always; `infer-batch --spec …` (it always resumes)."""
+    if request.command == "infer-batch":
+        return ["infer-batch", "--spec", f"{SPEC_DIR}/{SPEC_FILE}"]
+    return ["train", "--spec", f"{SPEC_DIR}/{SPEC_FILE}", "--resume"]
+
+
+def _framework(spec: TrainingSpec | BatchInferenceSpec) -> str:
+    from vision_platform.adapters.registry import registry
+
+    if isinstance(spec, BatchInferenceSpec):
+        if spec.framework is None:
+            raise KubernetesExecutorError(
+                f"batch job {spec.job_id}: the spec names no framework (for the trainer image)"
+            )
+        return spec.framework
+    return spec.framework or registry.framework_for_model(spec.model_name)
+
+
 def _container(
     request: ExecutionRequest, settings: Settings, framework: str, gpus: int, secret: str
 ) -> dict[str, Any]:
@@ -222,7 +258,7 @@ def _container(
         "image": trainer_image(framework, settings),
         "imagePullPolicy": settings.k8s_image_pull_policy,
         "command": ["vp"],
-        "args": ["train", "--spec", f"{SPEC_DIR}/{SPEC_FILE}", "--resume"],
+        "args": _args(request),
         "workingDir": WORK_DIR,
         "env": _env(request, settings, secret),
         "resources": _resources(settings, gpus),
@@ -269,14 +305,13 @@ def build_manifests(
     request: ExecutionRequest, settings: Settings, *, stage: int | None = None
 ) -> JobManifests:
     """The Job, ConfigMap and Secret that run one attempt (`stage` labels it when known)."""
-    from vision_platform.adapters.registry import registry
-
     spec = request.spec
-    framework = spec.framework or registry.framework_for_model(spec.model_name)
+    framework = _framework(spec)
     name = job_name(request.job_id, request.attempt)
     namespace = settings.k8s_namespace
     labels = _labels(request, framework, stage)
-    trainer_seconds, deadline = stage_limits(spec.max_stage_seconds, settings.k8s_stage_seconds)
+    stage_seconds = spec.max_stage_seconds if isinstance(spec, TrainingSpec) else None
+    trainer_seconds, deadline = stage_limits(stage_seconds, settings.k8s_stage_seconds)
     gpus = gpu_count(spec.device, settings)
     secret_name = f"{name}-token"
     secret_env = {k: v for k, v in request.env.items() if _SECRET_ENV.search(k)}

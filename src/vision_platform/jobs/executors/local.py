@@ -1,4 +1,4 @@
-"""The local executor: each attempt is a `vp train --spec` subprocess on this machine."""
+"""The local executor: each attempt is a `vp train` (or `vp infer-batch`) subprocess."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class LocalExecutor(Executor):
         env["PYTHONUNBUFFERED"] = "1"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                [self._python, "-m", "vision_platform", "train", "--spec", str(spec_path)],
+                [self._python, "-m", "vision_platform", request.command, "--spec", str(spec_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

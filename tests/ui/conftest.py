@@ -1,0 +1,1 @@
+from tests.integration.fixtures import tiny_digits  # noqa: F401

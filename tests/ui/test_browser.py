@@ -1,0 +1,109 @@
+"""The web UI in a real browser (Debian's Chromium) against a live `vp serve` with tiny jobs.
+
+Screenshots of each page go to test-results/ui/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.platform_server import PlatformServer
+from vision_platform.api.frontend import STATIC_DIR
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "ui"
+WAIT_MS = 240_000  # a bound for a stuck job to fail the test, not a timing check
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)",
+        allow_module_level=True,
+    )
+if not (STATIC_DIR / "index.html").is_file():
+    pytest.skip("the web UI is not built: run `make install`", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, tiny_digits: Path) -> Iterator[PlatformServer]:
+    home = tmp_path_factory.mktemp("ui-home")
+    platform = PlatformServer(home=home, data_root=tiny_digits.parent).start()
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def page(server: PlatformServer) -> Iterator[sync_api.Page]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(
+            base_url=server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+        )
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_create_a_job_watch_it_train_and_try_it(page: sync_api.Page, tiny_digits: Path) -> None:
+    expect = sync_api.expect
+    page.goto("/jobs")
+    expect(page.get_by_role("heading", name="Training jobs")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "jobs-empty.png"), full_page=True)
+
+    page.get_by_role("link", name="New job").click()
+    page.get_by_label("Model name", exact=True).fill("resnet10t")
+    page.get_by_label("Data set path").fill(str(tiny_digits))
+    page.get_by_label("Epochs", exact=True).fill("2")
+    page.get_by_label("Batch size", exact=True).fill("4")
+    page.get_by_label("Image size", exact=True).fill("32")
+    expect(page.get_by_label("optimizer_type")).to_have_value("adam")  # the easy preset
+    page.screenshot(path=str(SHOTS / "new-job.png"), full_page=True)
+    page.get_by_role("button", name="Start training").click()
+
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.locator(".badge-completed")).to_be_visible(timeout=WAIT_MS)
+    chart = page.get_by_test_id("chart-Accuracy / mAP")
+    expect(chart).to_have_attribute("data-points", "2")
+    expect(page.get_by_test_id("chart-Losses")).to_have_attribute("data-points", "2")
+    expect(page.get_by_test_id("log-tail")).to_contain_text("Training completed")
+    page.screenshot(path=str(SHOTS / "job.png"), full_page=True)
+
+    page.goto("/jobs")
+    expect(page.get_by_test_id(f"job-row-{job_id}")).to_contain_text("2/2")
+    page.screenshot(path=str(SHOTS / "jobs.png"), full_page=True)
+
+    page.goto("/playground")
+    page.locator(".playground select").select_option(str(job_id))
+    image = next((tiny_digits / "val").glob("*/*.png"))
+    page.get_by_label("Image", exact=True).set_input_files(str(image))
+    prediction = page.get_by_test_id("prediction")
+    expect(prediction).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("top5-row")).to_have_count(2)
+    page.screenshot(path=str(SHOTS / "playground.png"), full_page=True)
+
+
+def test_unknown_client_routes_load_the_ui(page: sync_api.Page) -> None:
+    page.goto("/some/client/route")
+    expect = sync_api.expect
+    expect(page.get_by_role("heading", name="Training jobs")).to_be_visible()
+    page.get_by_label("Language").select_option("ko")
+    expect(page.get_by_role("heading", name="학습 작업")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "jobs-ko.png"), full_page=True)
