@@ -63,10 +63,11 @@ demo: install $(DEMO_DATA)
 	$(VP) predict --checkpoint output/job_demo/weights/best.pt \
 		$$(ls $(DEMO_DATA)/val/7/*.png | head -n 1)
 
+# UI unit tests first, so that pytest's summary is the last line CI reads.
 test: install
 	$(PY) tests/ui/ensure_chromium.py
-	$(PY) -m pytest
 	@$(MAKE) --no-print-directory ui-test
+	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not slow"
