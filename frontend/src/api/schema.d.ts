@@ -582,6 +582,8 @@ export interface components {
              * @enum {string}
              */
             backend: "eager" | "onnx";
+            /** Conf Threshold */
+            conf_threshold?: number | null;
             /** Files */
             files: string[];
             /** Job Id */
@@ -595,6 +597,8 @@ export interface components {
              * @enum {string}
              */
             backend: "eager" | "onnx";
+            /** Conf Threshold */
+            conf_threshold?: number | null;
             /** File */
             file: string;
         };
@@ -2532,6 +2536,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id. */
                 job_id: number;
             };
             cookie?: never;
