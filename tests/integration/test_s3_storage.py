@@ -89,7 +89,9 @@ def test_checkpoints_live_in_the_bucket_and_resume_from_it(
     weights = "artifacts/job_5/weights"
     for name in ("last.pt", "last.pt.json", "best.pt", "best.pt.json", "last.prev.pt"):
         assert store.exists(f"{weights}/{name}"), name
-    assert store.read_json(f"{weights}/last.pt.json")["epoch"] == 2
+    manifest = store.read_json(f"{weights}/last.pt.json")
+    assert manifest["epoch"] == 2 and manifest["framework"] == "timm"
+    assert len(manifest["config_digest"]) == 64 and len(manifest["sha256"]) == 64
 
     shutil.rmtree(out)  # a new pod on another node: nothing local
     second = train(data_uri, out, 3, "--resume")

@@ -51,10 +51,12 @@ class CheckpointStore:
         weights_dir: Path,
         *,
         framework: str,
+        config_digest: str | None = None,
         on_publish: Callable[[Path, str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.dir = weights_dir
         self.framework = framework
+        self.config_digest = config_digest  # sha256 of the resolved config, in every manifest
         self.on_publish = on_publish  # e.g. the remote uploader: (file, name, manifest)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_path = self.dir / "last.pt"
@@ -86,6 +88,7 @@ class CheckpointStore:
             "size": written.stat().st_size,
             "epoch": epoch,
             "framework": self.framework,
+            "config_digest": self.config_digest,
             "saved_at": time.time(),
         }
         if self.last_path.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import random
@@ -154,6 +155,7 @@ class TrainingRunner:
         store = CheckpointStore(
             self.output_dir / "weights",
             framework=self.framework,
+            config_digest=hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest(),
             on_publish=None
             if uploader is None
             else (
