@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -85,12 +86,15 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def http_latencies(url: str, job_id: int, images: list[Path], clients: int) -> list[float]:
+    """Each client thread keeps one connection open, as a real client would."""
+    local = threading.local()
+
     def one(path: Path) -> float:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=url, timeout=60)
         started = time.perf_counter()
-        r = httpx.post(
-            f"{url}/api/v1/test/inference/single",
-            json={"job_id": job_id, "image_path": str(path)},
-            timeout=60,
+        r = local.client.post(
+            "/api/v1/test/inference/single", json={"job_id": job_id, "image_path": str(path)}
         )
         r.raise_for_status()
         return (time.perf_counter() - started) * 1000
