@@ -48,6 +48,31 @@ def run_vp(
     )
 
 
+def start_vp(*args: str, **env: str) -> subprocess.Popen[str]:
+    """Start `vp ARGS…` with its output (stdout and stderr) readable line by line."""
+    return subprocess.Popen(
+        vp_command(*args),
+        env=vp_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+
+
+def run_until(proc: subprocess.Popen[str], pattern: str) -> list[str]:
+    """Read the process's output until a line matches `pattern`; returns the lines read."""
+    import re
+
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if re.search(pattern, line):
+            return lines
+    raise AssertionError(f"{pattern!r} never printed; output:\n{''.join(lines)}")
+
+
 @pytest.fixture(scope="session")
 def digits_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small real data set: 3 digit classes, 20 images each, 32 px, train/ and val/."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import run_vp, vp_command, vp_env
+from tests.conftest import run_until, run_vp, start_vp
 
 EXIT_RESUMABLE = 75
 
@@ -37,28 +37,6 @@ def train_args(data: Path, out: Path, *extra: str, epochs: int = 3) -> list[str]
         "easy",
         *extra,
     ]
-
-
-def start_vp(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        vp_command(*args),
-        env=vp_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
-
-
-def run_until(proc: subprocess.Popen[str], pattern: str) -> list[str]:
-    """Read the process's output until a line matches `pattern`; returns the lines read."""
-    lines = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if re.search(pattern, line):
-            return lines
-    raise AssertionError(f"{pattern!r} never printed; output:\n{''.join(lines)}")
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import vp_command, vp_env
+from tests import conftest
+from tests.conftest import run_until, start_vp
 
 EXIT_RESUMABLE = 75
 # What tests/netguard raises on any outbound attempt, whoever catches it.
@@ -53,14 +54,7 @@ def train_args(
 
 def run_vp(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`vp ARGS…` to completion, on one thread, with extra environment variables."""
-    return subprocess.run(
-        vp_command(*args),
-        env=vp_env(**{**THREADS, **env}),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return conftest.run_vp(*args, timeout=600, **{**THREADS, **env})
 
 
 def vp(*args: str) -> subprocess.CompletedProcess[str]:
@@ -72,27 +66,6 @@ def vp(*args: str) -> subprocess.CompletedProcess[str]:
 def assert_offline(output: str) -> None:
     found = BLOCKED.search(output)
     assert found is None, f"a network attempt was blocked: …{output[found.start() - 300 :]}"
-
-
-def start_vp(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        vp_command(*args),
-        env=vp_env(**THREADS),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
-
-
-def run_until(proc: subprocess.Popen[str], pattern: str) -> list[str]:
-    lines = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if re.search(pattern, line):
-            return lines
-    raise AssertionError(f"{pattern!r} never printed; output:\n{''.join(lines)}")
 
 
 def epochs_logged(out: Path) -> list[int]:
@@ -166,7 +139,7 @@ def test_one_epoch_segmentation_run_completes(tmp_path: Path) -> None:
 
 def test_sigkill_then_resume_continues_at_the_next_epoch(shapes_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    proc = start_vp(*train_args(shapes_dir, out, epochs=3))
+    proc = start_vp(*train_args(shapes_dir, out, epochs=3), **THREADS)
     run_until(proc, r"^Epoch 2/3$")  # epoch 1 is published; kill during epoch 2
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
@@ -184,7 +157,7 @@ def test_sigterm_exits_75_then_resume_then_extend_by_two_epochs(
     shapes_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "paused"
-    proc = start_vp(*train_args(shapes_dir, out, epochs=2))
+    proc = start_vp(*train_args(shapes_dir, out, epochs=2), **THREADS)
     run_until(proc, r"^Epoch 1/2$")
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=300)

@@ -123,8 +123,8 @@ def wait_for(
         time.sleep(0.2)
 
 
-def trainer_pids(job_dir: Path) -> list[int]:
-    """The pids of live `vp train` processes running a spec from `job_dir`."""
+def trainer_pids(job_dir: Path, command: str = "train") -> list[int]:
+    """The pids of live `vp <command>` processes running a spec from `job_dir`."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -134,6 +134,6 @@ def trainer_pids(job_dir: Path) -> list[int]:
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if str(job_dir) in cmdline and "train" in cmdline and state != "Z":
+        if str(job_dir) in cmdline and command in cmdline and state != "Z":
             found.append(int(proc.name))
     return found

@@ -12,28 +12,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.integration.platform_server import PlatformServer, wait_for
+from tests.integration.platform_server import PlatformServer, trainer_pids, wait_for
 
 NUM_IMAGES = 60
 
 
-def batch_pids(job_dir: Path) -> list[int]:
-    """The pids of live `vp infer-batch` processes running a spec from `job_dir`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if str(job_dir) in cmdline and "infer-batch" in cmdline and state != "Z":
-            found.append(int(proc.name))
-    return found
-
-
-@pytest.fixture(scope="module")
 def inputs(tiny_digits: Path) -> Path:
     """NUM_IMAGES small digit images (inside the server's data root) and one broken file."""
     folder = tiny_digits.parent / "batch_inputs"
@@ -134,7 +117,7 @@ def test_a_killed_batch_run_is_retried_and_writes_each_image_once(
         what="the first batches",
         server=server,
     )
-    (pid,) = batch_pids(job_dir)
+    (pid,) = trainer_pids(job_dir, "infer-batch")
     os.kill(pid, signal.SIGKILL)
     done = wait_batch(server, created["id"])
     assert done["status"] == "completed", server.log_text(created["id"])
