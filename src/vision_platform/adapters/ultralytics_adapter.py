@@ -337,6 +337,12 @@ def import_ultralytics() -> ModuleType:
             "MPLCONFIGDIR": str(root / "matplotlib"),
             "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS") or str(threads),
         }
+        import PIL.Image
+
+        # Ultralytics replaces these process-wide on import: PIL.Image.open (a retry that tries
+        # to install pi-heif, raising ModuleNotFoundError for any non-image once installs are
+        # off) and torch.save (retries meant for Windows). The platform keeps the originals.
+        originals = (PIL.Image.open, torch.save)
         with _environment(wanted):
             import matplotlib
 
@@ -344,19 +350,20 @@ def import_ultralytics() -> ModuleType:
             matplotlib.get_cachedir()
             import ultralytics
             from ultralytics.utils import SETTINGS
+        PIL.Image.open, torch.save = originals
 
-            SETTINGS.update(
-                {
-                    k: v
-                    for k, v in {
-                        **_SETTINGS_OFF,
-                        "datasets_dir": str(root / "datasets"),
-                        "weights_dir": str(root / "weights"),
-                        "runs_dir": str(root / "runs"),
-                    }.items()
-                    if k in SETTINGS and SETTINGS.get(k) != v
-                }
-            )
+        SETTINGS.update(
+            {
+                k: v
+                for k, v in {
+                    **_SETTINGS_OFF,
+                    "datasets_dir": str(root / "datasets"),
+                    "weights_dir": str(root / "weights"),
+                    "runs_dir": str(root / "runs"),
+                }.items()
+                if k in SETTINGS and SETTINGS.get(k) != v
+            }
+        )
         torch.set_num_threads(threads)
         _saved_threads = threads
         return ultralytics
