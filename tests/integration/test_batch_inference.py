@@ -17,6 +17,7 @@ from tests.integration.platform_server import PlatformServer, trainer_pids, wait
 NUM_IMAGES = 60
 
 
+@pytest.fixture(scope="module")
 def inputs(tiny_digits: Path) -> Path:
     """NUM_IMAGES small digit images (inside the server's data root) and one broken file."""
     folder = tiny_digits.parent / "batch_inputs"
