@@ -14,6 +14,8 @@ import pytest
 
 from tests.integration.platform_server import PlatformServer, trainer_pids, wait_for
 
+LONG_RUN = 30  # epochs of a run that a test kills midway
+
 
 @pytest.fixture
 def server(tmp_path: Path, tiny_digits: Path) -> Iterator[PlatformServer]:
@@ -91,7 +93,7 @@ def test_a_job_runs_to_completion_with_metrics_events_and_weights(
 def test_pause_saves_and_resume_continues_the_epochs(
     server: PlatformServer, tiny_digits: Path
 ) -> None:
-    job_id = server.create(**job_body(tiny_digits, num_epochs=3))["id"]
+    job_id = server.create(**job_body(tiny_digits, num_epochs=LONG_RUN))["id"]
     server.wait_epoch(job_id, 1)
     assert server.api.post(f"/jobs/{job_id}/pause").status_code == 200
     paused = server.wait_status(job_id, "paused", "completed")
@@ -103,15 +105,16 @@ def test_pause_saves_and_resume_continues_the_epochs(
     assert done["status"] == "completed", server.log_text(job_id)
     logs = server.log_text(job_id)
     resumed_at = int(re.findall(r"Resuming training from epoch (\d+)", logs)[-1])
-    assert resumed_at >= 2, logs  # continued after epoch 1, not from the start
-    assert metric_epochs(server, job_id) == [1, 2, 3]
+    assert 2 <= resumed_at <= LONG_RUN, logs  # continued after epoch 1, not from the start
+    assert metric_epochs(server, job_id) == list(range(1, LONG_RUN + 1))
     assert done["attempt_count"] == 2 and done["failure_count"] == 0
 
 
 def test_a_killed_trainer_is_retried_and_resumes_from_last_pt(
     server: PlatformServer, tiny_digits: Path
 ) -> None:
-    job_id = server.create(**job_body(tiny_digits, num_epochs=3))["id"]
+    # Long enough that the kill always lands while it runs (tiny epochs take well under 1 s).
+    job_id = server.create(**job_body(tiny_digits, num_epochs=LONG_RUN))["id"]
     server.wait_epoch(job_id, 1)
     job_dir = Path(server.job(job_id)["last_checkpoint_uri"]).parent.parent
     (pid,) = trainer_pids(job_dir)
@@ -122,8 +125,9 @@ def test_a_killed_trainer_is_retried_and_resumes_from_last_pt(
     assert (done["attempt_count"], done["failure_count"]) == (2, 1)
     logs = server.log_text(job_id)
     assert "exited with code 137: retrying with --resume (1/3)" in logs
-    assert re.search(r"Checkpoint loaded: epoch=[12]", logs), logs
-    assert metric_epochs(server, job_id) == [1, 2, 3]
+    loaded = int(re.findall(r"Checkpoint loaded: epoch=(\d+)", logs)[-1])
+    assert 1 <= loaded < LONG_RUN, logs
+    assert metric_epochs(server, job_id) == list(range(1, LONG_RUN + 1))
 
 
 def test_a_job_with_a_stage_deadline_runs_in_stages_and_completes(
@@ -152,7 +156,7 @@ def test_cancel_stops_the_trainer(server: PlatformServer, tiny_digits: Path) -> 
 def test_a_server_crash_while_a_job_runs_is_recovered(
     server: PlatformServer, tiny_digits: Path
 ) -> None:
-    job_id = server.create(**job_body(tiny_digits, num_epochs=3))["id"]
+    job_id = server.create(**job_body(tiny_digits, num_epochs=LONG_RUN))["id"]
     server.wait_epoch(job_id, 1)
     server.kill()
     restarted = PlatformServer.__new__(PlatformServer)
@@ -163,7 +167,8 @@ def test_a_server_crash_while_a_job_runs_is_recovered(
     assert done["status"] == "completed", restarted.log_text(job_id)
     logs = restarted.log_text(job_id)
     assert "interrupted (the server restarted)" in logs
-    assert re.search(r"Resuming training from epoch [23]", logs), logs
+    resumed_at = int(re.findall(r"Resuming training from epoch (\d+)", logs)[-1])
+    assert 2 <= resumed_at <= LONG_RUN, logs
     assert done["failure_count"] == 0
-    assert metric_epochs(restarted, job_id) == [1, 2, 3]
+    assert metric_epochs(restarted, job_id) == list(range(1, LONG_RUN + 1))
     wait_for(lambda: not trainer_pids(Path(done["last_checkpoint_uri"]).parent.parent), what="x")
