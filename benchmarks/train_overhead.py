@@ -44,29 +44,38 @@ def run_bare(data: Path, model: str, epochs: int, batch: int, size: int) -> list
     return [json.loads(line)["epoch_seconds"] for line in out.splitlines()]
 
 
+def timm_train_args(
+    data: Path, out: Path, model: str, epochs: int, batch: int, size: int
+) -> list[str]:
+    """The `vp train` command line both timm measurements use."""
+    return [
+        VP,
+        "train",
+        "--model-name",
+        model,
+        "--dataset-path",
+        str(data),
+        "--num-epochs",
+        str(epochs),
+        "--batch-size",
+        str(batch),
+        "--image-size",
+        str(size),
+        "--preset",
+        "easy",
+        "--output-dir",
+        str(out),
+        "--seed",
+        "0",
+    ]
+
+
 def run_platform(
     data: Path, out: Path, model: str, epochs: int, batch: int, size: int
 ) -> list[dict[str, float]]:
     subprocess.run(
         [
-            VP,
-            "train",
-            "--model-name",
-            model,
-            "--dataset-path",
-            str(data),
-            "--num-epochs",
-            str(epochs),
-            "--batch-size",
-            str(batch),
-            "--image-size",
-            str(size),
-            "--preset",
-            "easy",
-            "--output-dir",
-            str(out),
-            "--seed",
-            "0",
+            *timm_train_args(data, out, model, epochs, batch, size),
         ],
         check=True,
         capture_output=True,
@@ -83,24 +92,7 @@ def time_to_first_resumed_epoch(
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
-            VP,
-            "train",
-            "--model-name",
-            model,
-            "--dataset-path",
-            str(data),
-            "--num-epochs",
-            str(epochs + 1),
-            "--batch-size",
-            str(batch),
-            "--image-size",
-            str(size),
-            "--preset",
-            "easy",
-            "--output-dir",
-            str(out),
-            "--seed",
-            "0",
+            *timm_train_args(data, out, model, epochs + 1, batch, size),
             "--resume",
         ],
         stdout=subprocess.PIPE,
