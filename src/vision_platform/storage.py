@@ -100,6 +100,9 @@ class ArtifactStore:
         self.fs.get_file(self._path(key), str(tmp))
         tmp.replace(local)
 
+    def delete(self, key: str) -> None:
+        self.fs.rm_file(self._path(key))
+
     def copy(self, src_key: str, dst_key: str) -> None:
         self.fs.copy(self._path(src_key), self._path(dst_key))
 

@@ -144,6 +144,16 @@ def test_batch_requests_are_refused_with_the_reason(
         },
     )
     assert escape.status_code == 403 and "output_path" in escape.json()["detail"]
+    # This server has no bucket for its storage: an s3:// output is outside it.
+    bucket = post(
+        "/inference/batch",
+        json={
+            "job_id": trained_job,
+            "input_prefix": str(inputs),
+            "output_path": "s3://elsewhere/results.jsonl",
+        },
+    )
+    assert bucket.status_code == 403 and "storage root" in bucket.json()["detail"]
     assert (
         post("/inference/batch", json={"job_id": 999, "input_prefix": str(inputs)}).status_code
         == 404

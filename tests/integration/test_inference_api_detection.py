@@ -172,13 +172,31 @@ def test_single_inference_returns_pixel_boxes(
     app_client: TestClient, job_id: int, shapes_yaml: Path
 ) -> None:
     image = sorted((shapes_yaml.parent / "images" / "val").glob("*.png"))[0]
-    # Two epochs from scratch score below the default 0.25; the route does not take a per-request
-    # threshold yet, so lower the served model's own threshold to see its (poor) boxes.
-    runtime = app_client.app.state.inference  # type: ignore[attr-defined]
-    model_path = Path(runtime.test_runs.folder).parent / "jobs" / f"job_{job_id}/weights/best.pt"
-    runtime.predictor.cache.get(model_path).conf_threshold = 0.001
+
+    def boxes(**thresholds: float) -> list[dict[str, Any]]:
+        answer = app_client.post(
+            f"{API}/test/inference/single",
+            json={"job_id": job_id, "image_path": str(image), **thresholds},
+        )
+        assert answer.status_code == 200, answer.text
+        found: list[dict[str, Any]] = answer.json()["detections"]
+        return found
+
+    # Two epochs from scratch score below the model's default 0.25: a request's own, lower
+    # threshold reaches below it, and its NMS IoU changes how many overlapping boxes survive.
+    low = boxes(conf_threshold=0.001)
+    assert low and min(b["confidence"] for b in low) >= 0.001
+    assert len(boxes(conf_threshold=0.001, iou_threshold=0.05)) < len(
+        boxes(conf_threshold=0.001, iou_threshold=0.95)
+    )
+    confidences = sorted({b["confidence"] for b in low})
+    assert len(confidences) >= 2
+    middle = len(confidences) // 2  # a cut between two boxes' scores: no float ties at the edge
+    cut = (confidences[middle - 1] + confidences[middle]) / 2
+    assert [b for b in low if b["confidence"] >= cut] == boxes(conf_threshold=cut)
     answer = app_client.post(
-        f"{API}/test/inference/single", json={"job_id": job_id, "image_path": str(image)}
+        f"{API}/test/inference/single",
+        json={"job_id": job_id, "image_path": str(image), "conf_threshold": 0.001},
     )
     assert answer.status_code == 200, answer.text
     result = answer.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_vp
+from vision_platform.inference.batch import BatchInferenceSpec, BatchRunner
 from vision_platform.storage import ArtifactStore
 from vision_platform.training.uploads import CheckpointUploader
 
@@ -111,6 +113,36 @@ def test_checkpoints_live_in_the_bucket_and_resume_from_it(
     fourth = train(data_uri, tmp_path / "transfer", 1, "--checkpoint-path", best_uri)
     assert "Resuming" not in fourth
     assert (tmp_path / "transfer" / "source" / "best.pt").is_file()
+
+
+def test_batch_results_go_to_the_bucket_and_a_new_pod_resumes_from_the_partial_file(
+    s3_env: dict[str, str], trained_classifier: Path, digits_dir: Path, tmp_path: Path
+) -> None:
+    endpoint = s3_env["VP_S3_ENDPOINT_URL"]
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=endpoint)
+    images = sorted(str(p) for p in (digits_dir / "val").rglob("*.png"))[:10]
+    output = f"s3://{BUCKET}/artifacts/batch/results.jsonl"
+    spec = BatchInferenceSpec(
+        model_path=str(trained_classifier), input_images=images, output_path=output, batch_size=4
+    )
+    stops = iter([None, None, "SIGTERM"])
+    first = BatchRunner(
+        spec,
+        endpoint_url=endpoint,
+        work_dir=tmp_path / "pod-1",
+        stop_reason=lambda: next(stops, "SIGTERM"),
+        upload_every_s=3600,  # only the stop uploads
+    )
+    assert first.run() == 75
+    assert not store.exists("artifacts/batch/results.jsonl")
+    partial = store.fs.cat_file(f"{BUCKET}/artifacts/batch/results.jsonl.partial").decode()
+    assert len(partial.splitlines()) == 8
+
+    second = BatchRunner(spec, endpoint_url=endpoint, work_dir=tmp_path / "pod-2")
+    assert second.run() == 0
+    lines = store.fs.cat_file(f"{BUCKET}/artifacts/batch/results.jsonl").decode().splitlines()
+    assert [json.loads(line)["image_path"] for line in lines] == images
+    assert not store.exists("artifacts/batch/results.jsonl.partial")
 
 
 def test_a_failed_upload_is_retried(tmp_path: Path) -> None:

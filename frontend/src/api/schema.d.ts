@@ -523,7 +523,7 @@ export interface components {
             job_id: number;
             /**
              * Output Path
-             * @description A .jsonl file in the artifact storage; default the batch job's folder.
+             * @description A .jsonl file in the artifact storage (a local path, or s3://… under the storage root); default the batch job's folder.
              */
             output_path?: string | null;
         };
@@ -586,6 +586,8 @@ export interface components {
             conf_threshold?: number | null;
             /** Files */
             files: string[];
+            /** Iou Threshold */
+            iou_threshold?: number | null;
             /** Job Id */
             job_id: number;
         };
@@ -601,6 +603,8 @@ export interface components {
             conf_threshold?: number | null;
             /** File */
             file: string;
+            /** Iou Threshold */
+            iou_threshold?: number | null;
         };
         /**
          * ChatRequest
@@ -1006,10 +1010,18 @@ export interface components {
              * @enum {string}
              */
             backend: "eager" | "onnx";
-            /** Conf Threshold */
+            /**
+             * Conf Threshold
+             * @description Detection confidence floor (default: the model's)
+             */
             conf_threshold?: number | null;
             /** Image Path */
             image_path: string;
+            /**
+             * Iou Threshold
+             * @description NMS IoU (default: the model's)
+             */
+            iou_threshold?: number | null;
             /** Job Id */
             job_id: number;
         };

@@ -237,9 +237,17 @@ class VisionAdapter(abc.ABC):
     # --- inference -------------------------------------------------------------------------
     @abc.abstractmethod
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
-        """Predict several images in batched forward passes."""
+        """Predict several images in batched forward passes.
+
+        `conf_threshold` and `iou_threshold` override the model's own detection thresholds for
+        this call (lower or higher); models without boxes ignore them."""
 
     def infer_single(self, image_path: str | Path) -> InferenceResult:
         return self.infer_batch([image_path])[0]

@@ -461,7 +461,12 @@ class TimmAdapter(VisionAdapter):
                 self.model(torch.zeros(1, 3, self.image_size, self.image_size))
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         import torch
 

@@ -537,7 +537,12 @@ class UltralyticsAdapter(VisionAdapter):
             self.model.predict(blank, imgsz=self.image_size, device=self._device(), verbose=False)
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         if self.model is None:
             raise RuntimeError("load_checkpoint() before inference")
@@ -548,8 +553,8 @@ class UltralyticsAdapter(VisionAdapter):
             predictions = self.model.predict(
                 chunk,
                 batch=len(chunk),
-                conf=self.conf_threshold,
-                iou=self.iou_threshold,
+                conf=self.conf_threshold if conf_threshold is None else conf_threshold,
+                iou=self.iou_threshold if iou_threshold is None else iou_threshold,
                 imgsz=self.image_size,
                 device=self._device(),
                 verbose=False,

@@ -4,10 +4,16 @@ The run writes one JSON line per input image, in input order, to a local `.jsonl
 flushes each batch; the number of complete lines is therefore how far it got. Restarted, it
 drops a trailing partial line (the kill came mid-write) and goes on after the last complete one,
 so that every image appears exactly once. SIGTERM finishes the current batch and exits 75.
+
+An s3:// `output_path` is written locally in a work folder as well: the file so far is uploaded
+beside the output as `<output_path>.partial` every `upload_every_s` and when the run stops, so
+that a run restarted elsewhere (a new Kubernetes pod) goes on from it; the finished file is
+uploaded to `output_path` and the partial copy removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -108,15 +114,21 @@ class BatchRunner:
         stop_reason: Callable[[], str | None] = lambda: None,
         item_delay_seconds: float = 0.0,
         endpoint_url: str | None = None,
+        work_dir: Path | None = None,
+        upload_every_s: float = 30.0,
     ) -> None:
-        if is_remote(spec.output_path):
-            raise InvalidInputError(f"output_path: {spec.output_path!r} must be a local path")
         self.spec = spec
         self.report: Report = report or (lambda kind, payload: None)
         self.stop_reason = stop_reason
         self.item_delay_seconds = item_delay_seconds
         self.endpoint_url = endpoint_url
-        self.writer = ResultWriter(Path(spec.output_path))
+        self.remote = _RemoteOutput(spec.output_path, endpoint_url, upload_every_s)
+        if self.remote.enabled:
+            if work_dir is None:
+                raise InvalidInputError("an s3:// output_path needs a local work folder")
+            self.writer = ResultWriter(work_dir / "results.jsonl")
+        else:
+            self.writer = ResultWriter(Path(spec.output_path))
 
     def _log(self, message: str) -> None:
         print(message, flush=True)
@@ -129,6 +141,7 @@ class BatchRunner:
         images = list_inputs(self.spec, endpoint_url=self.endpoint_url)
         if not images:
             raise InvalidInputError("no images to predict (the input list or prefix is empty)")
+        self.remote.restore(self.writer.path)
         done = self.writer.complete_lines()
         if done > len(images):
             raise InvalidInputError(
@@ -148,13 +161,17 @@ class BatchRunner:
         while done < len(images):
             reason = self.stop_reason()
             if reason is not None:
+                self.remote.save_partial(self.writer.path, force=True)
                 self._log(f"Stopped ({reason}) after {done}/{len(images)} images; resumable")
                 progress(done, force=True)
                 return EXIT_RESUMABLE
             chunk = images[done : done + size]
             self.writer.append(self._predict(predictor, chunk))
             done += len(chunk)
+            if done < len(images):
+                self.remote.save_partial(self.writer.path)
             progress(done, force=done == len(images))
+        self.remote.finish(self.writer.path)
         self._log(f"Batch inference completed: {len(images)} image(s) to {self.spec.output_path}")
         return EXIT_OK
 
@@ -222,6 +239,44 @@ class BatchRunner:
             yield local
 
 
+class _RemoteOutput:
+    """Uploads of the local results file when `output_path` is in an object store."""
+
+    def __init__(self, uri: str, endpoint_url: str | None, every_s: float) -> None:
+        self.enabled = is_remote(uri)
+        self.uri = uri
+        self.endpoint_url = endpoint_url
+        self.every_s = every_s
+        self._last = time.monotonic()
+
+    def _store(self) -> tuple[Any, str]:
+        return store_for(self.uri, endpoint_url=self.endpoint_url)
+
+    def restore(self, local: Path) -> None:
+        """Take the uploaded partial file when this machine has no file of the run."""
+        if not self.enabled or local.exists():
+            return
+        store, key = self._store()
+        if store.exists(f"{key}.partial"):
+            store.get_file(f"{key}.partial", local)
+
+    def save_partial(self, local: Path, *, force: bool = False) -> None:
+        if not self.enabled or not local.exists():
+            return
+        if force or time.monotonic() - self._last >= self.every_s:
+            store, key = self._store()
+            store.put_file(local, f"{key}.partial")
+            self._last = time.monotonic()
+
+    def finish(self, local: Path) -> None:
+        if not self.enabled:
+            return
+        store, key = self._store()
+        store.put_file(local, key)
+        if store.exists(f"{key}.partial"):
+            store.delete(f"{key}.partial")
+
+
 def run_spec(spec: BatchInferenceSpec) -> int:
     """Run a spec as a platform job: stop on SIGTERM, report progress over HTTP when asked."""
     from vision_platform.settings import get_settings
@@ -229,8 +284,13 @@ def run_spec(spec: BatchInferenceSpec) -> int:
     from vision_platform.training.interrupts import StopController
 
     settings = get_settings()
-    output = Path(spec.output_path)
-    sinks = callback_sinks(job_id=spec.job_id, output_dir=output.parent)
+    if is_remote(spec.output_path):
+        digest = hashlib.sha256(spec.output_path.encode()).hexdigest()[:16]
+        work_dir = settings.home / "batch" / digest
+        work_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        work_dir = Path(spec.output_path).parent
+    sinks = callback_sinks(job_id=spec.job_id, output_dir=work_dir)
 
     def report(kind: str, payload: dict[str, Any]) -> None:
         for sink in sinks:
@@ -245,6 +305,7 @@ def run_spec(spec: BatchInferenceSpec) -> int:
             stop_reason=stop.stop_reason,
             item_delay_seconds=settings.batch_item_delay_seconds,
             endpoint_url=settings.s3_endpoint_url,
+            work_dir=work_dir,
         )
         return runner.run()
     finally:

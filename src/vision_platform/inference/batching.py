@@ -8,53 +8,76 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import NamedTuple
 
 from vision_platform.adapters.base import InferenceResult
 
-BatchFn = Callable[[list[Path]], list[InferenceResult]]
+
+class Thresholds(NamedTuple):
+    """A request's detection thresholds; None keeps the model's own."""
+
+    conf: float | None = None
+    iou: float | None = None
+
+
+BatchFn = Callable[[list[Path], Thresholds], list[InferenceResult]]
+_Item = tuple[Path, Thresholds, "Future[InferenceResult]"]
 
 
 class MicroBatcher:
-    """Collects requests for up to `max_wait_s` (or `max_batch` items) and runs them together.
+    """Runs queued requests together, waiting for companions only when there is load.
 
-    Throughput then grows with load while a lone request waits at most `max_wait_s`. When a
-    batch fails, its items are retried one by one, so one bad image fails only its own request.
+    The worker takes every request already queued (up to `max_batch`). It waits up to
+    `max_wait_s` for more only when the previous batch held several requests, and then only
+    until as many as last time have come: a lone client never waits, while concurrent clients
+    share forward passes, so throughput grows with load. Requests with different thresholds
+    collected together run as one forward pass per thresholds. When a pass fails, its items
+    are retried one by one, so one bad image fails only its own request.
     """
 
     def __init__(self, batch_fn: BatchFn, *, max_batch: int = 16, max_wait_s: float = 0.005):
         self._batch_fn = batch_fn
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
-        self._queue: queue.Queue[tuple[Path, Future[InferenceResult]] | None] = queue.Queue()
+        self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="micro-batcher", daemon=True)
         self._thread.start()
         self.batches_run = 0
+        self._last_size = 1
 
-    def submit(self, image: str | Path) -> Future[InferenceResult]:
+    def submit(
+        self, image: str | Path, thresholds: Thresholds = Thresholds()
+    ) -> Future[InferenceResult]:
         future: Future[InferenceResult] = Future()
-        self._queue.put((Path(image), future))
+        self._queue.put((Path(image), thresholds, future))
         return future
 
-    def predict(self, image: str | Path, timeout: float | None = None) -> InferenceResult:
-        return self.submit(image).result(timeout=timeout)
+    def predict(
+        self,
+        image: str | Path,
+        thresholds: Thresholds = Thresholds(),
+        timeout: float | None = None,
+    ) -> InferenceResult:
+        return self.submit(image, thresholds).result(timeout=timeout)
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=5)
 
-    def _collect(self) -> list[tuple[Path, Future[InferenceResult]]] | None:
+    def _collect(self) -> list[_Item] | None:
         first = self._queue.get()
         if first is None:
             return None
         items = [first]
+        expected = min(self._last_size, self.max_batch) if self.max_wait_s > 0 else 1
         deadline = time.monotonic() + self.max_wait_s
         while len(items) < self.max_batch:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - time.monotonic() if len(items) < expected else 0
             try:
                 item = (
-                    self._queue.get(timeout=max(remaining, 0))
+                    self._queue.get(timeout=remaining)
                     if remaining > 0
-                    else (self._queue.get_nowait())
+                    else self._queue.get_nowait()
                 )
             except queue.Empty:
                 break
@@ -62,22 +85,27 @@ class MicroBatcher:
                 self._queue.put(None)  # finish this batch, then stop
                 break
             items.append(item)
+        self._last_size = len(items)
         return items
 
     def _work(self) -> None:
         while (items := self._collect()) is not None:
-            self.batches_run += 1
-            try:
-                results = self._batch_fn([path for path, _ in items])
-            except Exception:
-                for path, future in items:
-                    self._run_one(path, future)
-                continue
-            for (_, future), result in zip(items, results, strict=True):
-                future.set_result(result)
+            groups: dict[Thresholds, list[_Item]] = {}
+            for item in items:
+                groups.setdefault(item[1], []).append(item)
+            for thresholds, group in groups.items():
+                self.batches_run += 1
+                self._run(group, thresholds)
 
-    def _run_one(self, path: Path, future: Future[InferenceResult]) -> None:
+    def _run(self, items: list[_Item], thresholds: Thresholds) -> None:
         try:
-            future.set_result(self._batch_fn([path])[0])
+            results = self._batch_fn([path for path, _, _ in items], thresholds)
         except Exception as e:
-            future.set_exception(e)
+            if len(items) == 1:
+                items[0][2].set_exception(e)
+            else:
+                for item in items:
+                    self._run([item], thresholds)
+            return
+        for (_, _, future), result in zip(items, results, strict=True):
+            future.set_result(result)

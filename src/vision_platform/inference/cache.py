@@ -20,7 +20,12 @@ class LoadedModel(Protocol):
     task_type: str
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]: ...
 
     def warm_up(self) -> None: ...

@@ -65,7 +65,12 @@ class OnnxClassifier:
         return self.path.stat().st_size
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         results: list[InferenceResult] = []
         for start in range(0, len(image_paths), batch_size):

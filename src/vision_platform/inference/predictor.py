@@ -35,21 +35,13 @@ class Predictor:
         *,
         backend: Backend = "eager",
         batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         model = self.cache.get(Path(model_path), backend)
-        return model.infer_batch(list(images), batch_size=batch_size)
-
-
-def with_confidence_threshold(result: InferenceResult, conf: float | None) -> InferenceResult:
-    """Drop detections below `conf` (on top of the model's own threshold, 0.25 by default)."""
-    if conf is None or result.detections is None:
-        return result
-    kept = [d for d in result.detections if d.confidence >= conf]
-    top = max(kept, key=lambda d: d.confidence, default=None)
-    return result.model_copy(
-        update={
-            "detections": kept,
-            "predicted_label": top.class_name if top else "no_detection",
-            "confidence": top.confidence if top else 0.0,
-        }
-    )
+        return model.infer_batch(
+            list(images),
+            batch_size=batch_size,
+            conf_threshold=conf_threshold,
+            iou_threshold=iou_threshold,
+        )

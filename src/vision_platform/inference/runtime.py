@@ -26,8 +26,13 @@ class InferenceRuntime:
         with self._lock:
             if key not in self._batchers:
                 self._batchers[key] = MicroBatcher(
-                    lambda paths: self.predictor.predict(
-                        model_path, paths, backend=backend, batch_size=self._max_batch
+                    lambda paths, thresholds: self.predictor.predict(
+                        model_path,
+                        paths,
+                        backend=backend,
+                        batch_size=self._max_batch,
+                        conf_threshold=thresholds.conf,
+                        iou_threshold=thresholds.iou,
                     ),
                     max_batch=self._max_batch,
                     max_wait_s=self._batch_wait_s,

@@ -187,7 +187,10 @@ class BatchJobCreate(BaseModel):
     output_path: str | None = Field(
         default=None,
         max_length=2000,
-        description="A .jsonl file in the artifact storage; default the batch job's folder.",
+        description=(
+            "A .jsonl file in the artifact storage (a local path, or s3://… under the storage "
+            "root); default the batch job's folder."
+        ),
     )
     batch_size: int = Field(default=16, ge=1, le=4096)
     backend: Literal["eager", "onnx"] = "eager"

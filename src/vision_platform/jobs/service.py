@@ -53,7 +53,7 @@ from vision_platform.jobs.states import (
     decide_exit,
 )
 from vision_platform.settings import Settings
-from vision_platform.storage import is_remote
+from vision_platform.storage import is_remote, store_for
 
 _ERROR_TAIL_LINES = 20
 TRAIN = "train"
@@ -294,7 +294,7 @@ class JobService:
                 backend=request.backend,
                 input_images=images,
                 input_prefix=prefix,
-                output_path=str(output),
+                output_path=output,
                 batch_size=request.batch_size,
                 framework=source.framework,
             ).model_dump(mode="json")
@@ -331,14 +331,25 @@ class JobService:
             raise InvalidInputError(f"input_prefix: {prefix!r} is not a folder")
         return str(folder)
 
-    def _output_path(self, given: str | None, default: Path) -> Path:
-        """Where results go: inside the jobs folder or the local artifact storage, never over
-        an existing file (the run would take its lines for its own and skip those images)."""
+    def _output_path(self, given: str | None, default: Path) -> str:
+        """Where results go: inside the jobs folder, the local artifact storage or under the
+        storage root's bucket prefix, never over an existing file (the run would take its
+        lines for its own and skip those images)."""
         if given is None:
-            return default
+            return str(default)
         _no_nul(given, "output_path")
+        if not given.endswith(".jsonl"):
+            raise InvalidInputError(f"output_path: {given!r} must end in .jsonl")
         if is_remote(given):
-            raise PathNotAllowedError(f"output_path: {given!r}: only local files are supported")
+            root = self.settings.storage_uri
+            if not root or not given.startswith(root.rstrip("/") + "/"):
+                raise PathNotAllowedError(
+                    f"output_path: {given!r} is not under the storage root ({root or 'none'})"
+                )
+            store, key = store_for(given, endpoint_url=self.settings.s3_endpoint_url)
+            if store.exists(key):
+                raise InvalidInputError(f"output_path: {given!r} already exists")
+            return given
         resolved = Path(given).expanduser().resolve()
         roots = [(self.settings.home / "jobs").resolve()]
         if not is_remote(self.settings.artifact_root):
@@ -346,11 +357,9 @@ class JobService:
         if not any(resolved.is_relative_to(root) for root in roots):
             shown = ", ".join(map(str, roots))
             raise PathNotAllowedError(f"output_path: {given!r} is outside the storage ({shown})")
-        if resolved.suffix != ".jsonl":
-            raise InvalidInputError(f"output_path: {given!r} must end in .jsonl")
         if resolved.exists():
             raise InvalidInputError(f"output_path: {given!r} already exists")
-        return resolved
+        return str(resolved)
 
     # --- user actions ----------------------------------------------------------------------
     def pause(self, job_id: int) -> JobOut:

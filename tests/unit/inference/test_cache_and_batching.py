@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vision_platform.adapters.base import InferenceResult
-from vision_platform.inference.batching import MicroBatcher
+from vision_platform.inference.batching import MicroBatcher, Thresholds
 from vision_platform.inference.cache import ModelCache
 
 
@@ -28,7 +28,12 @@ class FakeModel:
         return self.size
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         return [result(p) for p in image_paths]
 
@@ -115,7 +120,7 @@ def test_concurrent_requests_load_a_model_once(tmp_path: Path) -> None:
 def test_concurrent_requests_are_batched_together(tmp_path: Path) -> None:
     sizes: list[int] = []
 
-    def batch_fn(paths: list[Path]) -> list[InferenceResult]:
+    def batch_fn(paths: list[Path], _: Thresholds) -> list[InferenceResult]:
         sizes.append(len(paths))
         time.sleep(0.05)
         return [result(p) for p in paths]
@@ -134,7 +139,7 @@ def test_concurrent_requests_are_batched_together(tmp_path: Path) -> None:
 
 
 def test_one_bad_image_fails_only_its_own_request(tmp_path: Path) -> None:
-    def batch_fn(paths: list[Path]) -> list[InferenceResult]:
+    def batch_fn(paths: list[Path], _: Thresholds) -> list[InferenceResult]:
         if any(p.name == "bad.png" for p in paths):
             raise OSError("cannot identify image file")
         return [result(p) for p in paths]
@@ -148,3 +153,77 @@ def test_one_bad_image_fails_only_its_own_request(tmp_path: Path) -> None:
         assert futures[2].result(timeout=10).image_path.endswith("c.png")
     finally:
         batcher.close()
+
+
+def test_a_lone_request_does_not_wait_for_companions(tmp_path: Path) -> None:
+    batcher = MicroBatcher(lambda paths, _: [result(p) for p in paths], max_wait_s=2.0)
+    try:
+        started = time.perf_counter()
+        batcher.predict(tmp_path / "a.png", timeout=10)
+        batcher.predict(tmp_path / "b.png", timeout=10)
+        assert time.perf_counter() - started < 0.5
+    finally:
+        batcher.close()
+
+
+def test_under_load_it_waits_for_as_many_companions_as_last_time(tmp_path: Path) -> None:
+    sizes: list[int] = []
+    release = threading.Event()
+
+    def batch_fn(paths: list[Path], _: Thresholds) -> list[InferenceResult]:
+        sizes.append(len(paths))
+        release.wait(10)
+        return [result(p) for p in paths]
+
+    batcher = MicroBatcher(batch_fn, max_batch=8, max_wait_s=2.0)
+    try:
+        first = batcher.submit(tmp_path / "0.png")
+        while not sizes:  # the first batch is running: the next three queue up behind it
+            time.sleep(0.01)
+        queued = [batcher.submit(tmp_path / f"{i}.png") for i in (1, 2, 3)]
+        release.set()
+        first.result(timeout=10)
+        [f.result(timeout=10) for f in queued]
+        assert sizes == [1, 3]
+
+        started = time.perf_counter()
+        later = [batcher.submit(tmp_path / "4.png")]
+        time.sleep(0.2)  # a lone request would have run by now; this one waits for two more
+        later += [batcher.submit(tmp_path / f"{i}.png") for i in (5, 6)]
+        [f.result(timeout=10) for f in later]
+        assert sizes == [1, 3, 3]
+        assert time.perf_counter() - started < 1.5  # it stopped waiting once all three came
+    finally:
+        batcher.close()
+
+
+def test_requests_with_other_thresholds_share_a_batch_but_not_a_pass(tmp_path: Path) -> None:
+    passes: list[tuple[Thresholds, list[str]]] = []
+    release = threading.Event()
+
+    def batch_fn(paths: list[Path], thresholds: Thresholds) -> list[InferenceResult]:
+        passes.append((thresholds, [p.name for p in paths]))
+        release.wait(10)
+        return [result(p) for p in paths]
+
+    batcher = MicroBatcher(batch_fn, max_batch=8, max_wait_s=0.05)
+    try:
+        blocker = batcher.submit(tmp_path / "first.png")
+        while not passes:
+            time.sleep(0.01)
+        low, high = Thresholds(conf=0.05), Thresholds(conf=0.6, iou=0.5)
+        futures = [
+            batcher.submit(tmp_path / "a.png", low),
+            batcher.submit(tmp_path / "b.png", high),
+            batcher.submit(tmp_path / "c.png", low),
+        ]
+        release.set()
+        for f in [blocker, *futures]:
+            f.result(timeout=10)
+    finally:
+        batcher.close()
+    assert passes == [
+        (Thresholds(), ["first.png"]),
+        (low, ["a.png", "c.png"]),
+        (high, ["b.png"]),
+    ]

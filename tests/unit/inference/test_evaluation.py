@@ -27,7 +27,12 @@ class ScriptedModel:
         return 0
 
     def infer_batch(
-        self, image_paths: Sequence[str | Path], *, batch_size: int = 16
+        self,
+        image_paths: Sequence[str | Path],
+        *,
+        batch_size: int = 16,
+        conf_threshold: float | None = None,
+        iou_threshold: float | None = None,
     ) -> list[InferenceResult]:
         out = []
         for p in image_paths:

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.api.deps import JobId, Jobs
 from vision_platform.errors import InvalidInputError, VisionPlatformError
+from vision_platform.inference.batching import Thresholds
 from vision_platform.inference.images import check_image, check_size
-from vision_platform.inference.predictor import with_confidence_threshold
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import check_data_path, check_readable_path
 from vision_platform.settings import Settings
@@ -31,7 +31,12 @@ class SingleInference(BaseModel):
     model_config = ConfigDict(extra="forbid")
     job_id: int = Field(ge=0, le=2**31 - 1)
     image_path: str = Field(min_length=1, max_length=4096)
-    conf_threshold: float | None = Field(default=None, ge=0, le=1)
+    conf_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Detection confidence floor (default: the model's)"
+    )
+    iou_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="NMS IoU (default: the model's)"
+    )
     backend: Backend = "eager"
 
 
@@ -90,8 +95,9 @@ def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Infer
         raise InvalidInputError(f"image_path: {body.image_path!r} is not a file")
     check_image(image, name=body.image_path)
     batcher = request.app.state.inference.batcher(model_path, body.backend)
-    result: InferenceResult = batcher.predict(image, timeout=300)
-    return with_confidence_threshold(result, body.conf_threshold)
+    thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
+    result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
+    return result
 
 
 @router.post("/jobs/{job_id}/predict", response_model=InferenceResult)
@@ -102,17 +108,18 @@ def predict_upload(
     file: Annotated[UploadFile, File()],
     backend: Annotated[Backend, Form()] = "eager",
     conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
+    iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> InferenceResult:
     """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, job_id, backend)
     with tempfile.TemporaryDirectory(prefix="vp-upload-") as tmp:
         image = _save_upload(file, Path(tmp), settings)
-        result: InferenceResult = request.app.state.inference.batcher(model_path, backend).predict(
-            image, timeout=300
-        )
+        batcher = request.app.state.inference.batcher(model_path, backend)
+        thresholds = Thresholds(conf_threshold, iou_threshold)
+        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
     result.image_path = image.name
-    return with_confidence_threshold(result, conf_threshold)
+    return result
 
 
 @router.post("/inference/stream")
@@ -123,6 +130,7 @@ def predict_stream(
     files: Annotated[list[UploadFile], File()],
     backend: Annotated[Backend, Form()] = "eager",
     conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
+    iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> StreamingResponse:
     """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
     an error line for that file and the rest go on."""
@@ -136,8 +144,13 @@ def predict_stream(
                 name = Path(upload.filename or "upload").name
                 try:
                     image = _save_upload(upload, Path(tmp), settings)
-                    result = predictor.predict(model_path, [image], backend=backend)[0]
-                    result = with_confidence_threshold(result, conf_threshold)
+                    [result] = predictor.predict(
+                        model_path,
+                        [image],
+                        backend=backend,
+                        conf_threshold=conf_threshold,
+                        iou_threshold=iou_threshold,
+                    )
                     result.image_path = name
                     yield result.model_dump_json() + "\n"
                     image.unlink(missing_ok=True)
