@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.conftest import run_vp
+from tests.integration.test_inference_api import job_id, onnx_model
+from vision_platform.api.app import create_app
 from vision_platform.inference.batch import BatchInferenceSpec, BatchRunner
+from vision_platform.settings import Settings
 from vision_platform.storage import ArtifactStore
 from vision_platform.training.uploads import CheckpointUploader
 
 BUCKET = "vp-test"
+__all__ = ["job_id", "onnx_model"]  # fixtures shared with the inference API tests
 
 
 def free_port() -> int:
@@ -143,6 +149,48 @@ def test_batch_results_go_to_the_bucket_and_a_new_pod_resumes_from_the_partial_f
     lines = store.fs.cat_file(f"{BUCKET}/artifacts/batch/results.jsonl").decode().splitlines()
     assert [json.loads(line)["image_path"] for line in lines] == images
     assert not store.exists("artifacts/batch/results.jsonl.partial")
+
+
+@pytest.fixture
+def app_client(s3_env: dict[str, str], tmp_path: Path, digits_dir: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        home=tmp_path / ".vp",
+        database_url=f"sqlite:///{tmp_path / 'vp.db'}",
+        data_roots=str(digits_dir.parent),
+        storage_uri=s3_env["VP_STORAGE_URI"],
+        s3_endpoint_url=s3_env["VP_S3_ENDPOINT_URL"],
+    )
+    with TestClient(create_app(settings, run_scheduler=False)) as client:
+        yield client
+
+
+def test_single_inference_reads_images_under_the_storage_root_only(
+    app_client: TestClient, job_id: int, s3_env: dict[str, str], digits_dir: Path
+) -> None:
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_env["VP_S3_ENDPOINT_URL"])
+    image = sorted((digits_dir / "val").rglob("*.png"))[0]
+    store.put_file(image, "artifacts/uploads/three.png")
+    store.put_file(image, "outside/three.png")
+
+    def single(uri: str) -> Response:
+        return app_client.post(
+            "/api/v1/test/inference/single", json={"job_id": job_id, "image_path": uri}
+        )
+
+    uri = f"s3://{BUCKET}/artifacts/uploads/three.png"
+    answer = single(uri)
+    assert answer.status_code == 200, answer.text
+    local = single(str(image)).json()
+    assert answer.json()["image_path"] == uri
+    assert answer.json()["top5_predictions"] == local["top5_predictions"]
+    for refused in (
+        f"s3://{BUCKET}/outside/three.png",
+        f"s3://{BUCKET}/artifacts/../outside/three.png",
+        "s3://another-bucket/artifacts/uploads/three.png",
+    ):
+        assert single(refused).status_code == 403, refused
+    missing = single(f"s3://{BUCKET}/artifacts/uploads/nothing.png")
+    assert missing.status_code == 422 and "does not exist" in missing.text
 
 
 def test_a_failed_upload_is_retried(tmp_path: Path) -> None:

@@ -446,7 +446,8 @@ export interface paths {
         put?: never;
         /**
          * Predict Single
-         * @description One image by path; concurrent requests are micro-batched into shared forward passes.
+         * @description One image by path (a data root or the artifact storage) or by s3:// URI under the
+         *     storage root; concurrent requests are micro-batched into shared forward passes.
          */
         post: operations["predict_single_api_v1_test_inference_single_post"];
         delete?: never;

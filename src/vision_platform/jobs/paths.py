@@ -32,6 +32,18 @@ def check_data_path(path: str, settings: Settings) -> Path:
     return resolved
 
 
+def check_storage_uri(uri: str, settings: Settings, field: str) -> str:
+    """`uri` (s3://…) when it lies under the storage root VP_STORAGE_URI; 403 otherwise."""
+    root = settings.storage_uri
+    if not root or "://" not in root or not uri.startswith(root.rstrip("/") + "/"):
+        raise PathNotAllowedError(
+            f"{field}: {uri!r} is not under the storage root ({root or 'none'})"
+        )
+    if "/../" in f"{uri}/" or "/./" in f"{uri}/":
+        raise PathNotAllowedError(f"{field}: {uri!r}: '.' and '..' are not allowed in URIs")
+    return uri
+
+
 def job_dir(settings: Settings, job_id: int) -> Path:
     """The folder of one job's outputs (weights, metrics, logs)."""
     return (settings.home / "jobs" / f"job_{job_id}").resolve()

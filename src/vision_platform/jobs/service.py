@@ -29,7 +29,12 @@ from vision_platform.jobs.errors import (
     JobTokenError,
     PathNotAllowedError,
 )
-from vision_platform.jobs.paths import check_data_path, check_readable_path, job_dir
+from vision_platform.jobs.paths import (
+    check_data_path,
+    check_readable_path,
+    check_storage_uri,
+    job_dir,
+)
 from vision_platform.jobs.schemas import (
     BatchJobCreate,
     BatchJobOut,
@@ -320,12 +325,7 @@ class JobService:
 
     def _input_prefix(self, prefix: str) -> str:
         if is_remote(prefix):
-            root = self.settings.storage_uri
-            if not root or not prefix.startswith(root.rstrip("/") + "/"):
-                raise PathNotAllowedError(
-                    f"input_prefix: {prefix!r} is not under the storage root ({root or 'none'})"
-                )
-            return prefix
+            return check_storage_uri(prefix, self.settings, "input_prefix")
         folder = self._confined(prefix, "input_prefix")
         if not folder.is_dir():
             raise InvalidInputError(f"input_prefix: {prefix!r} is not a folder")
@@ -341,11 +341,7 @@ class JobService:
         if not given.endswith(".jsonl"):
             raise InvalidInputError(f"output_path: {given!r} must end in .jsonl")
         if is_remote(given):
-            root = self.settings.storage_uri
-            if not root or not given.startswith(root.rstrip("/") + "/"):
-                raise PathNotAllowedError(
-                    f"output_path: {given!r} is not under the storage root ({root or 'none'})"
-                )
+            check_storage_uri(given, self.settings, "output_path")
             store, key = store_for(given, endpoint_url=self.settings.s3_endpoint_url)
             if store.exists(key):
                 raise InvalidInputError(f"output_path: {given!r} already exists")

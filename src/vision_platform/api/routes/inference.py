@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,8 +19,13 @@ from vision_platform.errors import InvalidInputError, VisionPlatformError
 from vision_platform.inference.batching import Thresholds
 from vision_platform.inference.images import check_image, check_size
 from vision_platform.jobs.errors import InvalidJobStateError
-from vision_platform.jobs.paths import check_data_path, check_readable_path
+from vision_platform.jobs.paths import (
+    check_data_path,
+    check_readable_path,
+    check_storage_uri,
+)
 from vision_platform.settings import Settings
+from vision_platform.storage import is_remote, store_for
 
 router = APIRouter(tags=["inference"])
 Backend = Literal["eager", "onnx"]
@@ -87,17 +93,37 @@ def _save_upload(upload: UploadFile, folder: Path, settings: Settings) -> Path:
 
 @router.post("/test/inference/single", response_model=InferenceResult)
 def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> InferenceResult:
-    """One image by path; concurrent requests are micro-batched into shared forward passes."""
+    """One image by path (a data root or the artifact storage) or by s3:// URI under the
+    storage root; concurrent requests are micro-batched into shared forward passes."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, body.job_id, body.backend)
-    image = check_readable_path(body.image_path, settings)
-    if not image.is_file():
-        raise InvalidInputError(f"image_path: {body.image_path!r} is not a file")
-    check_image(image, name=body.image_path)
-    batcher = request.app.state.inference.batcher(model_path, body.backend)
-    thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
-    result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
+    with _readable_image(body.image_path, settings) as image:
+        check_image(image, name=body.image_path)
+        batcher = request.app.state.inference.batcher(model_path, body.backend)
+        thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
+        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
+    result.image_path = body.image_path
     return result
+
+
+@contextmanager
+def _readable_image(path: str, settings: Settings) -> Iterator[Path]:
+    """A local file of the image at `path`: confined to the roots, downloaded when remote."""
+    if not is_remote(path):
+        image = check_readable_path(path, settings)
+        if not image.is_file():
+            raise InvalidInputError(f"image_path: {path!r} is not a file")
+        yield image
+        return
+    check_storage_uri(path, settings, "image_path")
+    store, key = store_for(path, endpoint_url=settings.s3_endpoint_url)
+    with tempfile.TemporaryDirectory(prefix="vp-single-") as tmp:
+        image = Path(tmp) / f"image{Path(key).suffix}"
+        try:
+            store.get_file(key, image)
+        except FileNotFoundError as e:
+            raise InvalidInputError(f"image_path: {path!r} does not exist") from e
+        yield image
 
 
 @router.post("/jobs/{job_id}/predict", response_model=InferenceResult)
