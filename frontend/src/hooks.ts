@@ -1,4 +1,4 @@
-// Data hooks: a load that re-runs on an interval, and the completed jobs.
+// Data hooks: a load that re-runs on an interval, a ticking clock, and the completed jobs.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, unwrap, type Job } from "./api/client";
 
@@ -23,6 +23,16 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number | null,
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [refresh, intervalMs, ...deps]);
   return { data, error, refresh };
+}
+
+/** The time now (ms), updated every `intervalMs` (durations of running jobs tick with it). */
+export function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
 }
 
 export function useCompletedJobs() {

@@ -4,6 +4,7 @@ import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
 export type Job = Schemas["JobOut"];
+export type JobPage = Schemas["JobPage"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobCreate = Schemas["JobCreate"];
 export type MetricPoint = Schemas["MetricPointOut"];
@@ -130,10 +131,49 @@ export interface JobEventHandlers {
   onLog?: (line: LogLine) => void;
 }
 
-/** Follow a job's Server-Sent Events (read with fetch so the Bearer token can be sent);
- * reconnects after a dropped stream until the job ends or the caller stops. */
-export function followJobEvents(jobId: number, handlers: JobEventHandlers): () => void {
+const RECONNECT_MS = 2000;
+
+interface StreamOptions {
+  /** Headers for each (re)connection beyond the token, e.g. Last-Event-ID. */
+  headers?: () => Record<string, string>;
+  /** True once the stream has said all it will: no reconnection then. */
+  ended?: () => boolean;
+  /** Called with the error of a failed or dropped connection, and with null on connecting. */
+  onConnection?: (error: string | null) => void;
+}
+
+/** Follow a Server-Sent Events stream, read with fetch so the Bearer token can be sent;
+ * reconnects after a failed or dropped stream until `ended` or the returned stop is called. */
+function followEventStream(
+  url: string,
+  dispatch: (event: string, data: string, id: string) => void,
+  { headers = () => ({}), ended = () => false, onConnection }: StreamOptions = {},
+): () => void {
   const controller = new AbortController();
+  const run = async () => {
+    while (!controller.signal.aborted && !ended()) {
+      try {
+        const response = await authFetch(url, {
+          headers: { Accept: "text/event-stream", ...authHeaders(), ...headers() },
+          signal: controller.signal,
+        });
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        onConnection?.(null);
+        await readEventStream(response.body, dispatch);
+        if (!ended()) throw new Error("the event stream closed");
+      } catch (e) {
+        if (controller.signal.aborted) return;
+        onConnection?.(e instanceof Error ? e.message : String(e));
+      }
+      if (!ended()) await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+    }
+  };
+  void run();
+  return () => controller.abort();
+}
+
+/** Follow a job's events (status, epoch metrics, log lines) until the job ends. */
+export function followJobEvents(jobId: number, handlers: JobEventHandlers): () => void {
   let lastLogId = "";
   let ended = false;
   const dispatch = (event: string, data: string, id: string) => {
@@ -145,25 +185,33 @@ export function followJobEvents(jobId: number, handlers: JobEventHandlers): () =
     } else if (event === "metric") handlers.onMetric?.(value as MetricPoint);
     else if (event === "log") handlers.onLog?.(value as LogLine);
   };
-  const run = async () => {
-    while (!controller.signal.aborted && !ended) {
-      try {
-        const headers: Record<string, string> = { Accept: "text/event-stream", ...authHeaders() };
-        if (lastLogId) headers["Last-Event-ID"] = lastLogId;
-        const response = await authFetch(`/api/v1/jobs/${jobId}/events`, {
-          headers,
-          signal: controller.signal,
-        });
-        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-        await readEventStream(response.body, dispatch);
-      } catch {
-        if (controller.signal.aborted) return;
-      }
-      if (!ended) await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
+  return followEventStream(`/api/v1/jobs/${jobId}/events`, dispatch, {
+    headers: (): Record<string, string> => (lastLogId ? { "Last-Event-ID": lastLogId } : {}),
+    ended: () => ended,
+  });
+}
+
+export interface JobListHandlers {
+  /** The whole list, on each (re)connection. */
+  onSnapshot: (jobs: Job[]) => void;
+  /** A job of the list changed, or a job joined it. */
+  onJob: (job: Job) => void;
+  /** A job left the list (its status no longer matches the filter). */
+  onRemoved: (jobId: number) => void;
+  /** A connection failed or dropped (it is retried), or null once connected. */
+  onConnection?: (error: string | null) => void;
+}
+
+/** Follow the jobs list (optionally of one status) until stopped: GET /jobs/events. */
+export function followJobList(status: JobStatus | null, limit: number, handlers: JobListHandlers): () => void {
+  const query = new URLSearchParams({ limit: String(limit), ...(status ? { status } : {}) });
+  const dispatch = (event: string, data: string) => {
+    const value = JSON.parse(data);
+    if (event === "snapshot") handlers.onSnapshot((value as JobPage).items);
+    else if (event === "job") handlers.onJob(value as Job);
+    else if (event === "removed") handlers.onRemoved((value as { id: number }).id);
   };
-  void run();
-  return () => controller.abort();
+  return followEventStream(`/api/v1/jobs/events?${query}`, dispatch, { onConnection: handlers.onConnection });
 }
 
 async function readEventStream(

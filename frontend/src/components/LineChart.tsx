@@ -49,7 +49,7 @@ export function LineChart({ title, epochs, series, logScale = false }: { title: 
   }, [epochs, series]);
 
   return (
-    <figure className="chart" data-testid={`chart-${title}`} data-points={epochs.length}>
+    <figure className="chart" data-testid={`chart-${title}`} data-points={epochs.length} data-epochs={epochs.join(",")}>
       <figcaption>{title}</figcaption>
       <div ref={box} />
     </figure>

@@ -1,19 +1,36 @@
-// The jobs list: filter by status, refreshed every 2 seconds.
+// The jobs list: filter by status, kept live by the server's jobs event stream.
+import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router";
-import { api, JOB_STATUSES, unwrap, type JobStatus } from "../api/client";
+import { followJobList, JOB_STATUSES, type Job, type JobStatus } from "../api/client";
 import { JobsTable } from "../components/JobsTable";
-import { usePolling } from "../hooks";
+import { useNow } from "../hooks";
 import { useI18n } from "../i18n";
+
+const LIMIT = 500;
+
+/** `job` put in its place in a newest-first list (replacing its older self). */
+function upsert(jobs: Job[], job: Job): Job[] {
+  return [...jobs.filter((j) => j.id !== job.id), job].sort((a, b) => b.id - a.id);
+}
 
 export function JobsPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") || null) as JobStatus | null;
-  const { data, error } = usePolling(
-    () => unwrap(api.GET("/api/v1/jobs", { params: { query: { limit: 500, ...(status ? { status } : {}) } } })),
-    2000,
-    [status],
-  );
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const now = useNow(1000);
+
+  useEffect(() => {
+    setJobs(null);
+    return followJobList(status, LIMIT, {
+      onSnapshot: setJobs,
+      onJob: (job) => setJobs((old) => upsert(old ?? [], job)),
+      onRemoved: (jobId) => setJobs((old) => old && old.filter((j) => j.id !== jobId)),
+      onConnection: setError,
+    });
+  }, [status]);
+
   return (
     <section>
       <header className="page-head">
@@ -30,8 +47,12 @@ export function JobsPage() {
           </select>
         </label>
       </header>
-      {error && <p className="error">{t("common.error", { message: error })}</p>}
-      {data ? <JobsTable jobs={data.items} /> : <p>{t("common.loading")}</p>}
+      {error && (
+        <p className="error" role="status">
+          {t("jobs.reconnecting", { message: error })}
+        </p>
+      )}
+      {jobs ? <JobsTable jobs={jobs} now={now} /> : <p>{t("common.loading")}</p>}
     </section>
   );
 }

@@ -72,3 +72,16 @@ export function stubFetch(routes: Record<string, (request: Request) => unknown |
   vi.stubGlobal("fetch", fetch);
   return calls;
 }
+
+/** A Server-Sent Events answer that stays open: the test sends events and can drop it. */
+export function eventStream(request: Request) {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  request.signal.addEventListener("abort", () => controller.error(new DOMException("aborted", "AbortError")));
+  return {
+    response: new Response(body, { headers: { "Content-Type": "text/event-stream" } }),
+    send: (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\r\ndata: ${JSON.stringify(data)}\r\n\r\n`)),
+    drop: () => controller.close(),
+  };
+}

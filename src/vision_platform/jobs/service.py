@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,15 @@ class JobService:
                 limit=limit,
                 offset=offset,
             )
+
+    def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobOut]:
+        """Jobs whose row was written at or after `since` (of any status), oldest write first."""
+        with self.db.session() as session:
+            query = select(TrainingJob).where(TrainingJob.updated_at >= since)
+            if kind is not None:
+                query = query.where(TrainingJob.kind == kind)
+            rows = session.scalars(query.order_by(TrainingJob.updated_at, TrainingJob.id)).all()
+            return [JobOut.model_validate(r) for r in rows]
 
     def metrics(self, job_id: int, *, after: int = 0) -> JobMetrics:
         with self.db.session() as session:

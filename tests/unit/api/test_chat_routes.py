@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.unit.api.conftest import serve
 from vision_platform.api.app import create_app
 from vision_platform.cli import app as vp
 from vision_platform.settings import Settings
@@ -233,26 +231,13 @@ def test_chat_needs_the_api_token_when_set(
 @pytest.fixture
 def served(data_root: Path, tmp_path: Path) -> Iterator[str]:
     """The app (no scheduler) served over real HTTP on a free port, for the `vp chat` client."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
     settings = Settings(
         home=tmp_path / ".vp",
         database_url=f"sqlite:///{tmp_path / 'vp.db'}",
         data_roots=str(data_root),
     )
-    app = create_app(settings, run_scheduler=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve(create_app(settings, run_scheduler=False)) as url:
+        yield url
 
 
 def test_vp_chat_talks_to_a_running_server_until_the_job_exists(

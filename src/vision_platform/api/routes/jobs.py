@@ -1,4 +1,5 @@
-"""Job routes: create, list, show, pause, resume, cancel, metrics, logs, events, artifacts."""
+"""Job routes: create, list (also live), show, pause, resume, cancel, metrics, logs, events,
+artifacts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.responses import FileResponse
 from sse_starlette.sse import EventSourceResponse
 
 from vision_platform.api.deps import JobId, Jobs
-from vision_platform.api.events import job_events
+from vision_platform.api.events import job_events, job_list_events
 from vision_platform.jobs.errors import ArtifactNotFoundError
 from vision_platform.jobs.schemas import JobCreate, JobLogs, JobMetrics, JobOut, JobPage
 from vision_platform.jobs.states import JobStatus
@@ -41,6 +42,27 @@ def list_jobs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> JobPage:
     return jobs.list_jobs(status=status, limit=limit, offset=offset)
+
+
+# Before /{job_id}, which would take "events" for a job id.
+@router.get(
+    "/events",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def job_list_event_stream(
+    jobs: Jobs,
+    request: Request,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> EventSourceResponse:
+    """Server-Sent Events of the jobs list: a `snapshot` (a JobPage, like GET /jobs), then a
+    `job` event (the JobOut) each time a listed job changes or a job joins the list, and
+    `removed` (`{"id": …}`) when a job leaves the `status` filter. Open until the client leaves."""
+    poll = request.app.state.event_poll_seconds
+    return EventSourceResponse(
+        job_list_events(jobs, status=status, limit=limit, poll_seconds=poll), ping=15
+    )
 
 
 @router.get("/{job_id}", response_model=JobOut)
