@@ -116,9 +116,11 @@ export async function authFetch(url: string, init: RequestInit = {}): Promise<Re
   return response;
 }
 
-export async function predictImage(jobId: number, file: File): Promise<InferenceResult> {
+/** One uploaded image; `confThreshold` is the detection floor the model runs with (default: its own). */
+export async function predictImage(jobId: number, file: File, confThreshold?: number): Promise<InferenceResult> {
   const form = new FormData();
   form.append("file", file);
+  if (confThreshold !== undefined) form.append("conf_threshold", String(confThreshold));
   const response = await authFetch(`/api/v1/jobs/${jobId}/predict`, { method: "POST", body: form });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw toApiError(response.status, body);

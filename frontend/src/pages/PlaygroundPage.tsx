@@ -6,6 +6,10 @@ import { Top5Bars } from "../components/Top5Bars";
 import { useCompletedJobs } from "../hooks";
 import { useI18n } from "../i18n";
 
+// Boxes are fetched down to this confidence, so that the slider can re-filter below the
+// model's own threshold (0.25 by default) without asking the server again.
+const CONF_FLOOR = 0.05;
+
 interface Shown {
   url: string;
   width: number;
@@ -42,7 +46,7 @@ export function PlaygroundPage() {
     setResult(null);
     setBusy(true);
     try {
-      setResult(await predictImage(jobId, file));
+      setResult(await predictImage(jobId, file, CONF_FLOOR));
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -52,6 +56,11 @@ export function PlaygroundPage() {
   };
 
   const detections = (result?.detections ?? []).filter((d) => d.confidence >= threshold);
+  // For boxes, the headline follows the slider: the best box left, or no detection.
+  const best = detections.reduce<(typeof detections)[number] | null>((a, d) => (a && a.confidence >= d.confidence ? a : d), null);
+  const headline = result?.detections
+    ? { label: best?.class_name ?? "no_detection", confidence: best?.confidence ?? 0 }
+    : { label: result?.predicted_label ?? "", confidence: result?.confidence ?? 0 };
   return (
     <section className="playground">
       <h1>{t("play.title")}</h1>
@@ -80,7 +89,7 @@ export function PlaygroundPage() {
         </label>
         <label>
           {t("play.conf")}: {threshold.toFixed(2)}
-          <input type="range" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} aria-label={t("play.conf")} />
+          <input type="range" min={CONF_FLOOR} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(Number(e.target.value))} aria-label={t("play.conf")} />
         </label>
       </div>
       {busy && <p>{t("play.running")}</p>}
@@ -95,7 +104,7 @@ export function PlaygroundPage() {
         {result && (
           <div className="result" data-testid="prediction">
             <h2>
-              {result.predicted_label} · {(result.confidence * 100).toFixed(1)}%
+              {headline.label} · {(headline.confidence * 100).toFixed(1)}%
             </h2>
             {result.top5_predictions && (
               <>

@@ -56,17 +56,20 @@ export function job(overrides: Partial<Job> = {}): Job {
 }
 
 /** A fetch stub answering by "METHOD /path" (query ignored); unknown calls get 404. */
-export function stubFetch(routes: Record<string, (request: Request) => unknown | Response>) {
+export function stubFetch(routes: Record<string, (request: Request) => unknown | Response | Promise<unknown>>) {
   const calls: { key: string; body: unknown }[] = [];
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost:3000"), init);
+    // A multipart body stays a FormData (jsdom's Request cannot carry a jsdom File).
+    const form = init?.body instanceof FormData ? init.body : undefined;
+    const plain = form ? { ...init, body: undefined } : init;
+    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost:3000"), plain);
     const url = new URL(request.url);
     const key = `${request.method} ${url.pathname}`;
-    const text = request.method === "GET" ? "" : await request.clone().text();
-    calls.push({ key, body: text ? JSON.parse(text) : undefined });
+    const text = request.method === "GET" || form ? "" : await request.clone().text();
+    calls.push({ key, body: form ?? (text ? JSON.parse(text) : undefined) });
     const handler = routes[key];
     if (!handler) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404 });
-    const answer = handler(request);
+    const answer = await handler(request);
     return answer instanceof Response ? answer : Response.json(answer);
   });
   vi.stubGlobal("fetch", fetch);

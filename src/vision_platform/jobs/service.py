@@ -132,11 +132,14 @@ class JobService:
 
     def model_files(self, job_id: int) -> tuple[Path, Path | None]:
         """The job's best.pt and its model.onnx (None until exported); 409 before any epoch."""
-        job = self.get(job_id)
+        with self.db.session() as session:  # one column: this runs on every prediction
+            status = session.scalar(select(TrainingJob.status).where(TrainingJob.id == job_id))
+        if status is None:
+            raise JobNotFoundError(job_id)
         folder = job_dir(self.settings, job_id)
         best = folder / "weights" / "best.pt"
         if not best.is_file():
-            raise InvalidJobStateError(job_id, job.status, "predict with it (no checkpoint yet)")
+            raise InvalidJobStateError(job_id, status, "predict with it (no checkpoint yet)")
         onnx = folder / "model.onnx"
         return best, onnx if onnx.is_file() else None
 
