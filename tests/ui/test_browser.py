@@ -1,64 +1,21 @@
 """The web UI in a real browser (Debian's Chromium) against a live `vp serve` with tiny jobs.
 
-Screenshots of each page go to test-results/ui/."""
+Screenshots of each page go to test-results/ui/. The fixtures (`server`, `page`) are in
+conftest.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.platform_server import PlatformServer
-from vision_platform.api.frontend import STATIC_DIR
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "ui"
 WAIT_MS = 240_000  # a bound for a stuck job to fail the test, not a timing check
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
-if not (STATIC_DIR / "index.html").is_file():
-    pytest.skip("the web UI is not built: run `make install`", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, tiny_digits: Path) -> Iterator[PlatformServer]:
-    home = tmp_path_factory.mktemp("ui-home")
-    platform = PlatformServer(home=home, data_root=tiny_digits.parent).start()
-    yield platform
-    platform.stop()
-
-
-@pytest.fixture(scope="module")
-def page(server: PlatformServer) -> Iterator[sync_api.Page]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(
-            base_url=server.url, locale="en-US", viewport={"width": 1280, "height": 900}
-        )
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_create_a_job_watch_it_train_and_try_it(page: sync_api.Page, tiny_digits: Path) -> None:
