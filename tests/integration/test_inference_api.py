@@ -244,6 +244,12 @@ def test_mistake_images_come_only_from_the_run_folder(
     assert first.headers["content-type"] == "image/png"
     assert first.content == Path(mistakes[0]["image_path"]).read_bytes()
 
+    app_client.app.state.settings.api_token = "s3cret"  # type: ignore[attr-defined]
+    assert app_client.get(f"{url}/0/image").status_code == 401  # why the UI fetches blobs
+    bearer = {"Authorization": "Bearer s3cret"}
+    assert app_client.get(f"{url}/0/image", headers=bearer).status_code == 200
+    app_client.app.state.settings.api_token = None  # type: ignore[attr-defined]
+
     Image.open(mistakes[1]["image_path"]).save(mistakes[1]["image_path"], format="JPEG")
     assert app_client.get(f"{url}/1/image").headers["content-type"] == "image/jpeg"
 
