@@ -39,7 +39,7 @@ function MistakeCard({ runId, index, mistake }: { runId: string; index: number; 
   return (
     <figure className="mistake" data-testid="mistake">
       {src ? (
-        <BoxedImage src={src} boxes={boxesOf(mistake, t)} />
+        <BoxedImage src={src} boxes={boxesOf(mistake, t)} labels={false} />
       ) : (
         <div className={error ? "mistake-image error" : "mistake-image"}>{error ? t("tests.imageError", { message: error }) : t("common.loading")}</div>
       )}
@@ -54,10 +54,16 @@ function MistakeCard({ runId, index, mistake }: { runId: string; index: number; 
             </span>
           </>
         ) : (
-          <span>
-            <span className="missed">{t("tests.missedCount", { count: mistake.missed_boxes.length })}</span> ·{" "}
-            <span className="false">{t("tests.falseCount", { count: mistake.false_boxes.length })}</span>
-          </span>
+          <>
+            <span className="missed">
+              {t("tests.missedCount", { count: mistake.missed_boxes.length })}
+              {mistake.missed_boxes.length > 0 && `: ${mistake.missed_boxes.map((b) => b.class_name).join(", ")}`}
+            </span>
+            <span className="false">
+              {t("tests.falseCount", { count: mistake.false_boxes.length })}
+              {mistake.false_boxes.length > 0 && `: ${mistake.false_boxes.map((b) => `${b.class_name} ${percent(b.confidence)}`).join(", ")}`}
+            </span>
+          </>
         )}
         <code title={mistake.image_path}>{mistake.image_path.split("/").slice(-2).join("/")}</code>
       </figcaption>

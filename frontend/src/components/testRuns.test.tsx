@@ -108,7 +108,7 @@ describe("the mistakes gallery", () => {
       </I18nProvider>,
     );
     const card = screen.getByTestId("mistake");
-    expect(card).toHaveTextContent("1 missed · 1 false");
+    expect(card).toHaveTextContent("1 missed: square1 false: disc 80.0%");
     await waitFor(() => expect(card.querySelector("img")).not.toBeNull());
     const img = card.querySelector("img")!;
     Object.defineProperties(img, { naturalWidth: { value: 64 }, naturalHeight: { value: 48 } });
@@ -122,5 +122,6 @@ describe("the mistakes gallery", () => {
     expect(boxes[0].querySelector("rect")).toHaveAttribute("stroke-dasharray");
     expect(boxes[1].querySelector("rect")).not.toHaveAttribute("stroke-dasharray");
     expect(boxes[1].querySelector("rect")).toHaveAttribute("width", "20");
+    expect(card.querySelector("svg text")).toBeNull(); // thumbnails: captions on hover only
   });
 });

@@ -87,6 +87,6 @@ test("a detection run shows mAP, per-class AP columns and what the boxes mean", 
   expect(table.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Class", "AP50", "AP50-95", "Precision", "Recall"]);
   expect(table.getByRole("row", { name: "square 0.700 0.450 0.800 0.600" })).toBeInTheDocument();
   expect(screen.getByText(/at threshold 0.350/)).toBeInTheDocument();
-  expect(screen.getByTestId("mistake")).toHaveTextContent("1 missed · 0 false");
+  expect(screen.getByTestId("mistake")).toHaveTextContent("1 missed: square0 false");
   expect(screen.queryByTestId("confusion-matrix")).toBeNull();
 });
