@@ -1,6 +1,7 @@
-// Data hooks: a load that re-runs on an interval, a ticking clock, and the completed jobs.
+// Data hooks: a load that re-runs on an interval, a ticking clock, the completed jobs, and a file
+// fetched with the token.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, unwrap, type Job } from "./api/client";
+import { api, authFetch, toApiError, unwrap, type Job } from "./api/client";
 
 export function usePolling<T>(load: () => Promise<T>, intervalMs: number | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -41,4 +42,33 @@ export function useCompletedJobs() {
     null,
     [],
   );
+}
+
+/** A blob: URL of a file fetched with the sign-in token (an <img src> cannot send it);
+ * revoked when the URL changes or the component goes. */
+export function useBlobUrl(url: string): { src: string | null; error: string | null } {
+  const [state, setState] = useState<{ src: string | null; error: string | null }>({ src: null, error: null });
+  useEffect(() => {
+    let gone = false;
+    let objectUrl: string | null = null;
+    setState({ src: null, error: null });
+    authFetch(url)
+      .then(async (response) => {
+        if (!response.ok) throw toApiError(response.status, await response.json().catch(() => ({})));
+        return response.blob();
+      })
+      .then((blob) => {
+        if (gone) return;
+        objectUrl = URL.createObjectURL(blob);
+        setState({ src: objectUrl, error: null });
+      })
+      .catch((e: unknown) => {
+        if (!gone) setState({ src: null, error: e instanceof Error ? e.message : String(e) });
+      });
+    return () => {
+      gone = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url]);
+  return state;
 }

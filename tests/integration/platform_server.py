@@ -80,6 +80,20 @@ class PlatformServer:
         job: dict[str, Any] = response.json()
         return job
 
+    def train_tiny_classifier(self, dataset: Path) -> int:
+        """The id of a resnet10t job this server trained for one epoch on `dataset`."""
+        job = self.create(
+            model_name="resnet10t",
+            dataset_path=str(dataset),
+            num_epochs=1,
+            batch_size=4,
+            image_size=32,
+            seed=0,
+        )
+        done = self.wait_status(job["id"], "completed", "failed")
+        assert done["status"] == "completed", self.log_text(job["id"])
+        return int(job["id"])
+
     def job(self, job_id: int) -> dict[str, Any]:
         response = self.api.get(f"/jobs/{job_id}")
         assert response.status_code == 200, response.text

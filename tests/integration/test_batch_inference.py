@@ -44,17 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, tiny_digits: Path) -> Itera
 @pytest.fixture(scope="module")
 def trained_job(server: PlatformServer, tiny_digits: Path) -> int:
     """A training job the server ran to completion: its folder holds best.pt."""
-    job = server.create(
-        model_name="resnet10t",
-        dataset_path=str(tiny_digits),
-        num_epochs=1,
-        batch_size=4,
-        image_size=32,
-        seed=0,
-    )
-    done = server.wait_status(job["id"], "completed", "failed")
-    assert done["status"] == "completed", server.log_text(job["id"])
-    return int(job["id"])
+    return server.train_tiny_classifier(tiny_digits)
 
 
 def start_batch(server: PlatformServer, **body: Any) -> dict[str, Any]:

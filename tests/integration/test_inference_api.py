@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -192,6 +193,15 @@ def test_stream_answers_every_file_in_order_and_survives_a_bad_one(
     assert names == [f"img{i:03d}.png" for i in range(200)]
 
 
+def finished_run(client: TestClient, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while (run := client.get(f"{API}/test/runs/{run_id}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert run["status"] == "completed", run
+    return run
+
+
 def test_a_test_run_reaches_progress_one_with_correct_metrics(
     app_client: TestClient, job_id: int, digits_dir: Path, trained_classifier: Path
 ) -> None:
@@ -199,12 +209,7 @@ def test_a_test_run_reaches_progress_one_with_correct_metrics(
         f"{API}/test/runs", json={"job_id": job_id, "test_dataset_path": str(digits_dir)}
     )
     assert started.status_code == 202, started.text
-    run_id = started.json()["id"]
-    deadline = time.monotonic() + 120
-    while (run := app_client.get(f"{API}/test/runs/{run_id}").json())["status"] == "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    assert run["status"] == "completed", run
+    run = finished_run(app_client, started.json()["id"])
     assert run["progress"] == 1.0
     model = load_for_inference(trained_classifier)
     direct = model.infer_batch(val_images(digits_dir))
@@ -212,3 +217,51 @@ def test_a_test_run_reaches_progress_one_with_correct_metrics(
     assert run["metrics"]["accuracy"] == pytest.approx(right / len(direct))
     assert len(run["metrics"]["confusion_matrix"]) == 3
     assert app_client.get(f"{API}/test/runs/nope").status_code == 404
+    sweep = run["metrics"]["confidence_sweep"]
+    assert [row["conf"] for row in sweep][:2] == [0.05, 0.1]
+    assert sweep[0]["precision"] == pytest.approx(run["metrics"]["accuracy"], abs=1e-5)
+
+
+def test_mistake_images_come_only_from_the_run_folder(
+    app_client: TestClient, job_id: int, digits_dir: Path, tmp_path: Path
+) -> None:
+    # Every image under every label: whatever the model answers, two thirds are mistakes.
+    test_set = tmp_path / "relabelled"
+    for label in ("0", "1", "2"):
+        (test_set / label).mkdir(parents=True)
+        for image in val_images(digits_dir):
+            shutil.copy(image, test_set / label / f"{image.parent.name}_{image.name}")
+    started = app_client.post(
+        f"{API}/test/runs", json={"job_id": job_id, "test_dataset_path": str(test_set)}
+    )
+    run_id = started.json()["id"]
+    mistakes = finished_run(app_client, run_id)["metrics"]["worst_mistakes"]
+    assert len(mistakes) == 20
+    url = f"{API}/test/runs/{run_id}/mistakes"
+
+    first = app_client.get(f"{url}/0/image")
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "image/png"
+    assert first.content == Path(mistakes[0]["image_path"]).read_bytes()
+
+    app_client.app.state.settings.api_token = "s3cret"  # type: ignore[attr-defined]
+    assert app_client.get(f"{url}/0/image").status_code == 401  # why the UI fetches blobs
+    bearer = {"Authorization": "Bearer s3cret"}
+    assert app_client.get(f"{url}/0/image", headers=bearer).status_code == 200
+    app_client.app.state.settings.api_token = None  # type: ignore[attr-defined]
+
+    Image.open(mistakes[1]["image_path"]).save(mistakes[1]["image_path"], format="JPEG")
+    assert app_client.get(f"{url}/1/image").headers["content-type"] == "image/jpeg"
+
+    for unknown in (f"{url}/20/image", f"{url}/-1/image", f"{API}/test/runs/nope/mistakes/0/image"):
+        assert app_client.get(unknown).status_code == 404, unknown
+
+    outside = tmp_path / "outside.png"  # in the data root, but not in the run's folder
+    outside.write_bytes(png_bytes())
+    for index, target in ((2, outside), (3, Path("/etc/hostname"))):
+        listed = Path(mistakes[index]["image_path"])
+        listed.unlink()
+        listed.symlink_to(target)
+        refused = app_client.get(f"{url}/{index}/image")
+        assert refused.status_code == 403, refused.text
+        assert "outside the data set folder" in refused.json()["detail"]

@@ -143,6 +143,10 @@ def test_detection_test_run_agrees_with_ultralytics_val(
     counts = [w["num_mistakes"] for w in worst]
     assert counts == sorted(counts, reverse=True) and counts[0] > 0
     assert all(Path(w["image_path"]).is_file() for w in worst)
+    # The run was given data.yaml: its images are served from the folder that holds it.
+    image = app_client.get(f"{API}/test/runs/{run['id']}/mistakes/0/image")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content == Path(worst[0]["image_path"]).read_bytes()
     assert not list(shapes_yaml.parent.rglob("*.cache")), "a test run wrote into the data set"
 
     direct = direct_val(yolo_best, shapes_yaml, tmp_path / "direct")

@@ -146,9 +146,9 @@ function Charts({ points }: { points: MetricPoint[] }) {
   if (!points.length) return <p className="empty">{t("job.noMetrics")}</p>;
   return (
     <div className="charts">
-      {losses.length > 0 && <LineChart title={t("job.losses")} epochs={epochs} series={losses} />}
-      {quality.length > 0 && <LineChart title={t("job.quality")} epochs={epochs} series={quality} />}
-      {lr.length > 0 && <LineChart title={t("job.lr")} epochs={epochs} series={lr} />}
+      {losses.length > 0 && <LineChart title={t("job.losses")} x={epochs} series={losses} />}
+      {quality.length > 0 && <LineChart title={t("job.quality")} x={epochs} series={quality} />}
+      {lr.length > 0 && <LineChart title={t("job.lr")} x={epochs} series={lr} />}
     </div>
   );
 }

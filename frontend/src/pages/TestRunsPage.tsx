@@ -3,23 +3,30 @@ import { useEffect, useState } from "react";
 import { api, unwrap, type TestRun } from "../api/client";
 import { ProgressBar } from "../components/common";
 import { ConfusionMatrix } from "../components/ConfusionMatrix";
+import { MistakesGallery, type Mistake } from "../components/MistakesGallery";
+import { ThresholdCurve, type SweepPoint } from "../components/ThresholdCurve";
 import { percent } from "../format";
 import { useCompletedJobs } from "../hooks";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 
-interface PerClass {
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-interface Mistake {
-  image_path: string;
-  true_label: string;
-  predicted_label: string;
-  confidence: number;
-}
+/** A per-class row: precision/recall/F1/support (classification) or AP (detection). */
+type PerClass = { label: string } & Partial<Record<PerClassColumn, number>>;
+type PerClassColumn = "precision" | "recall" | "f1" | "ap50" | "ap50_95" | "support";
+const PER_CLASS_COLUMNS: [PerClassColumn, MessageKey][] = [
+  ["ap50", "tests.ap50"],
+  ["ap50_95", "tests.ap50_95"],
+  ["precision", "tests.precision"],
+  ["recall", "tests.recall"],
+  ["f1", "tests.f1"],
+  ["support", "tests.support"],
+];
+const STATS: [string, MessageKey, (v: number) => string][] = [
+  ["accuracy", "tests.accuracy", percent],
+  ["top5_accuracy", "tests.top5", percent],
+  ["map50", "tests.map50", (v) => v.toFixed(3)],
+  ["map50_95", "tests.map50_95", (v) => v.toFixed(3)],
+  ["num_images", "tests.images", String],
+];
 
 export function TestRunsPage() {
   const { t } = useI18n();
@@ -52,6 +59,9 @@ export function TestRunsPage() {
 
   const metrics = (run?.metrics ?? {}) as Record<string, unknown>;
   const perClass = (metrics.per_class as PerClass[] | undefined) ?? [];
+  const columns = PER_CLASS_COLUMNS.filter(([key]) => perClass.some((c) => typeof c[key] === "number"));
+  const sweep = (metrics.confidence_sweep as SweepPoint[] | undefined) ?? [];
+  const recommended = typeof metrics.recommended_conf_threshold === "number" ? metrics.recommended_conf_threshold : null;
   const mistakes = (metrics.worst_mistakes as Mistake[] | undefined) ?? [];
   return (
     <section className="test-runs">
@@ -81,29 +91,17 @@ export function TestRunsPage() {
           <p>
             {t("tests.progress")}: {percent(run.progress)} ({run.status})
           </p>
-          <ProgressBar value={run.progress} />
+          <ProgressBar value={run.progress} label={t("tests.progress")} />
           {run.error && <p className="error">{run.error}</p>}
           {run.metrics && (
             <>
               <div className="stats">
-                {typeof metrics.accuracy === "number" && (
-                  <div className="stat">
-                    <span>{t("tests.accuracy")}</span>
-                    <strong>{percent(metrics.accuracy)}</strong>
+                {STATS.filter(([key]) => typeof metrics[key] === "number").map(([key, label, format]) => (
+                  <div className="stat" key={key}>
+                    <span>{t(label)}</span>
+                    <strong>{format(metrics[key] as number)}</strong>
                   </div>
-                )}
-                {typeof metrics.top5_accuracy === "number" && (
-                  <div className="stat">
-                    <span>{t("tests.top5")}</span>
-                    <strong>{percent(metrics.top5_accuracy)}</strong>
-                  </div>
-                )}
-                {typeof metrics.num_images === "number" && (
-                  <div className="stat">
-                    <span>{t("tests.images")}</span>
-                    <strong>{metrics.num_images}</strong>
-                  </div>
-                )}
+                ))}
               </div>
               {Array.isArray(metrics.confusion_matrix) && (
                 <>
@@ -115,24 +113,22 @@ export function TestRunsPage() {
                 <>
                   <h2>{t("tests.perClass")}</h2>
                   <div className="table-wrap">
-                    <table>
+                    <table data-testid="per-class">
                       <thead>
                         <tr>
                           <th>{t("tests.class")}</th>
-                          <th>{t("tests.precision")}</th>
-                          <th>{t("tests.recall")}</th>
-                          <th>{t("tests.f1")}</th>
-                          <th>{t("tests.support")}</th>
+                          {columns.map(([key, label]) => (
+                            <th key={key}>{t(label)}</th>
+                          ))}
                         </tr>
                       </thead>
                       <tbody>
                         {perClass.map((c) => (
                           <tr key={c.label}>
                             <td>{c.label}</td>
-                            <td>{c.precision.toFixed(3)}</td>
-                            <td>{c.recall.toFixed(3)}</td>
-                            <td>{c.f1.toFixed(3)}</td>
-                            <td>{c.support}</td>
+                            {columns.map(([key]) => (
+                              <td key={key}>{key === "support" ? c[key] : c[key]?.toFixed(3)}</td>
+                            ))}
                           </tr>
                         ))}
                       </tbody>
@@ -140,16 +136,12 @@ export function TestRunsPage() {
                   </div>
                 </>
               )}
+              {sweep.length > 0 && <ThresholdCurve sweep={sweep} recommended={recommended} />}
               {mistakes.length > 0 && (
                 <>
                   <h2>{t("tests.mistakes")}</h2>
-                  <ul className="mistakes">
-                    {mistakes.map((m) => (
-                      <li key={m.image_path}>
-                        <code>{m.image_path.split("/").slice(-2).join("/")}</code> — {t("tests.true")} {m.true_label}, {t("tests.predicted")} {m.predicted_label} ({percent(m.confidence)})
-                      </li>
-                    ))}
-                  </ul>
+                  {typeof metrics.conf_threshold === "number" && <p className="legend">{t("tests.legend", { value: metrics.conf_threshold.toFixed(3) })}</p>}
+                  <MistakesGallery runId={run.id} mistakes={mistakes} />
                 </>
               )}
             </>

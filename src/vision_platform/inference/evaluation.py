@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from vision_platform.adapters.base import InferenceResult
 from vision_platform.datasets.imagefolder import IMAGE_SUFFIXES
 from vision_platform.errors import DatasetError
 from vision_platform.inference.cache import LoadedModel
+from vision_platform.inference.detection_eval import SWEEP
 
 ProgressFn = Callable[[float], None]
 
@@ -48,6 +49,53 @@ class _Throttle:
             self.fn(value)
 
 
+def _accept_scores(
+    correct: np.ndarray, confidence: np.ndarray, threshold: float
+) -> dict[str, float]:
+    """Precision, recall and F1 of accepting the top-1 label when its confidence >= threshold."""
+    accepted = confidence >= threshold
+    right = int((correct & accepted).sum())
+    # Nothing accepted makes no wrong claim: precision 1, as Ultralytics' curves have it.
+    precision = right / int(accepted.sum()) if accepted.any() else 1.0
+    recall = right / len(correct) if len(correct) else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {
+        "conf": threshold,
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+    }
+
+
+def top1_confidence_sweep(
+    correct: Sequence[bool], confidence: Sequence[float]
+) -> tuple[list[dict[str, float]], float | None]:
+    """The classification twin of the detection sweep: precision/recall/F1 at 0.05..0.95 and
+    the F1-optimal confidence threshold, None when no prediction is right.
+
+    The rule swept is "accept the top-1 label when its confidence >= t, else abstain".
+    Precision = right accepted / accepted (1 when nothing is accepted); recall = right
+    accepted / all images, so an abstention costs recall like a miss. F1 then equals
+    2·right/(accepted + images): rejecting a wrong answer always helps, a right one always
+    hurts, so the optimum lies just above the confidence of some wrong answers.
+
+    Every t between two neighbouring observed confidences accepts the same images; the one
+    recommended is the middle of the best such gap (ties go to the widest accepted set), so
+    that it does not sit on a confidence seen in this test set.
+    """
+    right = np.asarray(correct, dtype=bool)
+    conf = np.asarray(confidence, dtype=float)
+    sweep = [_accept_scores(right, conf, c) for c in SWEEP]
+    if not right.any():
+        return sweep, None
+    levels = np.unique(conf)  # ascending: accept conf >= levels[k]
+    f1 = [_accept_scores(right, conf, float(c))["f1"] for c in levels]
+    k = int(np.argmax(f1))  # the first maximum: the lowest threshold, the most accepted
+    low, high = (float(levels[k - 1]) if k > 0 else 0.0), float(levels[k])
+    middle = round((low + high) / 2, 3)
+    return sweep, middle if low < middle <= high else high
+
+
 def evaluate_classification(
     model: LoadedModel,
     class_names: list[str],
@@ -57,7 +105,8 @@ def evaluate_classification(
     progress: ProgressFn | None = None,
     worst: int = 20,
 ) -> dict[str, Any]:
-    """Accuracy, top-5, per-class precision/recall/F1, confusion matrix, worst mistakes."""
+    """Accuracy, top-5, per-class precision/recall/F1, confusion matrix, the top-1 confidence
+    sweep with its recommended threshold, and the worst mistakes."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     samples = labelled_images(dataset_root)
@@ -92,6 +141,7 @@ def evaluate_classification(
         if r.predicted_label != name
     ]
     mistakes.sort(key=lambda m: -m["confidence"])
+    sweep, recommended = top1_confidence_sweep(y_true == y_pred, [r.confidence for r in results])
     return {
         "num_images": len(samples),
         "accuracy": float((y_true == y_pred).mean()),
@@ -108,5 +158,7 @@ def evaluate_classification(
         ],
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "class_names": class_names,
+        "confidence_sweep": sweep,
+        "recommended_conf_threshold": recommended,
         "worst_mistakes": mistakes[:worst],
     }

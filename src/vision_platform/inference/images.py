@@ -34,6 +34,17 @@ def check_image(path: Path, *, name: str | None = None) -> None:
             raise UnsupportedImageError(f"{shown}: not a readable image ({e})") from e
 
 
+def image_media_type(path: Path) -> str:
+    """The MIME type of the image in `path`, read from its header (not its name);
+    UnsupportedImageError when Pillow cannot identify it."""
+    try:
+        with Image.open(path) as img:
+            kind = img.format
+    except Exception as e:  # PIL raises many types for bad data
+        raise UnsupportedImageError(f"{path.name}: not a readable image ({e})") from e
+    return Image.MIME.get(kind or "", "application/octet-stream")
+
+
 def check_size(num_bytes: int, *, max_mb: float, name: str) -> None:
     if num_bytes > max_mb * 1024 * 1024:
         raise PayloadTooLargeError(

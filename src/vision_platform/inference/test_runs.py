@@ -37,6 +37,20 @@ class TestRunStore:
         data: dict[str, Any] = json.loads(path.read_text())
         return data
 
+    def mistake_image(self, run_id: str, index: int) -> tuple[Path, Path]:
+        """The image of the run's `index`-th worst mistake (as recorded, unresolved) and the
+        run's data set folder; NotFoundError for an unknown run or index.
+
+        Only paths the run itself recorded come out; the caller still checks that the file
+        lies in that folder, since files can change after the run."""
+        run = self.get(run_id)
+        mistakes = (run.get("metrics") or {}).get("worst_mistakes") or []
+        if not 0 <= index < len(mistakes):
+            raise NotFoundError(f"test run {run_id}: no mistake #{index} ({len(mistakes)} listed)")
+        dataset = Path(run["test_dataset_path"])
+        folder = dataset if dataset.suffix.lower() not in (".yaml", ".yml") else dataset.parent
+        return Path(mistakes[index]["image_path"]), folder
+
     def _write(self, doc: dict[str, Any]) -> None:
         with self._lock:
             tmp = self._path(doc["id"]).with_suffix(".tmp")

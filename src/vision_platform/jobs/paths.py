@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vision_platform.errors import NotFoundError
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.settings import Settings
 
@@ -42,6 +43,18 @@ def check_storage_uri(uri: str, settings: Settings, field: str) -> str:
     if "/../" in f"{uri}/" or "/./" in f"{uri}/":
         raise PathNotAllowedError(f"{field}: {uri!r}: '.' and '..' are not allowed in URIs")
     return uri
+
+
+def check_file_inside(path: Path, folder: Path) -> Path:
+    """`path` resolved (symlinks too) when it is a file inside `folder` (resolved by the caller).
+
+    PathNotAllowedError (403) when it resolves elsewhere; NotFoundError (404) when it is gone."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(folder):
+        raise PathNotAllowedError(f"{str(path)!r} lies outside the data set folder {folder}")
+    if not resolved.is_file():
+        raise NotFoundError(f"{str(path)!r} is no longer there")
+    return resolved
 
 
 def job_dir(settings: Settings, job_id: int) -> Path:

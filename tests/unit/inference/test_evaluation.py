@@ -10,7 +10,8 @@ from PIL import Image
 
 from vision_platform.adapters.base import ClassScore, InferenceResult
 from vision_platform.errors import DatasetError
-from vision_platform.inference.evaluation import evaluate_classification
+from vision_platform.inference.detection_eval import SWEEP
+from vision_platform.inference.evaluation import evaluate_classification, top1_confidence_sweep
 
 
 class ScriptedModel:
@@ -99,6 +100,28 @@ def test_known_answer(tmp_path: Path) -> None:
     assert (dog["precision"], dog["recall"], dog["f1"]) == (0.5, 0.5, 0.5)
     assert [w["image_path"].rsplit("/", 1)[1] for w in m["worst_mistakes"]] == ["d2.png", "c3.png"]
     assert progress[-1] == 1.0 and progress == sorted(progress)
+    # Accepting conf >= t, F1 = 2·right/(accepted + 5): t <= 0.6 accepts all, 3 right: 6/10;
+    # 0.6 < t <= 0.7 drops c3 (wrong): 6/9, the best; above 0.7 the right d1 goes: 4/8.
+    assert m["recommended_conf_threshold"] == 0.65
+    sweep = {row["conf"]: row for row in m["confidence_sweep"]}
+    assert [row["conf"] for row in m["confidence_sweep"]] == SWEEP
+    assert sweep[0.05] == {"conf": 0.05, "precision": 0.6, "recall": 0.6, "f1": 0.6}
+    assert sweep[0.65] == {"conf": 0.65, "precision": 0.75, "recall": 0.6, "f1": 0.66667}
+    assert sweep[0.85] == {"conf": 0.85, "precision": 0.5, "recall": 0.2, "f1": 0.28571}
+    assert sweep[0.95] == {"conf": 0.95, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_sweep_edges_nothing_right_all_right_and_nothing_accepted() -> None:
+    sweep, recommended = top1_confidence_sweep([False, False], [0.9, 0.4])
+    assert recommended is None and max(row["f1"] for row in sweep) == 0.0
+    # All right: keep everything; the threshold sits under the lowest confidence.
+    sweep, recommended = top1_confidence_sweep([True, True], [0.9, 0.5])
+    assert recommended == 0.25
+    above_all = sweep[-1]  # 0.95: nothing accepted, so no wrong claim and no recall
+    assert (above_all["precision"], above_all["recall"], above_all["f1"]) == (1.0, 0.0, 0.0)
+    # The best gap is (0.8, 0.9]: both wrong answers (0.8, 0.3) rejected, both right kept.
+    _, recommended = top1_confidence_sweep([True, False, True, False], [0.95, 0.8, 0.9, 0.3])
+    assert recommended == 0.85
 
 
 def test_classes_unknown_to_the_model_are_named(tmp_path: Path) -> None:

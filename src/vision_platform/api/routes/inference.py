@@ -10,17 +10,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.api.deps import JobId, Jobs
 from vision_platform.errors import InvalidInputError, VisionPlatformError
 from vision_platform.inference.batching import Thresholds
-from vision_platform.inference.images import check_image, check_size
+from vision_platform.inference.images import check_image, check_size, image_media_type
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import (
     check_data_path,
+    check_file_inside,
     check_readable_path,
     check_storage_uri,
 )
@@ -205,3 +206,20 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
 def get_test_run(run_id: str, request: Request) -> dict[str, Any]:
     run: dict[str, Any] = request.app.state.inference.test_runs.get(run_id)
     return run
+
+
+@router.get(
+    "/test/runs/{run_id}/mistakes/{index}/image",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/*": {}}}},
+)
+def get_test_run_mistake_image(run_id: str, index: int, request: Request) -> FileResponse:
+    """The image of a run's `index`-th worst mistake (0-based, as listed in its metrics).
+
+    Only files the run listed, and only while they still lie in the run's data set folder
+    inside the data roots (403 otherwise, symlinks out of it too); 404 for an unknown run or
+    index; 415 when the file is no longer an image."""
+    settings: Settings = request.app.state.settings
+    image, folder = request.app.state.inference.test_runs.mistake_image(run_id, index)
+    path = check_file_inside(image, check_data_path(str(folder), settings))
+    return FileResponse(path, media_type=image_media_type(path))

@@ -1,0 +1,92 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { I18nProvider } from "../i18n";
+import { plots } from "../test/fakeUplot";
+import { job, stubFetch } from "../test/fixtures";
+import { TestRunsPage } from "./TestRunsPage";
+
+vi.mock("uplot", () => import("../test/fakeUplot"));
+beforeEach(() => {
+  plots.length = 0;
+  URL.createObjectURL = vi.fn(() => "blob:image");
+  URL.revokeObjectURL = vi.fn();
+});
+
+const sweep = [0.05, 0.5, 0.95].map((conf) => ({ conf, precision: 0.7, recall: 0.6, f1: 0.64 }));
+
+function run(metrics: Record<string, unknown> | null, status = "completed", progress = 1) {
+  return { id: "r1", job_id: 2, test_dataset_path: "/data/set", conf_threshold: null, status, progress, metrics, error: null, created_at: "2026-01-02T10:00:00Z", finished_at: null };
+}
+
+/** Render the page with a completed job #2, start a run on /data/set; the calls made. */
+async function startRun(task: "classification" | "detection", routes: Parameters<typeof stubFetch>[0]) {
+  const user = userEvent.setup();
+  const calls = stubFetch({
+    "GET /api/v1/jobs": () => ({ items: [job({ id: 2, status: "completed", task_type: task })], total: 1 }),
+    "GET /api/v1/test/runs/r1/mistakes/0/image": () => new Response(new Blob(["png"], { type: "image/png" })),
+    ...routes,
+  });
+  render(
+    <I18nProvider initial="en">
+      <TestRunsPage />
+    </I18nProvider>,
+  );
+  await user.selectOptions(await screen.findByRole("combobox"), "2");
+  await user.type(screen.getByRole("textbox"), "/data/set");
+  await user.click(screen.getByRole("button", { name: "Start test run" }));
+  return calls;
+}
+
+test("a classification run: progress until done, then heatmap, per-class table, F1 curve and gallery", async () => {
+  const metrics = {
+    accuracy: 0.5,
+    top5_accuracy: 1,
+    num_images: 4,
+    class_names: ["0", "1"],
+    confusion_matrix: [[1, 1], [1, 1]],
+    per_class: [
+      { label: "0", precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+      { label: "1", precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+    ],
+    confidence_sweep: sweep,
+    recommended_conf_threshold: 0.55,
+    worst_mistakes: [{ image_path: "/data/set/1/a.png", true_label: "1", predicted_label: "0", confidence: 0.9 }],
+  };
+  let polls = 0;
+  const calls = await startRun("classification", {
+    "POST /api/v1/test/runs": () => Response.json(run(null, "running", 0), { status: 202 }),
+    "GET /api/v1/test/runs/r1": () => (++polls < 2 ? run(null, "running", 0.5) : run(metrics)),
+  });
+  expect(calls.find((c) => c.key === "POST /api/v1/test/runs")?.body).toEqual({ job_id: 2, test_dataset_path: "/data/set" });
+  const bar = screen.getByRole("progressbar", { name: "Progress" });
+  await waitFor(() => expect(bar).toHaveAttribute("aria-valuenow", "50"), { timeout: 3000 });
+  expect(await screen.findByTestId("confusion-matrix", {}, { timeout: 3000 })).toBeInTheDocument();
+  expect(screen.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+  const table = within(screen.getByTestId("per-class"));
+  expect(table.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Class", "Precision", "Recall", "F1", "Support"]);
+  expect(screen.getByText("Recommended threshold: 0.550")).toBeInTheDocument();
+  expect(plots.at(-1)?.data[0]).toEqual([0.05, 0.5, 0.95]);
+  expect(await screen.findByTestId("mistake")).toHaveTextContent("True 1Predicted 0 · 90.0%");
+});
+
+test("a detection run shows mAP, per-class AP columns and what the boxes mean", async () => {
+  const metrics = {
+    map50: 0.625,
+    map50_95: 0.4,
+    num_images: 8,
+    conf_threshold: 0.35,
+    per_class: [{ label: "square", ap50: 0.7, ap50_95: 0.45, precision: 0.8, recall: 0.6 }],
+    confidence_sweep: sweep,
+    recommended_conf_threshold: 0.35,
+    worst_mistakes: [{ image_path: "/data/set/images/val/a.png", num_mistakes: 1, missed_boxes: [{ class_name: "square", bbox: [1, 1, 5, 5] }], false_boxes: [] }],
+  };
+  await startRun("detection", { "POST /api/v1/test/runs": () => Response.json(run(metrics), { status: 202 }) });
+  expect(await screen.findByText("mAP50")).toBeInTheDocument();
+  expect(screen.getByText("0.625")).toBeInTheDocument();
+  const table = within(screen.getByTestId("per-class"));
+  expect(table.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Class", "AP50", "AP50-95", "Precision", "Recall"]);
+  expect(table.getByRole("row", { name: "square 0.700 0.450 0.800 0.600" })).toBeInTheDocument();
+  expect(screen.getByText(/at threshold 0.350/)).toBeInTheDocument();
+  expect(screen.getByTestId("mistake")).toHaveTextContent("1 missed: square0 false");
+  expect(screen.queryByTestId("confusion-matrix")).toBeNull();
+});
