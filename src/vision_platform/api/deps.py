@@ -1,4 +1,7 @@
-"""Request dependencies: the services of the running app, and API-token auth."""
+"""Request dependencies: the services of the running app, and API-token auth.
+
+They are `async def` although nothing in them awaits: FastAPI runs a plain `def` dependency in
+its thread pool, and these run on every request (a hop each, which the inference routes feel)."""
 
 from __future__ import annotations
 
@@ -15,19 +18,20 @@ _bearer = HTTPBearer(auto_error=False, description="VP_API_TOKEN, when the serve
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_job_service(request: Request) -> JobService:
+async def get_job_service(request: Request) -> JobService:
     service: JobService = request.app.state.jobs
     return service
 
 
-def require_api_token(request: Request, credentials: BearerCredentials) -> None:
+async def require_api_token(request: Request, credentials: BearerCredentials) -> None:
     """401 unless VP_API_TOKEN is unset or the request carries it as a Bearer token."""
-    expected = get_settings_dep(request).api_token
+    settings: Settings = request.app.state.settings
+    expected = settings.api_token
     if not expected:
         return
     given = credentials.credentials if credentials is not None else ""
@@ -39,7 +43,7 @@ def require_api_token(request: Request, credentials: BearerCredentials) -> None:
         )
 
 
-def bearer_token(credentials: BearerCredentials) -> str | None:
+async def bearer_token(credentials: BearerCredentials) -> str | None:
     return credentials.credentials if credentials is not None else None
 
 
