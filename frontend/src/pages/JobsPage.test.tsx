@@ -43,9 +43,9 @@ test("the list shows the snapshot, then follows each change the server sends", a
   expect(screen.getByText("Loading…")).toBeInTheDocument();
   await vi.waitFor(() => expect(streams).toHaveLength(1));
   expect(urls[0].searchParams.get("status")).toBeNull();
-  expect(urls[0].searchParams.get("limit")).toBe("500");
+  expect(urls[0].searchParams.get("limit")).toBe("1000");
 
-  act(() => streams[0].send("snapshot", { items: [job({ id: 1, current_epoch: 3, num_epochs: 10 })], total: 1, limit: 500, offset: 0 }));
+  act(() => streams[0].send("snapshot", { items: [job({ id: 1, current_epoch: 3, num_epochs: 10 })], total: 1, limit: 1000, offset: 0 }));
   expect(await screen.findByTestId("job-row-1")).toHaveTextContent("3/10");
 
   act(() => streams[0].send("job", job({ id: 1, current_epoch: 4, num_epochs: 10, best_metric: 0.9375 })));
@@ -67,13 +67,13 @@ test("a status filter asks the server for that status only", async () => {
   const { streams, urls } = stubJobEvents();
   renderJobs();
   await vi.waitFor(() => expect(streams).toHaveLength(1));
-  act(() => streams[0].send("snapshot", { items: [job({ id: 2, status: "paused" }), job({ id: 1 })], total: 2, limit: 500, offset: 0 }));
+  act(() => streams[0].send("snapshot", { items: [job({ id: 2, status: "paused" }), job({ id: 1 })], total: 2, limit: 1000, offset: 0 }));
   await screen.findByTestId("job-row-1");
 
   await user.selectOptions(screen.getByLabelText("Status"), "paused");
   await vi.waitFor(() => expect(streams).toHaveLength(2));
   expect(urls[1].searchParams.get("status")).toBe("paused");
-  act(() => streams[1].send("snapshot", { items: [job({ id: 2, status: "paused" })], total: 1, limit: 500, offset: 0 }));
+  act(() => streams[1].send("snapshot", { items: [job({ id: 2, status: "paused" })], total: 1, limit: 1000, offset: 0 }));
   await vi.waitFor(() => expect(rowIds()).toEqual(["job-row-2"]));
 });
 
@@ -86,7 +86,7 @@ test("a failed or dropped stream is retried and its snapshot replaces the list",
 
   await act(() => vi.advanceTimersByTimeAsync(2000));
   await vi.waitFor(() => expect(streams).toHaveLength(1));
-  act(() => streams[0].send("snapshot", { items: [job({ id: 2 }), job({ id: 1 })], total: 2, limit: 500, offset: 0 }));
+  act(() => streams[0].send("snapshot", { items: [job({ id: 2 }), job({ id: 1 })], total: 2, limit: 1000, offset: 0 }));
   await vi.waitFor(() => expect(rowIds()).toEqual(["job-row-2", "job-row-1"]));
   expect(screen.queryByRole("status")).not.toBeInTheDocument();
 
@@ -94,7 +94,7 @@ test("a failed or dropped stream is retried and its snapshot replaces the list",
   expect(await screen.findByRole("status")).toHaveTextContent("the event stream closed");
   await act(() => vi.advanceTimersByTimeAsync(2000));
   await vi.waitFor(() => expect(streams).toHaveLength(2));
-  act(() => streams[1].send("snapshot", { items: [job({ id: 2, status: "completed" })], total: 1, limit: 500, offset: 0 }));
+  act(() => streams[1].send("snapshot", { items: [job({ id: 2, status: "completed" })], total: 1, limit: 1000, offset: 0 }));
   await vi.waitFor(() => expect(rowIds()).toEqual(["job-row-2"]));
   expect(screen.getByTestId("job-row-2")).toHaveTextContent("Completed");
 });

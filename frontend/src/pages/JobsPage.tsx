@@ -6,7 +6,7 @@ import { JobsTable } from "../components/JobsTable";
 import { useNow } from "../hooks";
 import { useI18n } from "../i18n";
 
-const LIMIT = 500;
+const LIMIT = 1000;
 
 /** `job` put in its place in a newest-first list (replacing its older self). */
 function upsert(jobs: Job[], job: Job): Job[] {

@@ -54,7 +54,7 @@ def job_list_event_stream(
     jobs: Jobs,
     request: Request,
     status: JobStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 50,
 ) -> EventSourceResponse:
     """Server-Sent Events of the jobs list: a `snapshot` (a JobPage, like GET /jobs), then a
     `job` event (the JobOut) each time a listed job changes or a job joins the list, and
