@@ -15,6 +15,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{name}' 모델은 알 수 없습니다.{hint} 어떤 모델을 사용할까요?",
     ),
     "unknown_model_hint": (" Did you mean {names}?", " 혹시 {names} 중 하나인가요?"),
+    "model_assumed": (
+        "'{written}' is taken as {name}; name the exact model if you want another one.",
+        "'{written}'은(는) {name} 모델로 해석했습니다. "
+        "다른 모델을 원하면 정확한 이름을 알려주세요.",
+    ),
     "out_of_range": (
         "{field} = {value} is not allowed (allowed: {allowed}). What value should I use?",
         "{field} = {value} 값은 허용되지 않습니다 (허용: {allowed}). 어떤 값으로 할까요?",
