@@ -11,6 +11,8 @@ export type MetricPoint = Schemas["MetricPointOut"];
 export type LogLine = Schemas["LogLineOut"];
 export type ChatResponse = Schemas["ChatResponse"];
 export type TrainingIntent = Schemas["TrainingIntent"];
+export type ResolvedSettings = Schemas["ResolvedSettings"];
+export type SettingValue = Schemas["SettingValue"];
 export type InferenceResult = Schemas["InferenceResult"];
 export type TestRun = Schemas["TestRunOut"];
 

@@ -544,6 +544,30 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AugmentationSetting
+         * @description One augmentation the run uses (turned on), by its field name in the framework's config.
+         */
+        AugmentationSetting: {
+            /**
+             * Applies
+             * @description False when other settings make this one have no effect.
+             * @default true
+             */
+            applies: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "request" | "preset" | "default";
+            /**
+             * Value
+             * @description null: not set (image_size: the trainer picks the model's own size)
+             */
+            value: boolean | number | string | null;
+        };
+        /**
          * BatchJobCreate
          * @description A request for a batch inference job (POST /inference/batch) with a trained job's model.
          */
@@ -684,6 +708,8 @@ export interface components {
             reply: string;
             /** Session Id */
             session_id: string;
+            /** @description The settings the job would be created with, each value resolved (preset and defaults applied) and marked with its source; the reply text shows the same values. null until a model or task is known. */
+            settings?: components["schemas"]["ResolvedSettings"] | null;
         };
         /**
          * ChatSessionOut
@@ -1045,6 +1071,50 @@ export interface components {
             accepted: number;
             /** Last Seq */
             last_seq: number;
+        };
+        /**
+         * ResolvedSettings
+         * @description What a job created now would run with: every value resolved, each with its source.
+         */
+        ResolvedSettings: {
+            /** Augmentations */
+            augmentations: components["schemas"]["AugmentationSetting"][];
+            batch_size: components["schemas"]["SettingValue"];
+            /** Class Names */
+            class_names?: string[] | null;
+            dataset_path: components["schemas"]["SettingValue"];
+            /** Framework */
+            framework: string | null;
+            image_size: components["schemas"]["SettingValue"];
+            learning_rate: components["schemas"]["SettingValue"];
+            model_name: components["schemas"]["SettingValue"];
+            num_epochs: components["schemas"]["SettingValue"];
+            optimizer: components["schemas"]["SettingValue"];
+            preset: components["schemas"]["SettingValue"];
+            task_type: components["schemas"]["SettingValue"];
+            warmup_epochs: components["schemas"]["SettingValue"];
+        };
+        /**
+         * SettingValue
+         * @description One resolved setting: its value and whether the request, the preset or a default set it.
+         */
+        SettingValue: {
+            /**
+             * Applies
+             * @description False when other settings make this one have no effect.
+             * @default true
+             */
+            applies: boolean;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "request" | "preset" | "default";
+            /**
+             * Value
+             * @description null: not set (image_size: the trainer picks the model's own size)
+             */
+            value: boolean | number | string | null;
         };
         /**
          * SingleInference

@@ -1,18 +1,34 @@
-// The settings a chat message was parsed into, with "Start training" and "Edit".
-import type { TrainingIntent } from "../api/client";
+// The settings a chat conversation would create its job with, with "Start training" and "Edit".
+// Every value comes resolved from the server (ChatResponse.settings: the preset and the defaults
+// applied, as the trainer applies them), each marked with where it came from.
+import type { ReactNode } from "react";
+import type { ResolvedSettings, SettingValue } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 
-const AUGMENT_KEYS = ["aug_enabled", "random_flip", "random_rotation", "color_jitter", "mixup", "cutmix", "mosaic", "fliplr", "flipud", "degrees", "hsv_h", "scale", "translate", "copy_paste", "label_smoothing"];
+const SOURCE_KEYS: Record<SettingValue["source"], MessageKey | null> = {
+  request: null, // what the user asked for is shown plain
+  preset: "card.source.preset",
+  default: "card.source.default",
+};
 
-function augmentations(config: Record<string, unknown>): string {
-  const parts = AUGMENT_KEYS.filter((key) => key in config && config[key] !== false && config[key] !== 0).map((key) =>
-    config[key] === true ? key : `${key}=${String(config[key])}`,
+function Value({ setting, text }: { setting: SettingValue; text?: string }) {
+  const { t } = useI18n();
+  const source = SOURCE_KEYS[setting.source];
+  return (
+    <span className={`value source-${setting.source}`} data-source={setting.source}>
+      {text ?? String(setting.value)}
+      {source && <small className="source-mark"> ({t(source)})</small>}
+      {!setting.applies && <small className="source-mark"> ({t("card.notUsed")})</small>}
+    </span>
   );
-  return parts.join(", ");
+}
+
+function joined(parts: ReactNode[], separator: string): ReactNode[] {
+  return parts.flatMap((part, i) => (i === 0 ? [part] : [separator, part]));
 }
 
 interface Props {
-  intent: TrainingIntent;
+  settings: ResolvedSettings | null | undefined;
   missing: string[];
   canStart: boolean;
   busy?: boolean;
@@ -20,22 +36,27 @@ interface Props {
   onEdit: () => void;
 }
 
-export function SettingsCard({ intent, missing, canStart, busy = false, onStart, onEdit }: Props) {
+export function SettingsCard({ settings, missing, canStart, busy = false, onStart, onEdit }: Props) {
   const { t } = useI18n();
-  const config = intent.advanced_config ?? {};
-  const lr = intent.learning_rate ?? (config.learning_rate as number | undefined) ?? (config.lr0 as number | undefined);
-  const optimizer = [config.optimizer_type ?? config.optimizer, lr].filter((v) => v !== undefined && v !== null).join(" / ");
-  const rows: [MessageKey, unknown][] = [
-    ["card.model", intent.model_name],
-    ["card.task", intent.task_type],
-    ["card.preset", intent.preset],
-    ["card.optimizer", optimizer],
-    ["card.warmup", config.warmup_epochs],
-    ["card.augment", augmentations(config)],
-    ["card.epochs", intent.num_epochs],
-    ["card.batch", intent.batch_size],
-    ["card.imageSize", intent.image_size],
-    ["card.dataset", intent.dataset_path],
+  const shown = (setting: SettingValue | undefined, empty?: string): ReactNode => {
+    if (!setting || (setting.value === null && empty === undefined)) return null;
+    return <Value setting={setting} text={setting.value === null ? empty : undefined} />;
+  };
+  const s = settings ?? undefined;
+  const augmentations = s?.augmentations.map((aug) => (
+    <Value key={aug.name} setting={aug} text={aug.value === true ? aug.name : `${aug.name} ${String(aug.value)}`} />
+  ));
+  const rows: [MessageKey, ReactNode][] = [
+    ["card.model", shown(s?.model_name)],
+    ["card.task", shown(s?.task_type)],
+    ["card.preset", shown(s?.preset)],
+    ["card.optimizer", s && joined([shown(s.optimizer, "—"), shown(s.learning_rate, "—")], " / ")],
+    ["card.warmup", shown(s?.warmup_epochs)],
+    ["card.augment", s && (augmentations?.length ? joined(augmentations, ", ") : t("card.none"))],
+    ["card.epochs", shown(s?.num_epochs)],
+    ["card.batch", shown(s?.batch_size)],
+    ["card.imageSize", shown(s?.image_size, t("card.auto"))],
+    ["card.dataset", shown(s?.dataset_path)],
   ];
   return (
     <section className="card settings-card" aria-label={t("chat.settings")}>
@@ -44,10 +65,12 @@ export function SettingsCard({ intent, missing, canStart, busy = false, onStart,
         {rows.map(([key, value]) => (
           <div key={key} className="setting">
             <dt>{t(key)}</dt>
-            <dd>{value === undefined || value === null || value === "" ? "—" : String(value)}</dd>
+            <dd>{value ?? "—"}</dd>
           </div>
         ))}
       </dl>
+      {s?.class_names && <p>{t("card.classes", { names: s.class_names.join(", ") })}</p>}
+      <p className="source-legend">{t("card.legend")}</p>
       {missing.length > 0 && <p className="missing">{t("chat.missing", { fields: missing.join(", ") })}</p>}
       <div className="actions">
         <button type="button" className="primary" disabled={!canStart || busy} onClick={onStart}>

@@ -1,10 +1,8 @@
 import { render, screen, within } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { I18nProvider } from "../i18n";
 import { job } from "../test/fixtures";
 import { JobsTable } from "./JobsTable";
-import { SettingsCard } from "./SettingsCard";
 import { Top5Bars } from "./Top5Bars";
 
 test("the jobs table shows status, model, task, epoch progress, best metric and duration", () => {
@@ -39,43 +37,6 @@ test("the jobs table speaks Korean", () => {
   );
   expect(screen.getByText("일시 정지")).toBeInTheDocument();
   expect(screen.getByRole("columnheader", { name: "모델" })).toBeInTheDocument();
-});
-
-test("the chat card shows the parsed settings and its two buttons", async () => {
-  const user = userEvent.setup();
-  const onStart = vi.fn();
-  const onEdit = vi.fn();
-  render(
-    <I18nProvider initial="en">
-      <SettingsCard
-        intent={{ model_name: "resnet18", task_type: "classification", preset: "medium", dataset_path: "data/digits", num_epochs: 5, image_size: 32, learning_rate: 0.0005, batch_size: null, framework: "timm", class_names: null, advanced_config: { optimizer_type: "adamw", warmup_epochs: 3, mixup: true, random_flip: true }, missing: [], notes: [] }}
-        missing={[]}
-        canStart
-        onStart={onStart}
-        onEdit={onEdit}
-      />
-    </I18nProvider>,
-  );
-  const card = within(screen.getByRole("region", { name: "Parsed settings" }));
-  expect(card.getByText("resnet18")).toBeInTheDocument();
-  expect(card.getByText("adamw / 0.0005")).toBeInTheDocument();
-  expect(card.getByText("3")).toBeInTheDocument();
-  expect(card.getByText("random_flip, mixup")).toBeInTheDocument();
-  expect(card.getByText("data/digits")).toBeInTheDocument();
-  await user.click(card.getByRole("button", { name: "Start training" }));
-  await user.click(card.getByRole("button", { name: "Edit" }));
-  expect(onStart).toHaveBeenCalledOnce();
-  expect(onEdit).toHaveBeenCalledOnce();
-});
-
-test("the chat card cannot start while settings are missing", () => {
-  render(
-    <I18nProvider initial="en">
-      <SettingsCard intent={{ model_name: "resnet18", missing: ["dataset_path"], notes: [] }} missing={["dataset_path"]} canStart={false} onStart={() => {}} onEdit={() => {}} />
-    </I18nProvider>,
-  );
-  expect(screen.getByRole("button", { name: "Start training" })).toBeDisabled();
-  expect(screen.getByText("Still needed: dataset_path")).toBeInTheDocument();
 });
 
 test("top-5 bars are sized by confidence and dimmed under the threshold", () => {

@@ -67,7 +67,7 @@ export function ChatPage() {
       </ol>
       {last && (
         <SettingsCard
-          intent={last.intent}
+          settings={last.settings}
           missing={last.missing}
           canStart={last.needs_confirmation && jobId === null}
           busy={busy}

@@ -212,6 +212,11 @@ class VisionAdapter(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
+    def model_names(cls) -> list[str]:
+        """Every model name this adapter can build (may import the framework)."""
+
+    @classmethod
+    @abc.abstractmethod
     def check_model_name(cls, model_name: str) -> None:
         """Raise UnknownNameError (with the closest valid names) for a model it cannot build."""
 

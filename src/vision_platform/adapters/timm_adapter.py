@@ -314,6 +314,13 @@ class TimmAdapter(VisionAdapter):
         return {name: dict(values) for name, values in _PRESETS.items()}
 
     @classmethod
+    def model_names(cls) -> list[str]:
+        import timm
+
+        names: list[str] = timm.list_models()
+        return names
+
+    @classmethod
     def check_model_name(cls, model_name: str) -> None:
         import timm
 

@@ -436,6 +436,10 @@ class UltralyticsAdapter(VisionAdapter):
         return task_of(model_name)
 
     @classmethod
+    def model_names(cls) -> list[str]:
+        return model_names()
+
+    @classmethod
     def check_model_name(cls, model_name: str) -> None:
         if model_name not in model_names():
             raise UnknownNameError(

@@ -26,6 +26,7 @@ from vision_platform.errors import (
 from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
 from vision_platform.intent.chat import ChatTurn, Stage
 from vision_platform.intent.models import Language
+from vision_platform.intent.settings import ResolvedSettings, resolve_settings
 from vision_platform.intent.texts import say
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.jobs.schemas import JobCreate, JobOut
@@ -78,6 +79,12 @@ class ChatResponse(BaseModel):
     missing: list[str]
     questions: list[str]
     needs_confirmation: bool
+    settings: ResolvedSettings | None = Field(
+        default=None,
+        description="The settings the job would be created with, each value resolved (preset and "
+        "defaults applied) and marked with its source; the reply text shows the same values. "
+        "null until a model or task is known.",
+    )
     job_id: int | None = Field(
         default=None, description="The job this message created (a 'yes' / '네' that confirmed)."
     )
@@ -180,6 +187,7 @@ class ChatSessionService:
             missing=reply.missing,
             questions=reply.questions,
             needs_confirmation=reply.needs_confirmation,
+            settings=reply.settings,
             job_id=job_id,
         )
 
@@ -279,5 +287,6 @@ def _not_created(reply: ChatReply, error: InvalidInputError) -> ChatReply:
         questions=list(state.questions),
         needs_confirmation=False,
         spec=None,
+        settings=resolve_settings(state.intent),
         state=state,
     )

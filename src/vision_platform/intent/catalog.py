@@ -1,27 +1,27 @@
-"""The model names the offline parser knows: spellings people use → real registry names."""
+"""The model names the platform knows, and finding them in a request however they are written.
+
+The catalogue is the adapters' own lists: `timm.list_models()` and the Ultralytics names the
+adapter builds. A request's words are matched against it after normalising case and separators
+("ResNet-50", "resnet 50" and "resnet_50" are all `resnet50`); the longest exact match wins, so
+"resnet-10t" is resnet10t, never resnet50. A name that matches nothing is reported as unknown
+(with the closest catalogue names), never replaced by another model.
+
+Loading timm imports torch (seconds), so the common names below are matched without it; the
+whole catalogue is loaded only when a request holds a model-like word those do not cover.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-# Ultralytics families: version → (sizes, the first is the default; task suffixes).
-_YOLO_FAMILIES: dict[int, tuple[str, tuple[str, ...]]] = {
-    5: ("nsmlx", ()),
-    8: ("nsmlx", ("seg", "pose", "cls", "obb")),
-    9: ("tsmce", ()),
-    10: ("nsmblx", ()),
-    11: ("nsmlx", ("seg", "pose", "cls", "obb")),
-    12: ("nsmlx", ()),
-    26: ("nsmlx", ("seg", "pose", "cls", "obb")),
-}
-_LATEST_YOLO = 11
-_TASK_SUFFIX = {"segmentation": "seg", "pose": "pose", "classification": "cls"}
-_SUFFIX_TASK = {suffix: task for task, suffix in _TASK_SUFFIX.items()}
+from vision_platform.adapters.registry import registry
+from vision_platform.errors import UnknownNameError
 
-_TIMM_MODELS: tuple[str, ...] = (
+# timm models people name most, matched without importing timm (a test checks each is real).
+COMMON_TIMM_MODELS: tuple[str, ...] = (
     *(f"resnet{n}" for n in (18, 26, 34, 50, 101, 152, 200)),
     "resnet10t",
     "resnext50_32x4d",
@@ -46,141 +46,264 @@ DEFAULT_MODELS: dict[str, str] = {
     "segmentation": "yolo11n-seg",
     "pose": "yolo11n-pose",
 }
+_TASK_SUFFIX = {"segmentation": "seg", "pose": "pose", "classification": "cls"}
+_SUFFIX_TASK = {suffix: task for task, suffix in _TASK_SUFFIX.items()}
+
+_VIT_SIZES = {"tiny": "tiny ti t", "small": "small s", "base": "base b", "large": "large l"}
 
 
-def yolo_name(version: int, size: str, suffix: str | None = None) -> str:
-    """The Ultralytics file stem for a YOLO version, size and task suffix."""
-    if version == 5:
-        stem = f"yolov5{size}u"
-    elif version < 11:
-        stem = f"yolov{version}{size}"
-    else:
-        stem = f"yolo{version}{size}"
-    return f"{stem}-{suffix}" if suffix else stem
+def _implied_names() -> dict[str, str]:
+    """Spellings that stand for one model without naming it exactly (a family, a size word).
+
+    The user is told which model was taken (`ModelMention.implied`)."""
+    names = {
+        "resnet": "resnet50",
+        "efficientnet": "efficientnet_b0",
+        "mobilenet": "mobilenetv3_large_100",
+        "mobilenetv3": "mobilenetv3_large_100",
+        "mobilenetv3large": "mobilenetv3_large_100",
+        "mobilenetv3small": "mobilenetv3_small_100",
+        "mobilenetv2": "mobilenetv2_100",
+        "convnext": "convnext_tiny",
+        "densenet": "densenet121",
+        "vit": "vit_base_patch16_224",
+        "yolo": "yolo11n",
+        "yolov5": "yolov5nu",
+    }
+    for size, spellings in _VIT_SIZES.items():
+        for spelling in spellings.split():
+            names[f"vit{spelling}"] = f"vit_{size}_patch16_224"
+    for version in (8, 11, 26):
+        for prefix in ("yolo", "yolov"):
+            names[f"{prefix}{version}"] = f"yolo{version}n" if version > 8 else "yolov8n"
+    for size in "nsmlx":  # Ultralytics' own YOLOv5 weights are the anchor-free "u" variants
+        names[f"yolov5{size}"] = f"yolov5{size}u"
+    return names
 
 
-def _ultralytics_models() -> tuple[str, ...]:
-    names = [
-        yolo_name(version, size, suffix)
-        for version, (sizes, suffixes) in _YOLO_FAMILIES.items()
-        for size in sizes
-        for suffix in (None, *suffixes)
-    ]
-    return (*names, "rtdetr-l", "rtdetr-x")
+def _spellings(names: list[str]) -> dict[str, str]:
+    """Other ways of writing exactly these names: Ultralytics' yolo11n is also called YOLOv11n."""
+    return {f"yolov{name[4:]}": name for name in names if re.match(r"yolo\d\d", name)}
 
 
-ULTRALYTICS_MODELS = _ultralytics_models()
-KNOWN_MODELS: frozenset[str] = frozenset((*_TIMM_MODELS, *ULTRALYTICS_MODELS))
+def normalise(name: str) -> str:
+    """`name` compared without case and separators: "ResNet-50" → "resnet50"."""
+    return re.sub(r"[\s_.\-/]+", "", name.lower())
 
 
 @dataclass(frozen=True)
+class _Entry:
+    name: str
+    implied: bool = False
+
+
+class _Index:
+    """Normalised spelling → catalogue name; exact catalogue names win over other spellings."""
+
+    def __init__(self, names: list[str], *, implied: dict[str, str]) -> None:
+        self.names = sorted(set(names))
+        self.entries: dict[str, _Entry] = {}
+        for name in self.names:
+            self.entries.setdefault(normalise(name), _Entry(name))
+        for spelling, name in _spellings(self.names).items():
+            self.entries.setdefault(normalise(spelling), _Entry(name))
+        for spelling, name in implied.items():
+            self.entries.setdefault(spelling, _Entry(name, implied=True))
+        # The leading letters of every name and family word: "vit", "yolov", "mobilenetv".
+        self.stems = {_stem(name) for name in [*self.names, *implied]} - _NOT_STEMS
+
+    def get(self, key: str) -> _Entry | None:
+        return self.entries.get(key)
+
+
+# Leading words of timm names that are also ordinary words in requests.
+_NOT_STEMS = {"", "test", "tiny", "wide", "legacy", "res", "tf", "nf", "dm", "cs", "gc"}
+
+
+def _stem(word: str) -> str:
+    return re.match(r"[a-z]*", word.lower()).group(0)  # type: ignore[union-attr]
+
+
+def _adapter_names(framework: str) -> list[str]:
+    try:
+        return registry.get(framework).model_names()
+    except (UnknownNameError, ImportError):
+        return []
+
+
+@functools.cache
+def _common_index() -> _Index:
+    names = [*COMMON_TIMM_MODELS, *_adapter_names("ultralytics")]
+    return _Index(names, implied=_implied_names())
+
+
+@functools.cache
+def _full_index() -> _Index:
+    names = [*COMMON_TIMM_MODELS, *_adapter_names("ultralytics"), *_adapter_names("timm")]
+    return _Index(names, implied=_implied_names())
+
+
+def ultralytics_models() -> list[str]:
+    """The model names the Ultralytics adapter builds."""
+    return _adapter_names("ultralytics")
+
+
+def canonical_name(name: str) -> str | None:
+    """The catalogue name `name` spells (any case and separators), or None when it is unknown."""
+    key = normalise(name)
+    entry = _common_index().get(key) or _full_index().get(key)
+    return entry.name if entry is not None and not entry.implied else None
+
+
+def is_known(name: str) -> bool:
+    """Whether `name` is exactly a catalogue name."""
+    return name in _common_index().names or name in _full_index().names
+
+
+def suggestions(name: str, *, limit: int = 3) -> list[str]:
+    """The catalogue names closest to `name` (compared normalised), best first."""
+    index = _full_index()
+    by_key = {normalise(n): n for n in index.names}
+    close = difflib.get_close_matches(normalise(name), list(by_key), n=limit, cutoff=0.6)
+    return [by_key[key] for key in close]
+
+
+# --- finding models in a request ----------------------------------------------------------------
+@dataclass(frozen=True)
 class ModelMention:
-    """A model named in a request: the registry name and where it was written."""
+    """A model named in a request: its catalogue name (or, unknown, the words as written)."""
 
     name: str
+    written: str
+    start: int
+    end: int
+    known: bool = True
+    implied: bool = False
+
+
+_WORD = re.compile(r"(?<![a-z0-9_.\-/])[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+_WEIGHTS_SUFFIX = re.compile(r"\.pth?$")
+# A word that may continue a model name after a space: "resnet 50", "vit small", "yolo v8".
+_VARIANT = re.compile(r"v?\d+[a-z]{0,3}|[a-z]\d+[a-z]?|[nsmlxt]|tiny|small|base|large|huge")
+# A word that may be a model the common names miss: letters, then a digit or a separator.
+_MODEL_LIKE = re.compile(r"[a-z][a-z0-9_.\-]*[\d_.\-][a-z0-9_.\-]*")
+# "model: X", "모델은 X_1": a name given as one; a plain word after "model" ("a model for") is not.
+_EXPLICIT = re.compile(
+    r"(?:model(?:\s*name)?|모델(?:\s*이름)?)\s*(?:(?::|=)\s*([a-z][a-z0-9_.-]*[a-z0-9])"
+    r"|(?:은|는|을|를|is)?\s*([a-z][a-z0-9]*[\d_.-][a-z0-9_.-]*[a-z0-9]))(?![a-z0-9])"
+)
+_MAX_WORDS = 4
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
     start: int
     end: int
 
 
-def _size_word(word: str | None, table: dict[str, str], default: str) -> str:
-    return table.get(word, word) if word else default
+def _words(text: str) -> list[_Word]:
+    words = []
+    for m in _WORD.finditer(text):
+        word = _WEIGHTS_SUFFIX.sub("", m.group(0))
+        words.append(_Word(word, m.start(), m.start() + len(word)))
+    return words
 
 
-_VIT_SIZES = {"t": "tiny", "ti": "tiny", "s": "small", "b": "base", "l": "large"}
-_CONVNEXT_SIZES = {"t": "tiny", "s": "small", "b": "base", "l": "large"}
+def _joined(text: str, words: list[_Word], i: int, j: int) -> bool:
+    """Whether words i..j are separated by spaces only (one name written in several words)."""
+    return all(not text[words[k].end : words[k + 1].start].strip() for k in range(i, j))
 
 
-def _resnet(m: re.Match[str]) -> str:
-    return f"resnet{m.group(1) or 50}"
+class _Matcher:
+    """One pass over a request's words with one index: longest exact matches, then leftovers."""
+
+    def __init__(self, text: str, index: _Index) -> None:
+        self.text = text
+        self.index = index
+        self.words = _words(text)
+        self.found: list[ModelMention] = []
+        self.leftover: list[int] = []
+
+    def run(self) -> _Matcher:
+        i = 0
+        while i < len(self.words):
+            i = self._match_at(i)
+        return self
+
+    def _match_at(self, i: int) -> int:
+        words = self.words
+        last = min(len(words), i + _MAX_WORDS) - 1
+        for j in range(last, i - 1, -1):
+            if not _joined(self.text, words, i, j):
+                continue
+            entry = self.index.get("".join(normalise(w.text) for w in words[i : j + 1]))
+            if entry is None:
+                continue
+            if entry.implied and self._variant_follows(j):
+                break  # "resnet 10x": a variant nothing knows, not the family's default
+            start, end = words[i].start, words[j].end
+            self.found.append(
+                ModelMention(entry.name, self.text[start:end], start, end, implied=entry.implied)
+            )
+            return j + 1
+        self.leftover.append(i)
+        return i + 1
+
+    def _variant_follows(self, j: int) -> bool:
+        nxt = j + 1
+        return (
+            nxt < len(self.words)
+            and _joined(self.text, self.words, j, nxt)
+            and _VARIANT.fullmatch(self.words[nxt].text) is not None
+        )
+
+    def needs_more(self) -> bool:
+        """Whether a leftover word may name a model that only the whole catalogue knows."""
+        for i in self.leftover:
+            word = self.words[i].text
+            if _MODEL_LIKE.fullmatch(word) and len(word) >= 4:
+                return True
+            if _stem(word) in self.index.stems:
+                return True
+        return False
+
+    def unknown(self) -> list[ModelMention]:
+        """Leftover words that look like a model of a family we know, as the user wrote them."""
+        out = []
+        for i in self.leftover:
+            word = self.words[i]
+            stem = _stem(word.text)
+            if stem not in self.index.stems:
+                continue
+            end = word.end
+            if word.text == stem and self._variant_follows(i):
+                end = self.words[i + 1].end  # "resnet 10x"
+            elif word.text == stem:
+                continue  # a family word alone that no implied name covers
+            written = self.text[word.start : end]
+            out.append(ModelMention(written, written, word.start, end, known=False))
+        return out
 
 
-def _efficientnet(m: re.Match[str]) -> str:
-    return f"efficientnet_b{m.group(1) or 0}"
-
-
-def _mobilenet(m: re.Match[str]) -> str:
-    if m.group(1) == "2":
-        return "mobilenetv2_100"
-    return f"mobilenetv3_{m.group(2) or 'large'}_100"
-
-
-def _vit(m: re.Match[str]) -> str:
-    size = _size_word(m.group(1), _VIT_SIZES, "base")
-    return f"vit_{_VIT_SIZES.get(size, size)}_patch16_224"
-
-
-def _convnext(m: re.Match[str]) -> str:
-    size = _size_word(m.group(1), _CONVNEXT_SIZES, "tiny")
-    return f"convnext_{_CONVNEXT_SIZES.get(size, size)}"
-
-
-def _densenet(m: re.Match[str]) -> str:
-    return f"densenet{m.group(1) or 121}"
-
-
-def _yolo(m: re.Match[str]) -> str:
-    version = int(m.group(1) or _LATEST_YOLO)
-    sizes = _YOLO_FAMILIES.get(version, ("n", ()))[0]
-    return yolo_name(version, m.group(2) or sizes[0], m.group(3))
-
-
-def _rtdetr(m: re.Match[str]) -> str:
-    return f"rtdetr-{m.group(1) or 'l'}"
-
-
-_END = r"(?![a-z0-9])"
-_FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"(?<![a-z0-9])res\s*-?\s*net(?:\s*[-_]?\s*(\d+))?" + _END), _resnet),
-    (
-        re.compile(r"efficient\s*-?\s*net(?:\s*[-_]?\s*(?:b\s*-?\s*)?(\d))?" + _END),
-        _efficientnet,
-    ),
-    (
-        re.compile(
-            r"mobile\s*-?\s*net(?:\s*[-_]?\s*v?([23]))?(?:\s*[-_]?\s*(small|large))?" + _END
-        ),
-        _mobilenet,
-    ),
-    (
-        re.compile(r"(?<![a-z0-9])vit(?:\s*[-_]?\s*(tiny|small|base|large|ti|t|s|b|l))?" + _END),
-        _vit,
-    ),
-    (re.compile(r"convnext(?:\s*[-_]?\s*(tiny|small|base|large|t|s|b|l))?" + _END), _convnext),
-    (re.compile(r"dense\s*-?\s*net(?:\s*-?\s*(\d+))?" + _END), _densenet),
-    (
-        re.compile(
-            r"(?<![a-z0-9])yolo\s*-?\s*v?\s*(\d+)?(?:\s*([nsmlxtcbe]))?"
-            r"(?:\s*-?\s*(seg|pose|cls|obb))?" + _END
-        ),
-        _yolo,
-    ),
-    (re.compile(r"rt\s*-?\s*detr(?:\s*-?\s*([lx]))?" + _END), _rtdetr),
-)
-_TOKEN = re.compile(r"(?<![a-z0-9_.-])[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+(?![a-z0-9_-])")
-_EXPLICIT = re.compile(
-    r"(?:model(?:\s*name)?|모델(?:\s*이름)?)\s*(?:은|는|을|를|:|=|is)?\s*"
-    r"([a-z][a-z0-9_.-]*[a-z0-9])" + _END
-)
-
-
-def _mask(text: str, start: int, end: int) -> str:
-    return text[:start] + " " * (end - start) + text[end:]
+def _explicit(text: str, found: list[ModelMention]) -> list[ModelMention]:
+    """'model: X' / '모델은 X' where X is nothing the catalogue knows."""
+    out = []
+    for m in _EXPLICIT.finditer(text):
+        group = 1 if m.group(1) else 2
+        name, start = m.group(group), m.start(group)
+        if not any(f.start <= start < f.end for f in found):
+            out.append(ModelMention(name, name, start, m.end(group), known=False))
+    return out
 
 
 def find_models(text: str) -> list[ModelMention]:
-    """Every model a (lower-cased) request names, in order, each registry name once."""
-    found: list[ModelMention] = []
-    for m in _TOKEN.finditer(text):
-        if m.group(0) in KNOWN_MODELS:
-            found.append(ModelMention(m.group(0), m.start(), m.end()))
-    for mention in found:
-        text = _mask(text, mention.start, mention.end)
-    for pattern, build in _FAMILY_PATTERNS:
-        for m in pattern.finditer(text):
-            found.append(ModelMention(build(m), m.start(), m.end()))
-            text = _mask(text, m.start(), m.end())
-    for m in _EXPLICIT.finditer(text):
-        found.append(ModelMention(m.group(1), m.start(1), m.end(1)))
+    """Every model a (lower-cased) request names, in order, each name once."""
+    matcher = _Matcher(text, _common_index()).run()
+    if matcher.needs_more():
+        matcher = _Matcher(text, _full_index()).run()
+    found = [*matcher.found, *matcher.unknown()]
+    found.extend(_explicit(text, found))
     found.sort(key=lambda mention: mention.start)
     unique: dict[str, ModelMention] = {}
     for mention in found:
@@ -188,17 +311,10 @@ def find_models(text: str) -> list[ModelMention]:
     return list(unique.values())
 
 
+# --- what a name implies ------------------------------------------------------------------------
 def is_ultralytics_name(name: str) -> bool:
     """Whether `name` belongs to an Ultralytics family (YOLO, RT-DETR)."""
     return name.startswith(("yolo", "rtdetr"))
-
-
-_CLOSED_FAMILIES = re.compile(r"(?:resnet|densenet)\d+|efficientnet_b\d+|(?:yolo|rtdetr).*")
-
-
-def is_closed_family(name: str) -> bool:
-    """Whether every valid name of `name`'s family is in the catalogue (no need to ask timm)."""
-    return _CLOSED_FAMILIES.fullmatch(name) is not None
 
 
 def task_of(name: str) -> str | None:
@@ -218,8 +334,3 @@ def with_task(name: str, task: str) -> str:
     stem = name.split("-")[0]
     suffix = _TASK_SUFFIX.get(task)
     return f"{stem}-{suffix}" if suffix else stem
-
-
-def suggestions(name: str, *, limit: int = 3) -> list[str]:
-    """The known model names closest to `name`, best first."""
-    return difflib.get_close_matches(name, sorted(KNOWN_MODELS), n=limit, cutoff=0.6)

@@ -11,14 +11,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vision_platform.adapters.registry import registry
-from vision_platform.configs import TrainingSpec, merge_config
-from vision_platform.errors import UnknownNameError
-from vision_platform.intent import catalog
+from vision_platform.configs import TrainingSpec
 from vision_platform.intent.extract import extract
 from vision_platform.intent.models import Language, ParseResult, TrainingIntent
-from vision_platform.intent.resolve import IntentResolver, framework_of
+from vision_platform.intent.resolve import IntentResolver
 from vision_platform.intent.rules import IntentParser, RulesParser
+from vision_platform.intent.settings import (
+    ResolvedSettings,
+    SettingValue,
+    job_fields,
+    resolve_settings,
+)
 from vision_platform.intent.texts import detect_language, label, say
 
 Stage = Literal["collecting", "confirming", "confirmed"]
@@ -30,18 +33,6 @@ _YES = re.compile(
 )
 _NO = re.compile(r"^\s*(아니|아뇨|취소|no|nope|cancel|stop)(?![a-z])", re.IGNORECASE)
 _ENGLISH_WORD = re.compile(r"(?<![\w/.])[A-Za-z]{3,}(?![\w/])")
-_AUGMENTATION_FIELDS = (
-    "mosaic",
-    "mixup",
-    "cutmix",
-    "copy_paste",
-    "label_smoothing",
-    "random_flip",
-    "fliplr",
-    "color_jitter",
-    "random_rotation",
-    "degrees",
-)
 
 
 class ChatTurn(BaseModel):
@@ -76,6 +67,9 @@ class ChatReply(BaseModel):
     questions: list[str]
     needs_confirmation: bool
     spec: TrainingSpec | None = None
+    settings: ResolvedSettings | None = Field(
+        default=None, description="What a job made now would run with (the summary's values)."
+    )
     state: ChatState
 
 
@@ -90,19 +84,7 @@ def message_language(message: str, state: ChatState) -> Language:
 
 def intent_to_spec(intent: TrainingIntent) -> TrainingSpec:
     """The TrainingSpec an intent stands for, with the task's default model when none is named."""
-    model = intent.model_name or catalog.DEFAULT_MODELS[intent.task_type or "classification"]
-    given: dict[str, Any] = {
-        "model_name": model,
-        "dataset_path": intent.dataset_path,
-        "framework": intent.framework or framework_of(model, None),
-        "task_type": intent.task_type or catalog.task_of(model),
-        "preset": intent.preset,
-        "num_epochs": intent.num_epochs,
-        "batch_size": intent.batch_size,
-        "learning_rate": intent.learning_rate,
-        "image_size": intent.image_size,
-        "advanced_config": intent.advanced_config,
-    }
+    given = job_fields(intent)
     return TrainingSpec.model_validate({k: v for k, v in given.items() if v is not None})
 
 
@@ -186,68 +168,54 @@ class ChatService:
             questions=list(state.questions),
             needs_confirmation=state.stage == "confirming",
             spec=state.spec,
+            settings=resolve_settings(state.intent),
             state=state,
         )
 
     # --- the summary ----------------------------------------------------------------------
     def _summary(self, intent: TrainingIntent, lang: Language) -> list[str]:
-        """Short lines with the settings that will be used, defaults marked as such."""
-        config = _effective_config(intent)
+        """Short lines with the settings that will be used, each marked with where it comes from."""
+        settings = resolve_settings(intent)
+        assert settings is not None
 
-        def default(value: object) -> str:
-            return say("default_value", lang, value=value)
+        def shown(setting: SettingValue, *, empty: str | None = None) -> str:
+            if setting.value is None and empty is None:
+                return "-"
+            value = empty if setting.value is None else _value_text(setting.value)
+            marks = [] if setting.source == "request" else [label(f"source_{setting.source}", lang)]
+            if not setting.applies:
+                marks.append(label("not_used", lang))
+            return f"{value} ({', '.join(marks)})" if marks else str(value)
 
-        model = intent.model_name or say(
-            "default_model",
-            lang,
-            model=catalog.DEFAULT_MODELS[intent.task_type or "detection"],
-            task=label(intent.task_type or "detection", lang),
-        )
-        task = intent.task_type or (
-            catalog.task_of(intent.model_name) if intent.model_name else None
-        )
-        lr = intent.learning_rate or config.get("learning_rate") or config.get("lr0")
-        optimizer = config.get("optimizer_type", config.get("optimizer", "-"))
-        augs = [_aug_text(k, v) for k, v in config.items() if k in _AUGMENTATION_FIELDS and v]
+        model = shown(settings.model_name)
+        if settings.model_name.source == "default":
+            task = label(str(settings.task_type.value), lang)
+            model = say("default_model", lang, model=settings.model_name.value, task=task)
+        task_value = settings.task_type.value
+        augs = [
+            shown(aug.model_copy(update={"value": _aug_text(aug.name, aug.value)}))
+            for aug in settings.augmentations
+        ]
         rows = [
             ("model", model),
-            ("task", label(task, lang) if task else "-"),
-            ("preset", intent.preset or "-"),
-            ("dataset", intent.dataset_path or "-"),
-            ("optimizer", f"{optimizer} / {lr}"),
-            ("warmup", config.get("warmup_epochs", "-")),
+            ("task", label(str(task_value), lang) if task_value else "-"),
+            ("preset", shown(settings.preset)),
+            ("dataset", shown(settings.dataset_path)),
+            ("optimizer", f"{shown(settings.optimizer)} / {shown(settings.learning_rate)}"),
+            ("warmup", shown(settings.warmup_epochs)),
             ("augmentation", ", ".join(augs) or label("none", lang)),
-            (
-                "epochs",
-                intent.num_epochs or default(TrainingSpec.model_fields["num_epochs"].default),
-            ),
-            (
-                "batch",
-                intent.batch_size or default(TrainingSpec.model_fields["batch_size"].default),
-            ),
-            ("image_size", intent.image_size or default("auto")),
+            ("epochs", shown(settings.num_epochs)),
+            ("batch", shown(settings.batch_size)),
+            ("image_size", shown(settings.image_size, empty=label("auto", lang))),
         ]
-        if intent.class_names:
-            rows.append(("classes", ", ".join(intent.class_names)))
+        if settings.class_names:
+            rows.append(("classes", ", ".join(settings.class_names)))
         return [say("summary_title", lang), *(f"- {label(k, lang)}: {v}" for k, v in rows)]
 
 
+def _value_text(value: bool | int | float | str) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _aug_text(name: str, value: Any) -> str:
-    return name if value is True else f"{name} {value}"
-
-
-def _effective_config(intent: TrainingIntent) -> dict[str, Any]:
-    """Defaults, then the preset, then the intent's own values (as the runner will merge them)."""
-    framework = intent.framework
-    if framework is None:
-        return dict(intent.advanced_config or {})
-    try:
-        adapter = registry.get(framework)
-        return merge_config(
-            schema=adapter.config_schema(),
-            presets=adapter.presets(),
-            preset=intent.preset,
-            overrides=intent.advanced_config,
-        )
-    except (UnknownNameError, ValueError):
-        return dict(intent.advanced_config or {})
+    return name if value is True else f"{name} {_value_text(value)}"

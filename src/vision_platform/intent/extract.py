@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vision_platform.intent.catalog import find_models
+from vision_platform.intent.catalog import ModelMention, find_models
 
 OptionValue = bool | float | str
 
@@ -127,7 +127,7 @@ _KOREAN_TAIL = re.compile(r"(?:으로|로|이고|입니다|이에요|예요|이�
 class Extraction:
     """Everything one request names, before any framework's field names are applied."""
 
-    models: list[str] = field(default_factory=list)
+    models: list[ModelMention] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     presets: list[str] = field(default_factory=list)
     dataset_paths: list[str] = field(default_factory=list)
@@ -186,7 +186,7 @@ def _read_paths(text: _Text, out: Extraction) -> None:
 
 def _read_models(text: _Text, out: Extraction) -> None:
     for mention in find_models(text.low):
-        out.models.append(mention.name)
+        out.models.append(mention)
         text.blank(mention.start, mention.end)
 
 

@@ -11,6 +11,7 @@ IntentTask = Literal["classification", "detection", "segmentation", "pose"]
 PresetName = Literal["easy", "medium", "advanced"]
 IssueCode = Literal[
     "unknown_model",
+    "model_assumed",
     "out_of_range",
     "contradiction",
     "not_honoured",

@@ -127,12 +127,16 @@ class IntentResolver:
     def build(self, ex: Extraction, context: TrainingIntent | None) -> TrainingIntent:
         """The intent after this request: the context's values with the request's on top."""
         base = context.model_copy(deep=True) if context else TrainingIntent()
-        model = self.single("model_name", ex.models, key="two_models")
+        model = self.single("model_name", [m.name for m in ex.models], key="two_models")
         task = self.single("task_type", ex.tasks, key="two_tasks")
         preset = self.single("preset", ex.presets, key="two_presets")
         path = self.single("dataset_path", ex.dataset_paths)
         intent = base.model_copy(update={"missing": [], "notes": []})
         self._apply_model_and_task(intent, model=model, task=task, context=context)
+        implied = next((m for m in ex.models if m.name == model and m.implied), None)
+        if implied is not None:
+            written, name = implied.written, intent.model_name
+            self.issue("model_assumed", "model_assumed", written=written, name=name)
         if preset is not None:
             intent.preset = preset
         if path is not None:
@@ -245,7 +249,13 @@ class IntentResolver:
 
     def _check_model(self, intent: TrainingIntent) -> None:
         name = intent.model_name
-        if name is None or name in catalog.KNOWN_MODELS or self._known_to_adapter(intent):
+        if name is None or catalog.is_known(name):
+            return
+        canonical = catalog.canonical_name(name)
+        if canonical is not None:  # "ResNet-50" from an LLM, or a state saved before
+            intent.model_name = canonical
+            return
+        if self._known_to_adapter(intent):
             return
         hints = catalog.suggestions(name)
         hint = say("unknown_model_hint", self.language, names=", ".join(hints)) if hints else ""
@@ -261,9 +271,9 @@ class IntentResolver:
         intent.model_name = None
 
     def _known_to_adapter(self, intent: TrainingIntent) -> bool:
-        """Ask the framework itself about a name outside the catalogue (imports the framework)."""
+        """Ask the framework itself about a name outside its list (timm's pretrained tags)."""
         assert intent.model_name is not None
-        if catalog.is_closed_family(intent.model_name) or intent.framework is None:
+        if intent.framework is None:
             return False
         try:
             adapter = registry.get(intent.framework)
@@ -277,7 +287,7 @@ class IntentResolver:
         if task is None or model is None:
             return
         fits = catalog.task_of(model) == task and (
-            model in catalog.KNOWN_MODELS or not catalog.is_ultralytics_name(model)
+            not catalog.is_ultralytics_name(model) or catalog.is_known(model)
         )
         if fits:
             return

@@ -15,6 +15,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{name}' 모델은 알 수 없습니다.{hint} 어떤 모델을 사용할까요?",
     ),
     "unknown_model_hint": (" Did you mean {names}?", " 혹시 {names} 중 하나인가요?"),
+    "model_assumed": (
+        "'{written}' is taken as {name}; name the exact model if you want another one.",
+        "'{written}'은(는) {name} 모델로 해석했습니다. "
+        "다른 모델을 원하면 정확한 이름을 알려주세요.",
+    ),
     "out_of_range": (
         "{field} = {value} is not allowed (allowed: {allowed}). What value should I use?",
         "{field} = {value} 값은 허용되지 않습니다 (허용: {allowed}). 어떤 값으로 할까요?",
@@ -85,7 +90,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "what_to_change": ("What would you like to change?", "어떤 설정을 바꿀까요?"),
     "default_model": ("{model} (default for {task})", "{model} ({task} 기본값)"),
-    "default_value": ("{value} (default)", "{value} (기본값)"),
     "not_ready": (
         "I still need an answer before I can start.",
         "시작하기 전에 답이 필요한 항목이 있습니다.",
@@ -105,6 +109,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "image_size": ("Image size", "이미지 크기"),
     "classes": ("Classes", "클래스"),
     "none": ("none", "없음"),
+    "source_request": ("asked", "요청"),
+    "source_preset": ("preset", "프리셋"),
+    "source_default": ("default", "기본값"),
+    "not_used": ("not used", "적용 안 됨"),
+    "auto": ("auto, from the model", "자동, 모델 기준"),
     "from_data": ("from the data set", "데이터셋에서 읽음"),
     "classification": ("image classification", "이미지 분류"),
     "detection": ("object detection", "객체 탐지"),

@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.unit.api.conftest import serve
+from vision_platform.adapters.registry import registry
 from vision_platform.api.app import create_app
 from vision_platform.cli import app as vp
+from vision_platform.configs import effective_config
 from vision_platform.settings import Settings
 
 TOKEN = "chat-token"
@@ -84,7 +86,7 @@ def test_korean_conversation_creates_exactly_the_agreed_job(
 
     changed = say(client, "learning rate는 0.0005로 바꿔줘", sid)
     assert changed["intent"]["learning_rate"] == 0.0005 and changed["needs_confirmation"]
-    assert "- 옵티마이저 / 학습률: adamw / 0.0005" in changed["reply"]
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0005" in changed["reply"]
     assert job_count(client) == 0  # nothing is created before the user confirms
 
     done = say(client, "네", sid)
@@ -115,6 +117,67 @@ def test_korean_conversation_creates_exactly_the_agreed_job(
     assert again.status_code == 409 and f"job {job_id}" in again.json()["detail"]
     assert client.post(f"/api/v1/chat/{sid}/confirm").status_code == 409
     assert job_count(client) == 1
+
+
+def test_the_response_carries_the_settings_the_job_is_created_with(
+    client: TestClient, digits: Path
+) -> None:
+    assert say(client, "hello")["settings"] is None  # nothing to resolve yet
+    request = f"resnet18 분류, 난이도 medium, 학습률 0.0005, 에폭 3, 배치 4, 데이터 {digits}"
+    first = say(client, request)
+    settings = first["settings"]
+
+    def setting(value: Any, source: str) -> dict[str, Any]:
+        return {"value": value, "source": source, "applies": True}
+
+    assert (settings["model_name"], settings["framework"]) == (
+        setting("resnet18", "request"),
+        "timm",
+    )
+    assert settings["preset"] == setting("medium", "request")
+    assert settings["optimizer"] == setting("adamw", "preset")
+    assert settings["learning_rate"] == setting(0.0005, "request")
+    assert settings["warmup_epochs"] == setting(5, "preset")
+    augmentations = {a["name"]: (a["value"], a["source"]) for a in settings["augmentations"]}
+    assert augmentations == {
+        "aug_enabled": (True, "preset"),
+        "crop_scale_min": (0.5, "default"),
+        "random_flip": (True, "preset"),
+        "color_jitter": (0.4, "preset"),
+        "mixup": (True, "preset"),
+        "mixup_alpha": (0.8, "default"),
+    }
+    assert (settings["num_epochs"], settings["batch_size"]) == (
+        setting(3, "request"),
+        setting(4, "request"),
+    )
+    assert settings["image_size"] == setting(None, "default")
+    assert settings["dataset_path"] == setting(str(digits), "request")
+    # the reply text above the card says the same
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0005" in first["reply"]
+    assert "color_jitter 0.4 (프리셋), mixup (프리셋)" in first["reply"]
+
+    done = say(client, "네", first["session_id"])
+    job = client.get(f"/api/v1/jobs/{done['job_id']}").json()
+    timm = registry.get("timm")
+    config = effective_config(  # what the trainer will run with (training.runner.resolve_config)
+        schema=timm.config_schema(),
+        presets=timm.presets(),
+        preset=job["preset"],
+        advanced_config=job["advanced_config"],
+        learning_rate=job["learning_rate"],
+    )
+    assert config["optimizer_type"] == settings["optimizer"]["value"]
+    assert config["learning_rate"] == settings["learning_rate"]["value"]
+    assert config["warmup_epochs"] == settings["warmup_epochs"]["value"]
+    assert all(config[name] == value for name, (value, _) in augmentations.items())
+    assert not config["cutmix"] and "cutmix" not in augmentations
+    assert (job["model_name"], job["num_epochs"], job["batch_size"], job["image_size"]) == (
+        "resnet18",
+        3,
+        4,
+        None,
+    )
 
 
 def test_english_conversation_confirms_with_yes(client: TestClient, digits: Path) -> None:

@@ -20,12 +20,12 @@ def test_korean_conversation_ends_in_exactly_the_agreed_spec() -> None:
     given = chat.respond(state, "/data/flowers")
     assert given.missing == [] and given.needs_confirmation
     assert "- 데이터셋: /data/flowers" in given.reply
-    assert "- 옵티마이저 / 학습률: adamw / 0.0001" in given.reply
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0001 (프리셋)" in given.reply
     assert given.reply.endswith("이대로 진행할까요?")
 
     changed = chat.respond(given.state, "learning rate는 0.0005로 바꿔줘")
     assert changed.needs_confirmation and changed.intent.learning_rate == 0.0005
-    assert "- 옵티마이저 / 학습률: adamw / 0.0005" in changed.reply
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0005" in changed.reply
 
     done = chat.respond(changed.state, "네")
     assert done.spec == TrainingSpec(
@@ -49,7 +49,11 @@ def test_english_conversation_with_a_change_of_option() -> None:
     assert second.reply.endswith("Shall I start?")
     third = chat.respond(second.state, "use SGD with momentum 0.8 and mixup")
     assert third.intent.advanced_config == {"optimizer_type": "sgd", "momentum": 0.8, "mixup": True}
-    assert "- Augmentation: random_flip, mixup" in third.reply
+    assert (
+        "- Augmentation: aug_enabled (default), crop_scale_min 0.5 (default), "
+        "random_flip (default), mixup, mixup_alpha 0.8 (default)"
+    ) in third.reply
+    assert "- Optimizer / learning rate: sgd / 0.001 (default)" in third.reply
     done = chat.respond(third.state, "yes")
     assert done.spec is not None
     assert done.spec.model_dump(exclude_defaults=True) == {

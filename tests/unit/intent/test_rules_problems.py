@@ -24,14 +24,14 @@ CASES: list[tuple[str, list[str]]] = [
     (
         "resnet51 classification",
         [
-            "I don't know the model 'resnet51'. Did you mean resnet50, resnet18, resnet152? "
+            "I don't know the model 'resnet51'. Did you mean resnet51q, resnet50, resnet18? "
             "Which model should I use?"
         ],
     ),
     (
         "yolov7로 객체 탐지",
         [
-            "'yolov7n' 모델은 알 수 없습니다. 혹시 yolov8n, yolov5nu, yolov10n 중 하나인가요? "
+            "'yolov7' 모델은 알 수 없습니다. 혹시 yolov8x, yolov8s, yolov8n 중 하나인가요? "
             "어떤 모델을 사용할까요?"
         ],
     ),

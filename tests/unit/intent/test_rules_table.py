@@ -20,6 +20,19 @@ def intent(**given: Any) -> dict[str, Any]:
     return expected
 
 
+def ko_assumed(written: str, name: str) -> list[str]:
+    """The note a family name (no exact model) gets in Korean."""
+    return [
+        f"'{written}'은(는) {name} 모델로 해석했습니다. "
+        "다른 모델을 원하면 정확한 이름을 알려주세요."
+    ]
+
+
+def en_assumed(written: str, name: str) -> list[str]:
+    """The note a family name (no exact model) gets in English."""
+    return [f"'{written}' is taken as {name}; name the exact model if you want another one."]
+
+
 RESNET50 = {"model_name": "resnet50", "framework": "timm", "task_type": "classification"}
 RESNET18 = {"model_name": "resnet18", "framework": "timm", "task_type": "classification"}
 EFFB0 = {"model_name": "efficientnet_b0", "framework": "timm", "task_type": "classification"}
@@ -51,7 +64,10 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
         "resnet18로 학습률 0.001, 이미지 크기 224",
         intent(**RESNET18, learning_rate=0.001, image_size=224),
     ),
-    ("ResNet 보통 난이도로", intent(**RESNET50, preset="medium")),
+    (
+        "ResNet 보통 난이도로",
+        intent(**RESNET50, preset="medium", notes=ko_assumed("resnet", "resnet50")),
+    ),
     (
         "MobileNet v3로 분류, 옵티마이저는 SGD, 모멘텀 0.9",
         intent(
@@ -59,6 +75,7 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
             framework="timm",
             task_type="classification",
             advanced_config={"optimizer_type": "sgd", "momentum": 0.9},
+            notes=ko_assumed("mobilenet v3", "mobilenetv3_large_100"),
         ),
     ),
     (
@@ -78,6 +95,7 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
             framework="timm",
             task_type="classification",
             preset="advanced",
+            notes=ko_assumed("vit", "vit_base_patch16_224"),
         ),
     ),
     (
@@ -155,6 +173,7 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
         intent(
             **RESNET50,
             advanced_config={"optimizer_type": "sgd", "momentum": 0.95, "weight_decay": 0.0001},
+            notes=en_assumed("resnet", "resnet50"),
         ),
     ),
     (
@@ -174,6 +193,7 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
             framework="timm",
             task_type="classification",
             preset="advanced",
+            notes=en_assumed("vit small", "vit_small_patch16_224"),
         ),
     ),
     (
@@ -235,6 +255,7 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
             framework="timm",
             task_type="classification",
             advanced_config={"color_jitter": 0.3},
+            notes=en_assumed("mobilenet v2", "mobilenetv2_100"),
         ),
     ),
 ]
@@ -254,15 +275,27 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
                 "mosaic": 1.0,
                 "mixup": 0.1,
             },
+            notes=ko_assumed("yolov11", "yolo11n"),
         ),
     ),
     (
         "YOLO11로 객체 탐지, 에폭 50, 배치 16, 이미지 크기 640",
-        intent(**YOLO11N, num_epochs=50, batch_size=16, image_size=640),
+        intent(
+            **YOLO11N,
+            num_epochs=50,
+            batch_size=16,
+            image_size=640,
+            notes=ko_assumed("yolo11", "yolo11n"),
+        ),
     ),
     (
         "yolo v8로 세그멘테이션",
-        intent(model_name="yolov8n-seg", framework="ultralytics", task_type="segmentation"),
+        intent(
+            model_name="yolov8n-seg",
+            framework="ultralytics",
+            task_type="segmentation",
+            notes=ko_assumed("yolo v8", "yolov8n-seg"),
+        ),
     ),
     (
         "yolo11n 분할 학습, 데이터는 data/coco8-seg/data.yaml",
@@ -322,6 +355,7 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
             task_type="detection",
             preset="advanced",
             num_epochs=200,
+            notes=ko_assumed("yolo26", "yolo26n"),
         ),
     ),
     (
@@ -336,7 +370,11 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
     (
         "yolov5로 객체 탐지 보통",
         intent(
-            model_name="yolov5nu", framework="ultralytics", task_type="detection", preset="medium"
+            model_name="yolov5nu",
+            framework="ultralytics",
+            task_type="detection",
+            preset="medium",
+            notes=ko_assumed("yolov5", "yolov5nu"),
         ),
     ),
     # English
@@ -352,6 +390,7 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
                 "mosaic": 1.0,
                 "mixup": 0.1,
             },
+            notes=en_assumed("yolov11", "yolo11n"),
         ),
     ),
     (
@@ -362,11 +401,17 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
             num_epochs=50,
             batch_size=16,
             image_size=640,
+            notes=en_assumed("yolo11", "yolo11n"),
         ),
     ),
     (
         "yolo v8 instance segmentation",
-        intent(model_name="yolov8n-seg", framework="ultralytics", task_type="segmentation"),
+        intent(
+            model_name="yolov8n-seg",
+            framework="ultralytics",
+            task_type="segmentation",
+            notes=en_assumed("yolo v8", "yolov8n-seg"),
+        ),
     ),
     (
         "YOLOv11n segmentation",
@@ -421,6 +466,7 @@ YOLO_CASES: list[tuple[str, dict[str, Any]]] = [
             task_type="detection",
             preset="advanced",
             num_epochs=200,
+            notes=en_assumed("yolo26", "yolo26n"),
         ),
     ),
     (

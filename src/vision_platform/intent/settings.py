@@ -1,0 +1,168 @@
+"""The settings a job will be created with, each marked with where its value comes from.
+
+The chat's summary text and the web UI's settings card both show these (the card gets them in
+`POST /chat`'s `settings`), so the two always agree with each other and with the job: the values
+are resolved the way the trainer resolves them (`configs.effective_config`: defaults, then the
+preset, then the request's own values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vision_platform.adapters.registry import registry
+from vision_platform.configs import ConfigField, TrainingSpec, effective_config
+from vision_platform.errors import InvalidInputError
+from vision_platform.intent import catalog
+from vision_platform.intent.models import TrainingIntent
+from vision_platform.intent.resolve import framework_of
+
+SettingSource = Literal["request", "preset", "default"]
+_AUGMENTATION_GROUP = "augmentation"
+
+
+class SettingValue(BaseModel):
+    """One resolved setting: its value and whether the request, the preset or a default set it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: bool | int | float | str | None = Field(
+        description="null: not set (image_size: the trainer picks the model's own size)"
+    )
+    source: SettingSource
+    applies: bool = Field(
+        default=True, description="False when other settings make this one have no effect."
+    )
+
+
+class AugmentationSetting(SettingValue):
+    """One augmentation the run uses (turned on), by its field name in the framework's config."""
+
+    name: str
+
+
+class ResolvedSettings(BaseModel):
+    """What a job created now would run with: every value resolved, each with its source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_name: SettingValue
+    framework: str | None
+    task_type: SettingValue
+    preset: SettingValue
+    optimizer: SettingValue
+    learning_rate: SettingValue
+    warmup_epochs: SettingValue
+    augmentations: list[AugmentationSetting]
+    num_epochs: SettingValue
+    batch_size: SettingValue
+    image_size: SettingValue
+    dataset_path: SettingValue
+    class_names: list[str] | None = None
+
+
+def job_fields(intent: TrainingIntent) -> dict[str, Any]:
+    """The TrainingSpec fields an intent stands for (None: not given, the spec's default holds);
+    the task's default model when none is named."""
+    model = intent.model_name or catalog.DEFAULT_MODELS[intent.task_type or "classification"]
+    return {
+        "model_name": model,
+        "dataset_path": intent.dataset_path,
+        "framework": intent.framework or framework_of(model, None),
+        "task_type": intent.task_type or catalog.task_of(model),
+        "preset": intent.preset,
+        "num_epochs": intent.num_epochs,
+        "batch_size": intent.batch_size,
+        "learning_rate": intent.learning_rate,
+        "image_size": intent.image_size,
+        "advanced_config": intent.advanced_config,
+    }
+
+
+def _given(value: Any, default: Any = None) -> SettingValue:
+    return SettingValue(
+        value=value if value is not None else default,
+        source="request" if value is not None else "default",
+    )
+
+
+class _Config:
+    """The run's advanced config as the trainer resolves it, and where each value comes from."""
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        requested = dict(fields["advanced_config"] or {})
+        if fields["learning_rate"] is not None:
+            requested["learning_rate"] = fields["learning_rate"]
+        self.requested = set(requested)
+        self.schema: list[ConfigField] = []
+        self.preset_keys: set[str] = set()
+        try:
+            adapter = registry.get(fields["framework"])
+            self.schema = adapter.config_schema()
+            self.preset_keys = set(adapter.presets().get(fields["preset"] or "", {}))
+            self.values = effective_config(
+                schema=self.schema,
+                presets=adapter.presets(),
+                preset=fields["preset"],
+                advanced_config=fields["advanced_config"],
+                learning_rate=fields["learning_rate"],
+            )
+        except InvalidInputError:  # the framework is not installed: what the request gave
+            self.values = requested
+
+    def source(self, name: str) -> SettingSource:
+        if name in self.requested:
+            return "request"
+        return "preset" if name in self.preset_keys else "default"
+
+    def applies(self, name: str) -> bool:
+        spec = next((spec for spec in self.schema if spec.name == name), None)
+        return spec is None or spec.applies(self.values)
+
+    def setting(self, *names: str) -> SettingValue:
+        """The first of `names` the config has (frameworks name some settings differently)."""
+        name = next((n for n in names if n in self.values), names[0])
+        return SettingValue(
+            value=self.values.get(name), source=self.source(name), applies=self.applies(name)
+        )
+
+    def augmentations(self) -> list[AugmentationSetting]:
+        """The augmentation fields that are on and have an effect, in the schema's order."""
+        return [
+            AugmentationSetting(name=spec.name, value=value, source=self.source(spec.name))
+            for spec in self.schema
+            if spec.group == _AUGMENTATION_GROUP
+            and (value := self.values.get(spec.name)) not in (None, False, 0, "")
+            and spec.applies(self.values)
+        ]
+
+
+def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
+    """The settings a job made from `intent` would run with; None until a model or task is known."""
+    if intent.model_name is None and intent.task_type is None:
+        return None
+    fields = job_fields(intent)
+    config = _Config(fields)
+    spec_fields = TrainingSpec.model_fields
+    return ResolvedSettings(
+        model_name=SettingValue(
+            value=fields["model_name"], source="request" if intent.model_name else "default"
+        ),
+        framework=fields["framework"],
+        task_type=SettingValue(
+            value=fields["task_type"], source="request" if intent.task_type else "default"
+        ),
+        preset=_given(intent.preset),
+        optimizer=config.setting("optimizer_type", "optimizer"),
+        learning_rate=config.setting("learning_rate", "lr0"),
+        warmup_epochs=config.setting("warmup_epochs"),
+        augmentations=config.augmentations(),
+        num_epochs=_given(intent.num_epochs, spec_fields["num_epochs"].default),
+        batch_size=_given(intent.batch_size, spec_fields["batch_size"].default),
+        image_size=_given(intent.image_size),
+        dataset_path=_given(intent.dataset_path),
+        class_names=intent.class_names,
+    )
