@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -92,6 +93,21 @@ class PlatformServer:
         )
         done = self.wait_status(job["id"], "completed", "failed")
         assert done["status"] == "completed", self.log_text(job["id"])
+        return int(job["id"])
+
+    def create_with_model(self, checkpoint: Path, *, dataset_path: Path) -> int:
+        """A classification job whose folder holds `checkpoint` as its best.pt, as a completed
+        job's does (with VP_MAX_CONCURRENT_JOBS=0 the job itself never runs)."""
+        job = self.create(
+            model_name="resnet18",
+            dataset_path=str(dataset_path),
+            num_epochs=1,
+            batch_size=4,
+            image_size=32,
+        )
+        weights = Path(self.env["VP_HOME"]) / "jobs" / f"job_{job['id']}" / "weights"
+        weights.mkdir(parents=True, exist_ok=True)
+        shutil.copy(checkpoint, weights / "best.pt")
         return int(job["id"])
 
     def job(self, job_id: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from tests.integration.stream_client import BOUNDARY, multipart_body, multipart_part
 from vision_platform.adapters.registry import load_for_inference
 from vision_platform.api.app import create_app
 from vision_platform.settings import Settings
@@ -40,15 +41,8 @@ def app_client(tmp_path: Path, digits_dir: Path) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture
-def job_id(
-    app_client: TestClient,
-    digits_dir: Path,
-    trained_classifier: Path,
-    onnx_model: Path,
-    tmp_path: Path,
-) -> int:
-    """A job whose folder holds a trained best.pt and model.onnx, as a completed job has."""
+def create_job(app_client: TestClient, digits_dir: Path) -> int:
+    """A new classification job on `digits_dir` (not run: the app has no scheduler)."""
     created = app_client.post(
         f"{API}/jobs",
         json={
@@ -60,12 +54,24 @@ def job_id(
         },
     )
     assert created.status_code == 201, created.text
-    job = created.json()["id"]
+    return int(created.json()["id"])
+
+
+@pytest.fixture
+def job_id(
+    app_client: TestClient,
+    digits_dir: Path,
+    trained_classifier: Path,
+    onnx_model: Path,
+    tmp_path: Path,
+) -> int:
+    """A job whose folder holds a trained best.pt and model.onnx, as a completed job has."""
+    job = create_job(app_client, digits_dir)
     weights = tmp_path / ".vp" / "jobs" / f"job_{job}" / "weights"
     weights.mkdir(parents=True)
     shutil.copy(trained_classifier, weights / "best.pt")
     shutil.copy(onnx_model, weights.parent / "model.onnx")
-    return int(job)
+    return job
 
 
 def val_images(digits_dir: Path) -> list[Path]:
@@ -152,19 +158,10 @@ def test_uploads_good_bad_too_large_and_bombs(
 
 
 def test_no_checkpoint_is_409_and_unknown_job_404(app_client: TestClient, digits_dir: Path) -> None:
-    created = app_client.post(
-        f"{API}/jobs",
-        json={
-            "model_name": "resnet18",
-            "dataset_path": str(digits_dir),
-            "num_epochs": 1,
-            "batch_size": 4,
-            "image_size": 32,
-        },
-    ).json()
+    untrained = create_job(app_client, digits_dir)
     image = str(val_images(digits_dir)[0])
     answer = app_client.post(
-        f"{API}/test/inference/single", json={"job_id": created["id"], "image_path": image}
+        f"{API}/test/inference/single", json={"job_id": untrained, "image_path": image}
     )
     assert answer.status_code == 409
     assert (
@@ -175,22 +172,100 @@ def test_no_checkpoint_is_409_and_unknown_job_404(app_client: TestClient, digits
     )
 
 
-def test_stream_answers_every_file_in_order_and_survives_a_bad_one(
+def stream_rows(app_client: TestClient, parts: list[bytes]) -> list[dict[str, Any]]:
+    """POST /inference/stream with the parts in the given order; 200 and the NDJSON rows."""
+    with app_client.stream(
+        "POST",
+        f"{API}/inference/stream",
+        content=multipart_body(parts),
+        headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    ) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        return [json.loads(line) for line in response.iter_lines() if line]
+
+
+def test_stream_answers_every_file_in_order_and_survives_bad_ones(
     app_client: TestClient, job_id: int
 ) -> None:
     good = png_bytes()
-    files = [("files", (f"img{i:03d}.png", good)) for i in range(200)]
-    files.insert(50, ("files", ("broken.png", b"not an image")))
-    with app_client.stream(
-        "POST", f"{API}/inference/stream", data={"job_id": str(job_id)}, files=files
-    ) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("application/x-ndjson")
-        rows = [json.loads(line) for line in response.iter_lines() if line]
-    assert len(rows) == 201
-    assert rows[50]["image_path"] == "broken.png" and "error" in rows[50]
+    app_client.app.state.settings.max_upload_mb = 0.01  # type: ignore[attr-defined]
+    files = [multipart_part("files", good, filename=f"img{i:03d}.png") for i in range(200)]
+    files.insert(50, multipart_part("files", b"not an image", filename="broken.png"))
+    files.insert(120, multipart_part("files", png_bytes((400, 400)) * 20, filename="huge.png"))
+    rows = stream_rows(app_client, [multipart_part("job_id", str(job_id).encode()), *files])
+    assert len(rows) == 202
+    assert rows[50]["image_path"] == "broken.png"
+    assert "not a readable image" in rows[50]["error"]  # what a single upload answers with 415
+    assert rows[120]["image_path"] == "huge.png"
+    assert "VP_MAX_UPLOAD_MB" in rows[120]["error"]  # what a single upload answers with 413
     names = [r["image_path"] for r in rows if "error" not in r]
     assert names == [f"img{i:03d}.png" for i in range(200)]
+    assert all(r["predicted_label"] in {"0", "1", "2"} for r in rows if "error" not in r)
+
+
+def test_stream_sent_by_an_ordinary_client(app_client: TestClient, job_id: int) -> None:
+    """httpx puts the form fields before the files, as curl -F and browsers do."""
+    files = [("files", (f"{i}.png", png_bytes())) for i in range(3)]
+    with app_client.stream(
+        "POST",
+        f"{API}/inference/stream",
+        data={"job_id": str(job_id), "backend": "onnx", "conf_threshold": "0.5"},
+        files=files,
+    ) as response:
+        assert response.status_code == 200
+        rows = [json.loads(line) for line in response.iter_lines() if line]
+    assert [r["image_path"] for r in rows] == ["0.png", "1.png", "2.png"]
+
+
+def test_stream_refuses_before_the_first_line(
+    app_client: TestClient, job_id: int, digits_dir: Path
+) -> None:
+    image = multipart_part("files", png_bytes(), filename="a.png")
+
+    def answer(*parts: bytes) -> tuple[int, Any]:
+        response = app_client.post(
+            f"{API}/inference/stream",
+            content=multipart_body(list(parts)),
+            headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )
+        return response.status_code, response.json()
+
+    code, body = answer(image, multipart_part("job_id", str(job_id).encode()))
+    assert code == 422
+    assert body["detail"][0]["loc"] == ["body", "job_id"]
+    assert "before the files" in body["detail"][0]["msg"]
+    code, body = answer(multipart_part("job_id", b"seven"), image)
+    assert code == 422 and body["detail"][0]["loc"] == ["body", "job_id"]
+    code, body = answer(multipart_part("job_id", str(job_id).encode()))
+    assert code == 422 and body["detail"][0]["loc"] == ["body", "files"]
+    assert answer(multipart_part("job_id", b"424242"), image)[0] == 404
+    untrained = create_job(app_client, digits_dir)
+    code, body = answer(multipart_part("job_id", str(untrained).encode()), image)
+    assert code == 409 and "no checkpoint" in body["detail"]
+    not_multipart = app_client.post(f"{API}/inference/stream", json={"job_id": job_id})
+    assert not_multipart.status_code == 422
+
+
+def test_a_late_field_or_a_cut_off_body_gets_an_error_line(
+    app_client: TestClient, job_id: int
+) -> None:
+    fields = multipart_part("job_id", str(job_id).encode())
+    image = multipart_part("files", png_bytes(), filename="a.png")
+    late = multipart_part("backend", b"onnx")
+    rows = stream_rows(app_client, [fields, image, late])
+    assert rows[0]["image_path"] == "a.png" and "error" not in rows[0]
+    assert rows[1]["image_path"] is None and "'backend' came after the files" in rows[1]["error"]
+    body = multipart_body([fields, image, multipart_part("files", png_bytes(), filename="b.png")])
+    with app_client.stream(
+        "POST",
+        f"{API}/inference/stream",
+        content=body[:-40],  # the client went silent in the middle of b.png
+        headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    ) as response:
+        rows = [json.loads(line) for line in response.iter_lines() if line]
+    assert rows[0]["image_path"] == "a.png" and "error" not in rows[0]
+    assert rows[1]["image_path"] == "b.png" and "ended before its closing" in rows[1]["error"]
 
 
 def finished_run(client: TestClient, run_id: str) -> dict[str, Any]:

@@ -214,7 +214,7 @@ export interface paths {
         /**
          * Predict Stream
          * @description NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
-         *     an error line for that file and the rest go on.
+         *     an error line for that file and the rest go on. Send the form fields before the files.
          */
         post: operations["predict_stream_api_v1_inference_stream_post"];
         delete?: never;
@@ -644,23 +644,6 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
-        };
-        /** Body_predict_stream_api_v1_inference_stream_post */
-        Body_predict_stream_api_v1_inference_stream_post: {
-            /**
-             * Backend
-             * @default eager
-             * @enum {string}
-             */
-            backend: "eager" | "onnx";
-            /** Conf Threshold */
-            conf_threshold?: number | null;
-            /** Files */
-            files: string[];
-            /** Iou Threshold */
-            iou_threshold?: number | null;
-            /** Job Id */
-            job_id: number;
         };
         /** Body_predict_upload_api_v1_jobs__job_id__predict_post */
         Body_predict_upload_api_v1_jobs__job_id__predict_post: {
@@ -1980,17 +1963,35 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_predict_stream_api_v1_inference_stream_post"];
+                "multipart/form-data": {
+                    /**
+                     * Backend
+                     * @default eager
+                     * @enum {string}
+                     */
+                    backend?: "eager" | "onnx";
+                    /** Conf Threshold */
+                    conf_threshold?: number | null;
+                    /**
+                     * Files
+                     * @description The images, after the other fields.
+                     */
+                    files: string[];
+                    /** Iou Threshold */
+                    iou_threshold?: number | null;
+                    /** Job Id */
+                    job_id: number;
+                };
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description One JSON object per line, one line per file in the order sent: an InferenceResult, or `{image_path, error}` for a file that is not a readable image (415) or is over VP_MAX_UPLOAD_MB (413). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Unauthorized */

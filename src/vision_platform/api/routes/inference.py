@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.api.deps import JobId, Jobs
-from vision_platform.errors import InvalidInputError, VisionPlatformError
+from vision_platform.api.inference_stream import (
+    STREAM_RESPONSES,
+    UploadStream,
+    openapi_request_body,
+)
+from vision_platform.api.multipart_stream import BodyReadingStreamingResponse, multipart_boundary
+from vision_platform.errors import InvalidInputError
 from vision_platform.inference.batching import Thresholds
 from vision_platform.inference.images import check_image, check_size, image_media_type
 from vision_platform.jobs.errors import InvalidJobStateError
@@ -149,42 +156,39 @@ def predict_upload(
     return result
 
 
-@router.post("/inference/stream")
-def predict_stream(
-    request: Request,
-    jobs: Jobs,
-    job_id: Annotated[int, Form(ge=0, le=2**31 - 1)],
-    files: Annotated[list[UploadFile], File()],
-    backend: Annotated[Backend, Form()] = "eager",
-    conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
-    iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
-) -> StreamingResponse:
+@router.post(
+    "/inference/stream",
+    response_class=BodyReadingStreamingResponse,
+    openapi_extra={"requestBody": openapi_request_body()},
+    responses=STREAM_RESPONSES,
+)
+async def predict_stream(request: Request, jobs: Jobs) -> Response:
     """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
-    an error line for that file and the rest go on."""
+    an error line for that file and the rest go on. Send the form fields before the files."""
     settings: Settings = request.app.state.settings
-    model_path = _model_path(jobs, job_id, backend)
+    upload = UploadStream(
+        request, multipart_boundary(request), max_upload_mb=settings.max_upload_mb
+    )
+    try:
+        form = await upload.read_form()
+    except ClientDisconnect:
+        return Response(status_code=400)
+    model_path = await run_in_threadpool(_model_path, jobs, form.job_id, form.backend)
     predictor = request.app.state.inference.predictor
 
-    def lines() -> Iterator[str]:
-        with tempfile.TemporaryDirectory(prefix="vp-stream-") as tmp:
-            for upload in files:
-                name = Path(upload.filename or "upload").name
-                try:
-                    image = _save_upload(upload, Path(tmp), settings)
-                    [result] = predictor.predict(
-                        model_path,
-                        [image],
-                        backend=backend,
-                        conf_threshold=conf_threshold,
-                        iou_threshold=iou_threshold,
-                    )
-                    result.image_path = name
-                    yield result.model_dump_json() + "\n"
-                    image.unlink(missing_ok=True)
-                except VisionPlatformError as e:
-                    yield json.dumps({"image_path": name, "error": str(e)}) + "\n"
+    def predict(image: Path, name: str) -> str:
+        check_image(image, name=name)
+        [result] = predictor.predict(
+            model_path,
+            [image],
+            backend=form.backend,
+            conf_threshold=form.conf_threshold,
+            iou_threshold=form.iou_threshold,
+        )
+        result.image_path = name
+        return result.model_dump_json() + "\n"
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return BodyReadingStreamingResponse(upload.lines(predict), media_type="application/x-ndjson")
 
 
 @router.post("/test/runs", status_code=202, response_model=TestRunOut)
