@@ -157,19 +157,26 @@ def test_uploads_good_bad_too_large_and_bombs(
     assert big.status_code == 413
 
 
-def test_no_checkpoint_is_409_and_unknown_job_404(app_client: TestClient, digits_dir: Path) -> None:
+def test_no_checkpoint_is_409_and_unknown_job_404(
+    app_client: TestClient, digits_dir: Path, trained_classifier: Path, tmp_path: Path
+) -> None:
     untrained = create_job(app_client, digits_dir)
     image = str(val_images(digits_dir)[0])
-    answer = app_client.post(
-        f"{API}/test/inference/single", json={"job_id": untrained, "image_path": image}
-    )
-    assert answer.status_code == 409
-    assert (
-        app_client.post(
-            f"{API}/test/inference/single", json={"job_id": 424242, "image_path": image}
-        ).status_code
-        == 404
-    )
+
+    def single(job: int) -> int:
+        answer = app_client.post(
+            f"{API}/test/inference/single", json={"job_id": job, "image_path": image}
+        )
+        return answer.status_code
+
+    assert single(untrained) == 409
+    assert single(424242) == 404
+    # Its first checkpoint arrives: the earlier 409 is not remembered.
+    weights = tmp_path / ".vp" / "jobs" / f"job_{untrained}" / "weights"
+    weights.mkdir(parents=True)
+    shutil.copy(trained_classifier, weights / "best.pt")
+    assert single(untrained) == 200
+    assert single(424242) == 404
 
 
 def stream_rows(app_client: TestClient, parts: list[bytes]) -> list[dict[str, Any]]:

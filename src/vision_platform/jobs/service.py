@@ -109,12 +109,18 @@ def effective_config(
     )
 
 
+_KNOWN_JOBS_MAX = 100_000
+
+
 class JobService:
     """Creates, lists and steers jobs, and records what schedulers and trainers report."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        # Ids of jobs seen to exist. Jobs are never deleted, so a prediction with a known job
+        # needs no database round trip (bounded: cleared when it grows past _KNOWN_JOBS_MAX).
+        self._known_jobs: set[int] = set()
 
     # --- reading ---------------------------------------------------------------------------
     def _job(self, session: Session, job_id: int, *, lock: bool = False) -> TrainingJob:
@@ -132,14 +138,18 @@ class JobService:
 
     def model_files(self, job_id: int) -> tuple[Path, Path | None]:
         """The job's best.pt and its model.onnx (None until exported); 409 before any epoch."""
-        with self.db.session() as session:  # one column: this runs on every prediction
-            status = session.scalar(select(TrainingJob.status).where(TrainingJob.id == job_id))
-        if status is None:
-            raise JobNotFoundError(job_id)
         folder = job_dir(self.settings, job_id)
         best = folder / "weights" / "best.pt"
-        if not best.is_file():
-            raise InvalidJobStateError(job_id, status, "predict with it (no checkpoint yet)")
+        if job_id not in self._known_jobs or not best.is_file():
+            with self.db.session() as session:  # one column: this runs on every prediction
+                status = session.scalar(select(TrainingJob.status).where(TrainingJob.id == job_id))
+            if status is None:
+                raise JobNotFoundError(job_id)
+            if len(self._known_jobs) >= _KNOWN_JOBS_MAX:
+                self._known_jobs.clear()
+            self._known_jobs.add(job_id)
+            if not best.is_file():
+                raise InvalidJobStateError(job_id, status, "predict with it (no checkpoint yet)")
         onnx = folder / "model.onnx"
         return best, onnx if onnx.is_file() else None
 

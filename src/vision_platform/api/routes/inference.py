@@ -100,7 +100,7 @@ def _save_upload(upload: UploadFile, folder: Path, settings: Settings) -> Path:
 
 
 @router.post("/test/inference/single", response_model=InferenceResult)
-def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> InferenceResult:
+def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Response:
     """One image by path (a data root or the artifact storage) or by s3:// URI under the
     storage root; concurrent requests are micro-batched into shared forward passes."""
     settings: Settings = request.app.state.settings
@@ -111,7 +111,13 @@ def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Infer
         thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
         result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
     result.image_path = body.image_path
-    return result
+    return _json(result)
+
+
+def _json(result: InferenceResult) -> Response:
+    """The result as it is: FastAPI would validate a returned model against `response_model`
+    again, in a worker thread for a plain `def` route (a hop on every prediction)."""
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @contextmanager
@@ -143,7 +149,7 @@ def predict_upload(
     backend: Annotated[Backend, Form()] = "eager",
     conf_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
     iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
-) -> InferenceResult:
+) -> Response:
     """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, job_id, backend)
@@ -153,7 +159,7 @@ def predict_upload(
         thresholds = Thresholds(conf_threshold, iou_threshold)
         result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
     result.image_path = image.name
-    return result
+    return _json(result)
 
 
 @router.post(
