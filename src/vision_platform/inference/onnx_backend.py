@@ -13,6 +13,7 @@ from PIL import Image
 
 from vision_platform.adapters.base import ClassScore, InferenceResult
 from vision_platform.errors import CheckpointError
+from vision_platform.inference.cache import LoadedModel
 
 
 def preprocess(path: str | Path, *, size: int, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
@@ -34,6 +35,26 @@ def _providers() -> list[str]:
 
     available = ort.get_available_providers()
     return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+
+
+def load_onnx(path: str | Path) -> LoadedModel:
+    """A model.onnx of this platform, by the framework its metadata names: timm classifiers
+    run here on ONNX Runtime directly; Ultralytics models through Ultralytics' own ONNX
+    Runtime backend (which brings their letterbox and NMS)."""
+    import onnx
+
+    path = Path(path)
+    try:
+        proto = onnx.load(str(path), load_external_data=False)
+    except Exception as e:  # onnx raises protobuf's and its own errors for bad files
+        raise CheckpointError(f"cannot load ONNX model {path}: {e}") from e
+    metadata = {p.key: p.value for p in proto.metadata_props}
+    del proto
+    if metadata.get("vp_framework") == "ultralytics":
+        from vision_platform.adapters.ultralytics_adapter import UltralyticsAdapter
+
+        return UltralyticsAdapter.from_onnx(path, metadata)
+    return OnnxClassifier(path)
 
 
 class OnnxClassifier:

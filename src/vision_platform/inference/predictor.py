@@ -16,9 +16,9 @@ Backend = Literal["eager", "onnx"]
 def load_model(path: Path, backend: str) -> LoadedModel:
     """Load a checkpoint (eager) or a model.onnx (onnx) for inference."""
     if backend == "onnx":
-        from vision_platform.inference.onnx_backend import OnnxClassifier
+        from vision_platform.inference.onnx_backend import load_onnx
 
-        return OnnxClassifier(path)
+        return load_onnx(path)
     return load_for_inference(path)
 
 
