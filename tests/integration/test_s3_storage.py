@@ -193,6 +193,26 @@ def test_single_inference_reads_images_under_the_storage_root_only(
     assert missing.status_code == 422 and "does not exist" in missing.text
 
 
+def test_a_job_may_train_on_a_data_set_under_the_storage_root(
+    app_client: TestClient, s3_env: dict[str, str], digits_dir: Path
+) -> None:
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_env["VP_S3_ENDPOINT_URL"])
+    for path in sorted(digits_dir.rglob("*.png"))[:8]:
+        store.put_file(path, f"artifacts/data/digits/{path.relative_to(digits_dir)}")
+    store.put_file(next(digits_dir.rglob("*.png")), "outside/digits/a/x.png")
+
+    def create(dataset: str) -> Response:
+        body = {"model_name": "resnet18", "dataset_path": dataset, "num_epochs": 1}
+        return app_client.post("/api/v1/jobs", json=body)
+
+    created = create(f"s3://{BUCKET}/artifacts/data/digits/")
+    assert created.status_code == 201, created.text
+    assert created.json()["dataset_path"] == f"s3://{BUCKET}/artifacts/data/digits"
+    assert create(f"s3://{BUCKET}/outside/digits").status_code == 403
+    empty = create(f"s3://{BUCKET}/artifacts/data/nothing")
+    assert empty.status_code == 422 and "holds no files" in empty.text
+
+
 def test_a_failed_upload_is_retried(tmp_path: Path) -> None:
     store = ArtifactStore(f"memory://{tmp_path.name}")
     real_put = store.fs.put_file

@@ -250,14 +250,13 @@ class JobService:
             advanced_config=request.advanced_config,
             learning_rate=request.learning_rate,
         )
-        dataset = check_data_path(request.dataset_path, self.settings)
-        adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
+        dataset = self._dataset(request.dataset_path, adapter_cls)
         with self.db.session() as session:
             job = TrainingJob(
                 model_name=request.model_name,
                 framework=framework,
                 task_type=task_type,
-                dataset_path=str(dataset),
+                dataset_path=dataset,
                 num_epochs=request.num_epochs,
                 batch_size=request.batch_size,
                 learning_rate=request.learning_rate,
@@ -336,6 +335,19 @@ class JobService:
             if job.kind != BATCH_INFERENCE:
                 raise JobNotFoundError(batch_id)
             return _batch_out(job)
+
+    def _dataset(self, path: str, adapter_cls: type[VisionAdapter]) -> str:
+        """A local data set (inside a data root) checked whole now, or an s3:// prefix under the
+        storage root that holds files; the trainer downloads and checks that one itself."""
+        if is_remote(path):
+            check_storage_uri(path, self.settings, "dataset_path")
+            store, key = store_for(path.rstrip("/"), endpoint_url=self.settings.s3_endpoint_url)
+            if not store.listing(key):
+                raise InvalidInputError(f"dataset_path: {path!r} holds no files")
+            return path.rstrip("/")
+        dataset = check_data_path(path, self.settings)
+        adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
+        return str(dataset)
 
     def _confined(self, path: str, field: str) -> Path:
         _no_nul(path, field)
