@@ -43,7 +43,10 @@ class TrainingJob(Base):
     """One training job: what to train, where it stands, and what it produced."""
 
     __tablename__ = "training_jobs"
-    __table_args__ = (Index("ix_training_jobs_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_training_jobs_status_id", "status", "id"),
+        Index("ix_training_jobs_kind_updated_at", "kind", "updated_at"),  # the jobs event stream
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     model_name: Mapped[str] = mapped_column(String(200))

@@ -206,3 +206,14 @@ def test_reports_need_the_attempt_token_and_are_stored_once(
         (1, 0.5),
         (2, 0.6),
     ]
+
+
+def test_the_migrated_schema_matches_the_models(service: JobService) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from vision_platform.db.models import Base
+
+    with service.db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
