@@ -104,9 +104,11 @@ def evaluate_classification(
     batch_size: int = 32,
     progress: ProgressFn | None = None,
     worst: int = 20,
+    conf_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Accuracy, top-5, per-class precision/recall/F1, confusion matrix, the top-1 confidence
-    sweep with its recommended threshold, and the worst mistakes."""
+    sweep with its recommended threshold, and the worst mistakes; with `conf_threshold`, also
+    the operating point of accepting the top-1 label at that confidence (`at_conf_threshold`)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     samples = labelled_images(dataset_root)
@@ -141,8 +143,18 @@ def evaluate_classification(
         if r.predicted_label != name
     ]
     mistakes.sort(key=lambda m: -m["confidence"])
-    sweep, recommended = top1_confidence_sweep(y_true == y_pred, [r.confidence for r in results])
+    confidences = np.array([r.confidence for r in results], dtype=float)
+    sweep, recommended = top1_confidence_sweep(y_true == y_pred, confidences)
+    operating: dict[str, Any] = {}
+    if conf_threshold is not None:
+        point = _accept_scores(y_true == y_pred, confidences, conf_threshold)
+        accepted = int((confidences >= conf_threshold).sum())
+        operating = {
+            "conf_threshold": conf_threshold,
+            "at_conf_threshold": {**point, "accepted": accepted},
+        }
     return {
+        **operating,
         "num_images": len(samples),
         "accuracy": float((y_true == y_pred).mean()),
         "top5_accuracy": float(np.mean(in_top5)),

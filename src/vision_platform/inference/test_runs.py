@@ -108,7 +108,11 @@ class TestRunStore:
             elif model.task_type == "classification":
                 class_names = list(getattr(model, "class_names", None) or [])
                 metrics = evaluate_classification(
-                    model, class_names, dataset_path, progress=progress
+                    model,
+                    class_names,
+                    dataset_path,
+                    progress=progress,
+                    conf_threshold=doc["conf_threshold"],
                 )
             else:
                 raise NotImplementedError(f"test runs of {model.task_type} models")

@@ -109,6 +109,20 @@ def test_known_answer(tmp_path: Path) -> None:
     assert sweep[0.65] == {"conf": 0.65, "precision": 0.75, "recall": 0.6, "f1": 0.66667}
     assert sweep[0.85] == {"conf": 0.85, "precision": 0.5, "recall": 0.2, "f1": 0.28571}
     assert sweep[0.95] == {"conf": 0.95, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert "at_conf_threshold" not in m
+
+    # A run's own threshold: its operating point, on the same rule.
+    at = evaluate_classification(
+        ScriptedModel(answers, ["cat", "dog"]), ["cat", "dog"], root, conf_threshold=0.75
+    )
+    assert at["conf_threshold"] == 0.75
+    assert at["at_conf_threshold"] == {
+        "conf": 0.75,
+        "precision": pytest.approx(2 / 3, abs=1e-5),  # c1, c2 right; d2 wrong
+        "recall": 0.4,
+        "f1": 0.5,
+        "accepted": 3,
+    }
 
 
 def test_sweep_edges_nothing_right_all_right_and_nothing_accepted() -> None:
