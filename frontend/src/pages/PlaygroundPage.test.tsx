@@ -42,7 +42,8 @@ test("boxes come down to the floor and the slider re-filters them without a new 
       <PlaygroundPage />
     </I18nProvider>,
   );
-  await user.selectOptions(await screen.findByRole("combobox"), "3");
+  await screen.findByRole("option", { name: /^#3 / }); // the jobs have loaded
+  await user.selectOptions(screen.getByRole("combobox"), "3");
   await user.upload(screen.getByLabelText("Image"), new File(["png"], "shapes.png", { type: "image/png" }));
 
   const prediction = await screen.findByTestId("prediction");

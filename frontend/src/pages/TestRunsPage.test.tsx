@@ -19,7 +19,7 @@ function run(metrics: Record<string, unknown> | null, status = "completed", prog
 }
 
 /** Render the page with a completed job #2, start a run on /data/set; the calls made. */
-async function startRun(task: "classification" | "detection", routes: Parameters<typeof stubFetch>[0]) {
+async function startRun(task: "classification" | "detection", routes: Parameters<typeof stubFetch>[0], threshold?: string) {
   const user = userEvent.setup();
   const calls = stubFetch({
     "GET /api/v1/jobs": () => ({ items: [job({ id: 2, status: "completed", task_type: task })], total: 1 }),
@@ -31,8 +31,10 @@ async function startRun(task: "classification" | "detection", routes: Parameters
       <TestRunsPage />
     </I18nProvider>,
   );
-  await user.selectOptions(await screen.findByRole("combobox"), "2");
+  await screen.findByRole("option", { name: /^#2 / }); // the jobs have loaded
+  await user.selectOptions(screen.getByRole("combobox"), "2");
   await user.type(screen.getByRole("textbox"), "/data/set");
+  if (threshold) await user.type(screen.getByRole("spinbutton", { name: "Confidence threshold (optional)" }), threshold);
   await user.click(screen.getByRole("button", { name: "Start test run" }));
   return calls;
 }
@@ -89,4 +91,20 @@ test("a detection run shows mAP, per-class AP columns and what the boxes mean", 
   expect(screen.getByText(/at threshold 0.350/)).toBeInTheDocument();
   expect(screen.getByTestId("mistake")).toHaveTextContent("1 missed: square0 false");
   expect(screen.queryByTestId("confusion-matrix")).toBeNull();
+});
+
+test("a run's own threshold is sent and its operating point shown", async () => {
+  const metrics = {
+    accuracy: 0.6,
+    num_images: 5,
+    conf_threshold: 0.75,
+    at_conf_threshold: { conf: 0.75, precision: 0.66667, recall: 0.4, f1: 0.5, accepted: 3 },
+    confidence_sweep: sweep,
+    recommended_conf_threshold: 0.65,
+  };
+  const calls = await startRun("classification", { "POST /api/v1/test/runs": () => Response.json(run(metrics), { status: 202 }) }, "0.75");
+  expect(calls.find((c) => c.key === "POST /api/v1/test/runs")?.body).toEqual({ job_id: 2, test_dataset_path: "/data/set", conf_threshold: 0.75 });
+  expect(await screen.findByTestId("operating-point")).toHaveTextContent(
+    "At threshold 0.750: precision 66.7%, recall 40.0%, F1 0.500 (3 of 5 images accepted)",
+  );
 });

@@ -33,6 +33,7 @@ export function TestRunsPage() {
   const { data: jobs } = useCompletedJobs();
   const [jobId, setJobId] = useState<number | null>(null);
   const [path, setPath] = useState("");
+  const [threshold, setThreshold] = useState("");
   const [run, setRun] = useState<TestRun | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -50,7 +51,8 @@ export function TestRunsPage() {
     event.preventDefault();
     if (jobId === null || !path.trim()) return;
     try {
-      setRun(await unwrap(api.POST("/api/v1/test/runs", { body: { job_id: jobId, test_dataset_path: path.trim() } })));
+      const conf = threshold.trim() ? { conf_threshold: Number(threshold) } : {};
+      setRun(await unwrap(api.POST("/api/v1/test/runs", { body: { job_id: jobId, test_dataset_path: path.trim(), ...conf } })));
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -63,6 +65,8 @@ export function TestRunsPage() {
   const sweep = (metrics.confidence_sweep as SweepPoint[] | undefined) ?? [];
   const recommended = typeof metrics.recommended_conf_threshold === "number" ? metrics.recommended_conf_threshold : null;
   const mistakes = (metrics.worst_mistakes as Mistake[] | undefined) ?? [];
+  // A classification run's own threshold: accepting the top-1 label at it (the sweep's rule).
+  const operating = metrics.at_conf_threshold as { conf: number; precision: number; recall: number; f1: number; accepted: number } | undefined;
   return (
     <section className="test-runs">
       <h1>{t("tests.title")}</h1>
@@ -80,6 +84,9 @@ export function TestRunsPage() {
         </label>
         <label>
           {t("tests.dataset")} <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="data/digits/val" />
+        </label>
+        <label>
+          {t("tests.runThreshold")} <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
         </label>
         <button type="submit" className="primary" disabled={jobId === null || !path.trim() || run?.status === "running"}>
           {t("tests.start")}
@@ -103,6 +110,18 @@ export function TestRunsPage() {
                   </div>
                 ))}
               </div>
+              {operating && (
+                <p data-testid="operating-point">
+                  {t("tests.atThreshold", {
+                    value: operating.conf.toFixed(3),
+                    precision: percent(operating.precision),
+                    recall: percent(operating.recall),
+                    f1: operating.f1.toFixed(3),
+                    accepted: operating.accepted,
+                    images: String(metrics.num_images ?? "?"),
+                  })}
+                </p>
+              )}
               {Array.isArray(metrics.confusion_matrix) && (
                 <>
                   <h2>{t("tests.confusion")}</h2>
