@@ -422,7 +422,6 @@ class UltralyticsAdapter(VisionAdapter):
             self.iou_threshold = self.advanced_config["iou"]
         self.image_size: int | None = None
         self.checkpoint_path: Path | None = None
-        self.onnx_path: Path | None = None
 
     @classmethod
     def from_onnx(cls, path: Path, metadata: dict[str, str]) -> UltralyticsAdapter:
@@ -431,22 +430,23 @@ class UltralyticsAdapter(VisionAdapter):
         PyTorch model, so results have the same shape and thresholds work the same way."""
         import json
 
-        import_ultralytics()
-        from ultralytics import YOLO
-
         adapter = cls(metadata["vp_model_name"])
-        adapter.task_type = metadata["vp_task_type"]
-        adapter.class_names = list(json.loads(metadata["vp_class_names"]))
-        adapter.num_classes = len(adapter.class_names)
-        adapter.image_size = int(metadata["vp_image_size"])
-        adapter.onnx_path = Path(path)
-        adapter.model = YOLO(str(path), task=ULTRALYTICS_TASK[adapter.task_type])
-        adapter.model.add_callback("on_predict_start", restore_threads)
+        adapter.apply_checkpoint(
+            {
+                "model_name": metadata["vp_model_name"],
+                "task_type": metadata["vp_task_type"],
+                "class_names": json.loads(metadata["vp_class_names"]),
+                "image_size": int(metadata["vp_image_size"]),
+                "path": str(path),
+            },
+            inference_mode=True,
+        )
         return adapter
 
     def memory_bytes(self) -> int:
-        if self.onnx_path is not None:
-            return self.onnx_path.stat().st_size
+        path = self.checkpoint_path
+        if path is not None and path.suffix == ".onnx":  # the weights live in ONNX Runtime
+            return path.stat().st_size
         return super().memory_bytes()
 
     @classmethod

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.datasets.imagefolder import IMAGE_SUFFIXES
@@ -68,7 +69,7 @@ def _accept_scores(
 
 
 def top1_confidence_sweep(
-    correct: Sequence[bool], confidence: Sequence[float]
+    correct: npt.ArrayLike, confidence: npt.ArrayLike
 ) -> tuple[list[dict[str, float]], float | None]:
     """The classification twin of the detection sweep: precision/recall/F1 at 0.05..0.95 and
     the F1-optimal confidence threshold, None when no prediction is right.
@@ -143,11 +144,12 @@ def evaluate_classification(
         if r.predicted_label != name
     ]
     mistakes.sort(key=lambda m: -m["confidence"])
+    correct = y_true == y_pred
     confidences = np.array([r.confidence for r in results], dtype=float)
-    sweep, recommended = top1_confidence_sweep(y_true == y_pred, confidences)
+    sweep, recommended = top1_confidence_sweep(correct, confidences)
     operating: dict[str, Any] = {}
     if conf_threshold is not None:
-        point = _accept_scores(y_true == y_pred, confidences, conf_threshold)
+        point = _accept_scores(correct, confidences, conf_threshold)
         accepted = int((confidences >= conf_threshold).sum())
         operating = {
             "conf_threshold": conf_threshold,
@@ -156,7 +158,7 @@ def evaluate_classification(
     return {
         **operating,
         "num_images": len(samples),
-        "accuracy": float((y_true == y_pred).mean()),
+        "accuracy": float(correct.mean()),
         "top5_accuracy": float(np.mean(in_top5)),
         "per_class": [
             {

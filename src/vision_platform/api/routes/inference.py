@@ -25,6 +25,7 @@ from vision_platform.api.multipart_stream import BodyReadingStreamingResponse, m
 from vision_platform.errors import InvalidInputError
 from vision_platform.inference.batching import Thresholds
 from vision_platform.inference.images import check_image, check_size, image_media_type
+from vision_platform.inference.predictor import Backend
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import (
     check_data_path,
@@ -36,7 +37,6 @@ from vision_platform.settings import Settings
 from vision_platform.storage import is_remote, store_for
 
 router = APIRouter(tags=["inference"])
-Backend = Literal["eager", "onnx"]
 
 
 class SingleInference(BaseModel):
