@@ -57,9 +57,12 @@ class HttpCallbackSink:
         self("status", {"status": "running", "pid": os.getpid()})
 
     def __call__(self, kind: str, payload: dict[str, Any]) -> None:
-        self._enqueue(kind, payload)
         if kind == "epoch":
-            self._enqueue("checkpoint", self._checkpoints())
+            # One enqueue and one request: the platform must never show an epoch as done
+            # without the checkpoint that was saved before it was reported.
+            self._enqueue(("epoch", payload), ("checkpoint", self._checkpoints()))
+        else:
+            self._enqueue((kind, payload))
 
     def _checkpoints(self) -> dict[str, Any]:
         weights = self.output_dir / "weights"
@@ -70,13 +73,14 @@ class HttpCallbackSink:
                 found[name] = str(path.resolve())
         return found
 
-    def _enqueue(self, kind: str, payload: dict[str, Any]) -> None:
+    def _enqueue(self, *events: tuple[str, dict[str, Any]]) -> None:
         with self._cond:
-            self._seq += 1
-            if len(self._queue) >= _MAX_QUEUED:
-                self._queue.popleft()  # the platform has been away long: keep the newest
-                self._dropped += 1
-            self._queue.append({"seq": self._seq, "kind": kind, "payload": payload})
+            for kind, payload in events:
+                self._seq += 1
+                if len(self._queue) >= _MAX_QUEUED:
+                    self._queue.popleft()  # the platform has been away long: keep the newest
+                    self._dropped += 1
+                self._queue.append({"seq": self._seq, "kind": kind, "payload": payload})
             self._cond.notify()
 
     def _send_loop(self) -> None:
@@ -88,6 +92,8 @@ class HttpCallbackSink:
                 if not self._queue:
                     return
                 batch = list(self._queue)[:_BATCH]
+                if batch[-1]["kind"] == "epoch" and len(self._queue) > len(batch):
+                    batch.append(self._queue[len(batch)])  # its checkpoint goes with it
             if self._post(batch):
                 backoff = 0.5
                 with self._cond:

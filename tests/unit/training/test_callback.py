@@ -68,6 +68,44 @@ def test_an_epoch_also_reports_the_checkpoints(tmp_path: Path) -> None:
     assert checkpoint["payload"] == {"last": str((tmp_path / "weights" / "last.pt").resolve())}
 
 
+class RecordingPlatform(Platform):
+    """Also keeps each request's events apart, to see what the platform applies together."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[list[str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append([e["kind"] for e in json.loads(request.content)["events"]])
+        return super().__call__(request)
+
+
+def test_an_epoch_and_its_checkpoint_arrive_in_one_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform applies one request in one transaction: an epoch shown as done must come
+    with its checkpoint, however slowly the checkpoint folder is listed (a CI flake once)."""
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "last.pt").write_bytes(b"x")
+    platform = RecordingPlatform()
+    reporter = sink(platform, tmp_path)
+    listing = HttpCallbackSink._checkpoints
+
+    def slow_listing(self: HttpCallbackSink) -> dict[str, object]:
+        time.sleep(0.3)  # the sender thread is idle and would take the epoch alone
+        return listing(self)
+
+    monkeypatch.setattr(HttpCallbackSink, "_checkpoints", slow_listing)
+    for epoch in (1, 2, 3):
+        reporter("epoch", {"epoch": epoch})
+    reporter.close(timeout=30)
+    for kinds in platform.requests:
+        for i, kind in enumerate(kinds):
+            if kind == "epoch":
+                assert kinds[i + 1 : i + 2] == ["checkpoint"], platform.requests
+    assert [e["kind"] for e in platform.events].count("checkpoint") == 3
+
+
 def test_refused_reports_are_not_retried_forever(tmp_path: Path) -> None:
     platform = Platform(status=401)
     reporter = sink(platform, tmp_path)
