@@ -252,3 +252,49 @@ def test_an_upload_that_keeps_failing_is_reported(tmp_path: Path) -> None:
     uploader.close(timeout=30)
     assert uploader.failed == ["last.pt"]
     assert "failed 2 times" in warnings[-1] and "endpoint down" in warnings[-1]
+
+
+def test_a_test_run_may_evaluate_a_data_set_under_the_storage_root(
+    app_client: TestClient, job_id: int, s3_env: dict[str, str], digits_dir: Path, tmp_path: Path
+) -> None:
+    from tests.integration.test_inference_api import finished_run
+
+    # Every image under every label: whatever the model answers, two thirds are mistakes.
+    test_set = tmp_path / "relabelled"
+    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_env["VP_S3_ENDPOINT_URL"])
+    for label in ("0", "1", "2"):
+        (test_set / label).mkdir(parents=True)
+        for image in sorted((digits_dir / "val").rglob("*.png")):
+            copy = test_set / label / f"{image.parent.name}_{image.name}"
+            shutil.copy(image, copy)
+            store.put_file(copy, f"artifacts/data/test-set/{label}/{copy.name}")
+    store.put_file(next(digits_dir.rglob("*.png")), "outside/test-set/0/x.png")
+
+    def start(dataset: str) -> Response:
+        body = {"job_id": job_id, "test_dataset_path": dataset}
+        return app_client.post("/api/v1/test/runs", json=body)
+
+    uri = f"s3://{BUCKET}/artifacts/data/test-set"
+    remote = start(uri)
+    assert remote.status_code == 202, remote.text
+    local = start(str(test_set))
+    remote_run = finished_run(app_client, remote.json()["id"])
+    local_run = finished_run(app_client, local.json()["id"])
+    assert remote_run["test_dataset_path"] == uri
+    for key in ("accuracy", "confusion_matrix", "per_class"):
+        assert remote_run["metrics"][key] == local_run["metrics"][key], key
+
+    # The worst mistakes are served from the platform's local copy of the bucket's files.
+    mistakes = remote_run["metrics"]["worst_mistakes"]
+    assert len(mistakes) == 20
+    image = app_client.get(f"/api/v1/test/runs/{remote.json()['id']}/mistakes/0/image")
+    assert image.status_code == 200, image.text
+    name = Path(mistakes[0]["image_path"])
+    assert image.content == (test_set / name.parent.name / name.name).read_bytes()
+
+    assert start(f"s3://{BUCKET}/outside/test-set").status_code == 403
+    assert start(f"s3://{BUCKET}/artifacts/../outside/test-set").status_code == 403
+    empty = start(f"s3://{BUCKET}/artifacts/data/nothing")
+    assert empty.status_code == 422 and "holds no files" in empty.text
+    other = start("gs://elsewhere/test-set")
+    assert other.status_code == 403 and "test_dataset_path" in other.text

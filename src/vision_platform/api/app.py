@@ -62,7 +62,9 @@ def create_app(
         )
         app.state.event_poll_seconds = event_poll_seconds
         app.state.inference = InferenceRuntime(
-            home=resolved.home, batch_wait_ms=resolved.batch_wait_ms
+            home=resolved.home,
+            batch_wait_ms=resolved.batch_wait_ms,
+            s3_endpoint_url=resolved.s3_endpoint_url,
         )
         scheduler = None
         if run_scheduler:

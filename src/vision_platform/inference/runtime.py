@@ -13,9 +13,21 @@ from vision_platform.inference.test_runs import TestRunStore
 class InferenceRuntime:
     """Shared by all requests: models stay warm, concurrent requests share forward passes."""
 
-    def __init__(self, *, home: Path, batch_wait_ms: float, max_batch: int = 16) -> None:
+    def __init__(
+        self,
+        *,
+        home: Path,
+        batch_wait_ms: float,
+        max_batch: int = 16,
+        s3_endpoint_url: str | None = None,
+    ) -> None:
         self.predictor = Predictor()
-        self.test_runs = TestRunStore(home / "test_runs", self.predictor)
+        self.test_runs = TestRunStore(
+            home / "test_runs",
+            self.predictor,
+            dataset_cache=home / "cache" / "datasets",
+            s3_endpoint_url=s3_endpoint_url,
+        )
         self._batch_wait_s = batch_wait_ms / 1000
         self._max_batch = max_batch
         self._batchers: dict[tuple[Path, str], MicroBatcher] = {}

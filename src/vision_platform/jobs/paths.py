@@ -18,16 +18,19 @@ def data_roots(settings: Settings) -> list[Path]:
     return [Path(p).expanduser().resolve() for p in raw]
 
 
-def check_data_path(path: str, settings: Settings) -> Path:
-    """The resolved `path` when it lies inside a data root; PathNotAllowedError otherwise."""
+def check_data_path(path: str, settings: Settings, field: str = "dataset_path") -> Path:
+    """The resolved `path` when it lies inside a data root; PathNotAllowedError otherwise.
+
+    A URI is never a local path: callers that take s3:// data sets check those with
+    `check_storage_uri` first."""
     if "://" in path:
-        raise PathNotAllowedError(f"dataset_path: {path!r}: remote data sets are not supported yet")
+        raise PathNotAllowedError(f"{field}: {path!r} is a URI, not a folder in the data roots")
     resolved = Path(path).expanduser().resolve()
     roots = data_roots(settings)
     if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
         shown = ", ".join(map(str, roots))
         raise PathNotAllowedError(
-            f"dataset_path: {path!r} is outside the allowed data folders ({shown}); "
+            f"{field}: {path!r} is outside the allowed data folders ({shown}); "
             "set VP_DATA_ROOTS to allow another folder"
         )
     return resolved

@@ -202,7 +202,14 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     """Evaluate in the background; poll GET /test/runs/{id} for progress and metrics."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, body.job_id, "eager")
-    dataset = check_data_path(body.test_dataset_path, settings)
+    dataset: Path | str
+    if is_remote(body.test_dataset_path):
+        dataset = check_storage_uri(body.test_dataset_path, settings, "test_dataset_path")
+        store, key = store_for(dataset.rstrip("/"), endpoint_url=settings.s3_endpoint_url)
+        if not store.listing(key):
+            raise InvalidInputError(f"test_dataset_path: {dataset!r} holds no files")
+    else:
+        dataset = check_data_path(body.test_dataset_path, settings, "test_dataset_path")
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
         job_id=body.job_id,
         model_path=model_path,
@@ -230,6 +237,11 @@ def get_test_run_mistake_image(run_id: str, index: int, request: Request) -> Fil
     inside the data roots (403 otherwise, symlinks out of it too); 404 for an unknown run or
     index; 415 when the file is no longer an image."""
     settings: Settings = request.app.state.settings
-    image, folder = request.app.state.inference.test_runs.mistake_image(run_id, index)
-    path = check_file_inside(image, check_data_path(str(folder), settings))
+    runs = request.app.state.inference.test_runs
+    image, folder = runs.mistake_image(run_id, index)
+    if runs.is_local_copy(folder):  # the platform's own download of an s3:// data set
+        folder = folder.resolve()
+    else:
+        folder = check_data_path(str(folder), settings, "test_dataset_path")
+    path = check_file_inside(image, folder)
     return FileResponse(path, media_type=image_media_type(path))
