@@ -4,9 +4,11 @@ Starts a live `vp serve` (API only) with a trained resnet18 job, warms the model
 server's peak RSS (/proc/PID/clear_refs), then sends N noise PNGs (~50 kB each, ~100 MB in all)
 in one chunked request, one part at a time, reading the NDJSON lines as they come. Prints the
 server's peak RSS growth against the bytes sent, and how much had been sent when the first line
-arrived (a server that buffers the upload answers only after the last byte).
+arrived (a server that buffers the upload answers only after the last byte). Then times one
+stream against `--streams` concurrent ones (of `--each` images each): their files share the
+micro-batcher's forward passes, so the throughput should grow with the number of streams.
 
-    .venv/bin/python benchmarks/stream_memory.py [--images 2000] [--kb 50]
+    .venv/bin/python benchmarks/stream_memory.py [--images 2000] [--kb 50] [--streams 4]
 
 The server runs the code on PYTHONPATH, so the same command measures another checkout:
 `PYTHONPATH=/path/to/other/src .venv/bin/python benchmarks/stream_memory.py`.
@@ -18,6 +20,7 @@ import argparse
 import io
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -89,6 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--kb", type=int, default=50, help="size of each PNG")
+    parser.add_argument("--streams", type=int, default=4, help="concurrent streams")
+    parser.add_argument("--each", type=int, default=150, help="images per concurrent stream")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -107,6 +112,9 @@ def main() -> None:
             before = proc_status_kb(pid, "VmRSS")
             result = stream(server, job, images, args.images)
             peak = proc_status_kb(pid, "VmHWM")
+            rates = {
+                n: concurrent_rate(server, job, images, n, args.each) for n in (1, args.streams)
+            }
         finally:
             server.stop()
     mb = 2**20
@@ -123,6 +131,26 @@ def main() -> None:
         f"{result['first_line_at'] / mb:.2f} | {result['seconds']:.1f} | "
         f"{args.images / result['seconds']:.0f} |"
     )
+    print()
+    print(f"| streams at once ({args.each} images each, ~{args.kb} kB) | images/s | vs 1 stream |")
+    print("| --- | --- | --- |")
+    for n, rate in rates.items():
+        print(f"| {n} | {rate:.0f} | {rate / rates[1]:.2f}x |")
+
+
+def concurrent_rate(
+    server: PlatformServer, job_id: int, images: list[bytes], streams: int, each: int
+) -> float:
+    """Images per second over `streams` requests sent at once, each of `each` images."""
+    threads = [
+        threading.Thread(target=stream, args=(server, job_id, images, each)) for _ in range(streams)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return streams * each / (time.perf_counter() - started)
 
 
 if __name__ == "__main__":

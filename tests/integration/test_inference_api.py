@@ -209,6 +209,11 @@ def test_stream_answers_every_file_in_order_and_survives_bad_ones(
     names = [r["image_path"] for r in rows if "error" not in r]
     assert names == [f"img{i:03d}.png" for i in range(200)]
     assert all(r["predicted_label"] in {"0", "1", "2"} for r in rows if "error" not in r)
+    # The files went through the micro-batcher (one thread runs the model; files of concurrent
+    # streams and single requests share forward passes), not through the request's thread.
+    state = app_client.app.state  # type: ignore[attr-defined]
+    best = (state.settings.home / "jobs" / f"job_{job_id}" / "weights" / "best.pt").resolve()
+    assert state.inference.batcher(best, "eager").batches_run >= 200
 
 
 def test_stream_sent_by_an_ordinary_client(app_client: TestClient, job_id: int) -> None:

@@ -180,17 +180,14 @@ async def predict_stream(request: Request, jobs: Jobs) -> Response:
     except ClientDisconnect:
         return Response(status_code=400)
     model_path = await run_in_threadpool(_model_path, jobs, form.job_id, form.backend)
-    predictor = request.app.state.inference.predictor
+    # The batcher's thread runs the model, as for single requests: files of concurrent streams
+    # and single requests share forward passes, and no request thread runs torch itself.
+    batcher = request.app.state.inference.batcher(model_path, form.backend)
+    thresholds = Thresholds(form.conf_threshold, form.iou_threshold)
 
     def predict(image: Path, name: str) -> str:
         check_image(image, name=name)
-        [result] = predictor.predict(
-            model_path,
-            [image],
-            backend=form.backend,
-            conf_threshold=form.conf_threshold,
-            iou_threshold=form.iou_threshold,
-        )
+        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
         result.image_path = name
         return result.model_dump_json() + "\n"
 
