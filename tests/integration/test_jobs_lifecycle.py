@@ -162,13 +162,16 @@ def test_a_server_crash_while_a_job_runs_is_recovered(
     restarted = PlatformServer.__new__(PlatformServer)
     restarted.__dict__.update(server.__dict__)
     restarted.start()  # same port, home and database
-
-    done = restarted.wait_status(job_id, "completed", "failed")
-    assert done["status"] == "completed", restarted.log_text(job_id)
-    logs = restarted.log_text(job_id)
-    assert "interrupted (the server restarted)" in logs
-    resumed_at = int(re.findall(r"Resuming training from epoch (\d+)", logs)[-1])
-    assert 2 <= resumed_at <= LONG_RUN, logs
-    assert done["failure_count"] == 0
-    assert metric_epochs(restarted, job_id) == list(range(1, LONG_RUN + 1))
-    wait_for(lambda: not trainer_pids(Path(done["last_checkpoint_uri"]).parent.parent), what="x")
+    try:
+        done = restarted.wait_status(job_id, "completed", "failed")
+        assert done["status"] == "completed", restarted.log_text(job_id)
+        logs = restarted.log_text(job_id)
+        assert "interrupted (the server restarted)" in logs
+        resumed_at = int(re.findall(r"Resuming training from epoch (\d+)", logs)[-1])
+        assert 2 <= resumed_at <= LONG_RUN, logs
+        assert done["failure_count"] == 0
+        assert metric_epochs(restarted, job_id) == list(range(1, LONG_RUN + 1))
+        job_folder = Path(done["last_checkpoint_uri"]).parent.parent
+        wait_for(lambda: not trainer_pids(job_folder), what="the trainers to exit")
+    finally:
+        restarted.stop()  # the fixture stops only the server it started (killed above)
