@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vision_platform.errors import NotFoundError
+from vision_platform.errors import InvalidInputError, NotFoundError
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.settings import Settings
+from vision_platform.storage import store_for
 
 
 def data_roots(settings: Settings) -> list[Path]:
@@ -46,6 +47,18 @@ def check_storage_uri(uri: str, settings: Settings, field: str) -> str:
     if "/../" in f"{uri}/" or "/./" in f"{uri}/":
         raise PathNotAllowedError(f"{field}: {uri!r}: '.' and '..' are not allowed in URIs")
     return uri
+
+
+def check_remote_dataset(uri: str, settings: Settings, field: str) -> str:
+    """`uri` without its trailing '/' when it is an s3:// prefix under the storage root that
+    holds files: 403 outside the root (see `check_storage_uri`), 422 when it holds nothing.
+    The files themselves are checked where they are downloaded."""
+    check_storage_uri(uri, settings, field)
+    prefix = uri.rstrip("/")
+    store, key = store_for(prefix, endpoint_url=settings.s3_endpoint_url)
+    if not store.listing(key):
+        raise InvalidInputError(f"{field}: {uri!r} holds no files")
+    return prefix
 
 
 def check_file_inside(path: Path, folder: Path) -> Path:

@@ -33,6 +33,7 @@ from vision_platform.jobs.errors import (
 from vision_platform.jobs.paths import (
     check_data_path,
     check_readable_path,
+    check_remote_dataset,
     check_storage_uri,
     job_dir,
 )
@@ -340,11 +341,7 @@ class JobService:
         """A local data set (inside a data root) checked whole now, or an s3:// prefix under the
         storage root that holds files; the trainer downloads and checks that one itself."""
         if is_remote(path):
-            check_storage_uri(path, self.settings, "dataset_path")
-            store, key = store_for(path.rstrip("/"), endpoint_url=self.settings.s3_endpoint_url)
-            if not store.listing(key):
-                raise InvalidInputError(f"dataset_path: {path!r} holds no files")
-            return path.rstrip("/")
+            return check_remote_dataset(path, self.settings, "dataset_path")
         dataset = check_data_path(path, self.settings)
         adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
         return str(dataset)

@@ -31,6 +31,7 @@ from vision_platform.jobs.paths import (
     check_data_path,
     check_file_inside,
     check_readable_path,
+    check_remote_dataset,
     check_storage_uri,
 )
 from vision_platform.settings import Settings
@@ -201,10 +202,7 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     model_path = _model_path(jobs, body.job_id, "eager")
     dataset: Path | str
     if is_remote(body.test_dataset_path):
-        dataset = check_storage_uri(body.test_dataset_path, settings, "test_dataset_path")
-        store, key = store_for(dataset.rstrip("/"), endpoint_url=settings.s3_endpoint_url)
-        if not store.listing(key):
-            raise InvalidInputError(f"test_dataset_path: {dataset!r} holds no files")
+        dataset = check_remote_dataset(body.test_dataset_path, settings, "test_dataset_path")
     else:
         dataset = check_data_path(body.test_dataset_path, settings, "test_dataset_path")
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
