@@ -76,6 +76,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Re-pin every dependency after changing pyproject.toml (run in a fresh venv).
 lock:

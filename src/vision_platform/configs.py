@@ -272,3 +272,8 @@ class BatchInferenceSpec(BaseModel):
         if not self.output_path.endswith(".jsonl"):
             raise ValueError(f"output_path: {self.output_path!r} must be a .jsonl file")
         return self
+
+
+# The contract's name for the error `validate_config` raises (`from vision_platform.configs import
+# validate_config, ValidationError`); the same class as errors.ConfigValidationError.
+ValidationError = ConfigValidationError
