@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -37,6 +37,64 @@ def make_executor(settings: Settings) -> Executor:
     return LocalExecutor()
 
 
+@asynccontextmanager
+async def _platform(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    run_scheduler: bool,
+    callback_url: str | None,
+    event_poll_seconds: float,
+) -> AsyncIterator[None]:
+    """The services behind the routes, built when the app starts and closed when it stops."""
+    db = Database(settings.sqlalchemy_url)
+    db.migrate()
+    service = JobService(db, settings)
+    app.state.settings = settings
+    app.state.jobs = service
+    app.state.chat = ChatSessionService(
+        db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
+    )
+    app.state.event_poll_seconds = event_poll_seconds
+    app.state.inference = InferenceRuntime(
+        home=settings.home,
+        batch_wait_ms=settings.batch_wait_ms,
+        s3_endpoint_url=settings.s3_endpoint_url,
+    )
+    scheduler = None
+    if run_scheduler:
+        scheduler = Scheduler(
+            service=service,
+            executor=make_executor(settings),
+            settings=settings,
+            callback_url=callback_url,
+        )
+        scheduler.start()
+    app.state.scheduler = scheduler
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+        app.state.inference.close()
+        db.dispose()
+
+
+def _include_routes(app: FastAPI) -> None:
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
+    )
+    for module in (jobs, frameworks, chat, inference, batch):
+        api.include_router(module.router)
+    app.include_router(api)
+    # Trainers authenticate with their job's token, not the API token.
+    app.include_router(report.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+
+    @app.get(f"{API_PREFIX}/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -49,40 +107,14 @@ def create_app(
 
     `callback_url` is where trainers report (this server's own /api/v1 URL)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resolved = settings or get_settings()
-        db = Database(resolved.sqlalchemy_url)
-        db.migrate()
-        service = JobService(db, resolved)
-        app.state.settings = resolved
-        app.state.jobs = service
-        app.state.chat = ChatSessionService(
-            db, jobs=service, chat=ChatService(parser=parser_from_settings(resolved))
+    def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+        return _platform(
+            app,
+            settings or get_settings(),
+            run_scheduler=run_scheduler,
+            callback_url=callback_url,
+            event_poll_seconds=event_poll_seconds,
         )
-        app.state.event_poll_seconds = event_poll_seconds
-        app.state.inference = InferenceRuntime(
-            home=resolved.home,
-            batch_wait_ms=resolved.batch_wait_ms,
-            s3_endpoint_url=resolved.s3_endpoint_url,
-        )
-        scheduler = None
-        if run_scheduler:
-            scheduler = Scheduler(
-                service=service,
-                executor=make_executor(resolved),
-                settings=resolved,
-                callback_url=callback_url,
-            )
-            scheduler.start()
-        app.state.scheduler = scheduler
-        try:
-            yield
-        finally:
-            if scheduler is not None:
-                scheduler.shutdown()
-            app.state.inference.close()
-            db.dispose()
 
     app = FastAPI(
         title="Vision Platform",
@@ -94,22 +126,6 @@ def create_app(
     # The contract names /openapi.json too.
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
-
-    api = APIRouter(
-        prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
-    )
-    api.include_router(jobs.router)
-    api.include_router(frameworks.router)
-    api.include_router(chat.router)
-    api.include_router(inference.router)
-    api.include_router(batch.router)
-    app.include_router(api)
-    # Trainers authenticate with their job's token, not the API token.
-    app.include_router(report.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
-
-    @app.get(f"{API_PREFIX}/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
+    _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app

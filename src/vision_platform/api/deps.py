@@ -18,11 +18,6 @@ _bearer = HTTPBearer(auto_error=False, description="VP_API_TOKEN, when the serve
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 async def get_job_service(request: Request) -> JobService:
     service: JobService = request.app.state.jobs
     return service
