@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vision_platform.datasets.images import IMAGE_SUFFIXES
 from vision_platform.errors import DatasetError
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 VAL_FRACTION = 0.2
 _SPLIT_SEED = 20240607  # fixed: the automatic split must not change between runs or resumes
 

@@ -18,15 +18,9 @@ from typing import Any
 
 import yaml
 
+from vision_platform.datasets.images import YOLO_IMAGE_SUFFIXES as IMAGE_SUFFIXES
 from vision_platform.errors import DatasetError
 
-# Ultralytics' IMG_FORMATS (ultralytics.data.utils); an image of another type would be ignored.
-IMAGE_SUFFIXES = frozenset(
-    {
-        ".avif", ".bmp", ".dng", ".heic", ".heif", ".jp2", ".jpeg", ".jpg", ".mpo",
-        ".png", ".tif", ".tiff", ".webp", ".pfm",
-    }
-)  # fmt: skip
 YAML_NAMES = ("data.yaml", "data.yml")
 # Ultralytics accepts coordinates up to 1% outside [0, 1] (float noise from converters).
 COORD_TOLERANCE = 0.01

@@ -235,15 +235,14 @@ class JobService:
     def create(self, request: JobCreate) -> JobOut:
         """Check the request (framework, model, task, config, data set) and store a pending job."""
         framework = request.framework or registry.framework_for_model(request.model_name)
-        adapter_cls = registry.get(framework)
+        info = registry.info(framework)
+        adapter_cls = info.adapter_class()
         adapter_cls.check_model_name(request.model_name)
-        task_type = request.task_type or adapter_cls.default_task_type(request.model_name)
-        if task_type not in adapter_cls.task_types:
+        task_type = request.task_type or info.default_task(request.model_name)
+        if task_type not in info.tasks:
             raise InvalidInputError(
                 "task_type: "
-                + unknown_name_message(
-                    f"{framework} task type", task_type, list(adapter_cls.task_types)
-                )
+                + unknown_name_message(f"{framework} task type", task_type, list(info.tasks))
             )
         effective_config(
             adapter_cls,
@@ -267,7 +266,7 @@ class JobService:
                 max_stage_seconds=request.max_stage_seconds,
                 seed=request.seed,
                 status=JobStatus.PENDING.value,
-                best_metric_name=adapter_cls.best_metric_name,
+                best_metric_name=info.best_metric(task_type),
             )
             session.add(job)
             session.flush()
