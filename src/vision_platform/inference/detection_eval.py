@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from vision_platform.adapters.base import Detection, ProgressFn
+from vision_platform.adapters.base import Detection, ProgressFn, VisionAdapter
 from vision_platform.errors import DatasetError
 
 VAL_CONF = 0.001  # the validators' default (Ultralytics'): mAP needs the low-confidence tail
@@ -261,6 +261,24 @@ def _name(class_names: Sequence[str], class_id: int) -> str:
 # --- the whole evaluation ---------------------------------------------------------------------
 
 
+def _mistakes_per_image(
+    adapter: VisionAdapter,
+    labels: list[dict[str, Any]],
+    names: list[str],
+    batch_size: int,
+    report: ProgressFn,
+) -> list[dict[str, Any]]:
+    """Each labelled image's missed and false boxes at the adapter's confidence threshold."""
+    per_image: list[dict[str, Any]] = []
+    for start in range(0, len(labels), batch_size):
+        chunk = labels[start : start + batch_size]
+        predicted = adapter.infer_batch([lb["im_file"] for lb in chunk], batch_size=batch_size)
+        for lb, prediction in zip(chunk, predicted, strict=True):
+            per_image.append(image_mistakes(ground_truth(lb), prediction.detections or [], names))
+        report(_VALIDATOR_SHARE + (1 - _VALIDATOR_SHARE) * len(per_image) / max(len(labels), 1))
+    return per_image
+
+
 def evaluate_detection(
     checkpoint: str | Path,
     dataset_path: str | Path,
@@ -303,13 +321,7 @@ def evaluate_detection(
         if t is not None
     )
     adapter.conf_threshold = threshold
-    per_image: list[dict[str, Any]] = []
-    for start in range(0, len(labels), batch_size):
-        chunk = labels[start : start + batch_size]
-        predicted = adapter.infer_batch([lb["im_file"] for lb in chunk], batch_size=batch_size)
-        for lb, prediction in zip(chunk, predicted, strict=True):
-            per_image.append(image_mistakes(ground_truth(lb), prediction.detections or [], names))
-        report(_VALIDATOR_SHARE + (1 - _VALIDATOR_SHARE) * len(per_image) / max(len(labels), 1))
+    per_image = _mistakes_per_image(adapter, labels, names, batch_size, report)
     report(1.0)
     return {
         **result,

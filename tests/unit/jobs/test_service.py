@@ -217,3 +217,19 @@ def test_the_migrated_schema_matches_the_models(service: JobService) -> None:
     with service.db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_a_yolo_classifier_job_keeps_its_best_top1_accuracy(
+    service: JobService, tiny_digits: Path
+) -> None:
+    """A -cls model reports top1_acc (it has no boxes, so no map50): its best metric is that."""
+    job = service.create(request(tiny_digits, model_name="yolo11n-cls"))
+    assert (job.framework, job.task_type, job.best_metric_name) == (
+        "ultralytics",
+        "classification",
+        "top1_acc",
+    )
+    (claim,) = service.claim(scheduler_id="a", limit=1)
+    epochs = [(i, "epoch", {"epoch": i, "top1_acc": acc}) for i, acc in [(1, 0.26), (2, 0.4)]]
+    service.record_report(job.id, claim.token, events(*epochs))  # type: ignore[arg-type]
+    assert service.get(job.id).best_metric == 0.4
