@@ -289,7 +289,8 @@ class VisionAdapter(abc.ABC):
     ) -> BoxValidation:
         """The loaded model's box metrics over a split of a YOLO data set (detection test runs).
 
-        `progress` gets the share of the split done (0..1); files go under `work_dir` only."""
+        Predictions down to confidence `conf` count (mAP needs the whole curve); `progress`
+        gets the share of the split done (0..1); files go under `work_dir` only."""
         raise DatasetError(f"box evaluation is not available for {self.framework} models")
 
     def warm_up(self) -> None:  # noqa: B027 (optional hook: nothing to do by default)
