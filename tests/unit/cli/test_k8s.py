@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from vision_platform.cli import app
+from tests.unit.cli.conftest import vp
 from vision_platform.configs import TrainingSpec
 from vision_platform.jobs.executors.base import ExecutionRequest
 from vision_platform.jobs.executors.k8s_manifests import build_manifests
@@ -21,27 +20,11 @@ def test_vp_k8s_manifest_prints_what_the_executor_submits(monkeypatch: pytest.Mo
     monkeypatch.setenv("VP_K8S_IMAGE_TAG", "9.9.9")
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(
-            app,
-            [
-                "k8s",
-                "manifest",
-                "--model_name",
-                "yolo11n",
-                "--dataset-path",
-                "data/shapes",
-                "--job-id",
-                "12",
-                "--num-epochs",
-                "5",
-                "--config",
-                '{"mosaic": 0.5}',
-                "--max-stage-seconds",
-                "900",
-                "--attempt",
-                "3",
-            ],
-        )
+        result = vp(
+            "k8s", "manifest", "--model_name", "yolo11n", "--dataset-path", "data/shapes",
+            "--job-id", "12", "--num-epochs", "5", "--config", '{"mosaic": 0.5}',
+            "--max-stage-seconds", "900", "--attempt", "3",
+        )  # fmt: skip
         expected = build_manifests(
             ExecutionRequest(
                 job_id=12,
@@ -76,6 +59,6 @@ def test_vp_k8s_manifest_prints_what_the_executor_submits(monkeypatch: pytest.Mo
 )
 def test_vp_k8s_manifest_refuses_bad_input_with_exit_2(args: list[str]) -> None:
 
-    result = CliRunner().invoke(app, ["k8s", "manifest", *args])
+    result = vp("k8s", "manifest", *args)
     assert result.exit_code == 2
     assert "ERROR" in result.output
