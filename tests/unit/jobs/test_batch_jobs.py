@@ -13,7 +13,7 @@ from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError, PathNotAllowedError
 from vision_platform.jobs.executors.base import ExecutionRequest
-from vision_platform.jobs.executors.kubernetes import build_manifests
+from vision_platform.jobs.executors.k8s_manifests import build_manifests
 from vision_platform.jobs.schemas import (
     BatchJobCreate,
     JobCreate,
