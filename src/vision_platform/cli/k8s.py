@@ -10,6 +10,7 @@ import typer
 
 from vision_platform.cli.common import fail
 from vision_platform.cli.train import parse_train_flags, training_spec
+from vision_platform.errors import InvalidInputError
 
 k8s_app = typer.Typer(no_args_is_help=True, help="Kubernetes: the Jobs the platform submits.")
 
@@ -50,5 +51,8 @@ def manifest(
         work_dir=Path(spec.output_dir or "."),
         env=env,
     )
-    documents = build_manifests(request, settings, stage=stage).documents()
+    try:
+        documents = build_manifests(request, settings, stage=stage).documents()
+    except InvalidInputError as e:
+        raise fail(str(e)) from e
     sys.stdout.write(yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True))

@@ -62,3 +62,23 @@ def test_vp_k8s_manifest_refuses_bad_input_with_exit_2(args: list[str]) -> None:
     result = vp("k8s", "manifest", *args)
     assert result.exit_code == 2
     assert "ERROR" in result.output
+
+
+def test_vp_k8s_manifest_refuses_s3_storage_pods_cannot_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vision_platform.settings import get_settings
+
+    monkeypatch.setenv("VP_STORAGE_URI", "s3://vp-artifacts/prod")
+    monkeypatch.delenv("VP_K8S_S3_SECRET_NAME", raising=False)
+    get_settings.cache_clear()
+    try:
+        args = ["--model-name", "resnet18", "--dataset-path", "d", "--job-id", "1"]
+        result = vp("k8s", "manifest", *args)
+        assert result.exit_code == 2
+        assert "VP_K8S_S3_SECRET_NAME" in result.output
+        monkeypatch.setenv("VP_K8S_POD_IDENTITY", "1")
+        get_settings.cache_clear()
+        assert vp("k8s", "manifest", *args).exit_code == 0
+    finally:
+        get_settings.cache_clear()

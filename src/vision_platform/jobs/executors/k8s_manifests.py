@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vision_platform.configs import BatchInferenceSpec, TrainingSpec
-from vision_platform.errors import EXIT_RESUMABLE, VisionPlatformError
+from vision_platform.errors import EXIT_RESUMABLE, InvalidInputError, VisionPlatformError
 from vision_platform.jobs.executors.base import ExecutionRequest
 from vision_platform.settings import Settings
+from vision_platform.storage import is_remote
 
 CONTAINER = "trainer"
 SPEC_DIR = "/etc/vp"
@@ -45,6 +46,23 @@ class JobManifests:
         """In the order they are created (the Job last, so its pod finds the rest in place)."""
         docs = [self.config_map] + ([self.secret] if self.secret else [])
         return [*docs, self.job]
+
+
+def check_pod_credentials(settings: Settings) -> None:
+    """Refuse remote storage that trainer pods would have no way to reach.
+
+    A pod without credentials would train and then fail every upload, which shows only in its
+    log; saying so before any Job is created names the settings that fix it."""
+    if not is_remote(settings.storage_uri) or settings.k8s_s3_secret_name:
+        return
+    if settings.k8s_pod_identity:
+        return
+    raise InvalidInputError(
+        f"VP_STORAGE_URI is {settings.storage_uri!r} but trainer pods get no credentials for it: "
+        "set VP_K8S_S3_SECRET_NAME to a Secret holding AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or VP_K8S_POD_IDENTITY=1 when pods get them from the cluster "
+        "(IRSA, workload identity, a node role)"
+    )
 
 
 def job_name(job_id: int, attempt: int) -> str:
@@ -288,6 +306,7 @@ def build_manifests(
     request: ExecutionRequest, settings: Settings, *, stage: int | None = None
 ) -> JobManifests:
     """The Job, ConfigMap and Secret that run one attempt (`stage` labels it when known)."""
+    check_pod_credentials(settings)
     spec = request.spec
     framework = _framework(spec)
     name = job_name(request.job_id, request.attempt)

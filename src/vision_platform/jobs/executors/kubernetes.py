@@ -17,6 +17,7 @@ from vision_platform.jobs.executors.k8s_manifests import (
     CONTAINER,
     KubernetesExecutorError,
     build_manifests,
+    check_pod_credentials,
 )
 from vision_platform.jobs.executors.k8s_status import (
     EXIT_CANCELLED,
@@ -42,6 +43,7 @@ class KubernetesExecutor(Executor):
     or kubeconfig credentials on first use when not given."""
 
     def __init__(self, settings: Settings, *, batch_api: Any = None, core_api: Any = None) -> None:
+        check_pod_credentials(settings)  # at start-up, not at the first job
         self.settings = settings
         self._batch = batch_api
         self._core = core_api

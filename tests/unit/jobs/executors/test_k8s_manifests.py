@@ -11,8 +11,10 @@ import pytest
 
 from tests.unit.jobs.executors.conftest import NAME, TOKEN, request, settings
 from vision_platform.configs import TrainingSpec
+from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.executors.base import ExecutionRequest
 from vision_platform.jobs.executors.k8s_manifests import build_manifests, stage_limits
+from vision_platform.jobs.executors.kubernetes import KubernetesExecutor
 from vision_platform.settings import Settings
 
 K8S_VERSION = "1.30"  # the oldest version we support (podFailurePolicy: beta, on by default)
@@ -161,6 +163,19 @@ def test_credentials_come_from_secrets_never_plain_values() -> None:
     pod = manifests.job["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
     assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+def test_s3_storage_without_pod_credentials_is_refused_naming_the_settings() -> None:
+    bare = settings(k8s_s3_secret_name=None)
+    with pytest.raises(InvalidInputError, match="VP_K8S_S3_SECRET_NAME.*VP_K8S_POD_IDENTITY"):
+        build_manifests(request(), bare)
+    with pytest.raises(InvalidInputError, match="VP_K8S_S3_SECRET_NAME"):
+        KubernetesExecutor(bare, batch_api=object(), core_api=object())
+    # Pods that get credentials from the cluster (IRSA, workload identity): no Secret, no error.
+    manifests = build_manifests(request(), settings(k8s_s3_secret_name=None, k8s_pod_identity=True))
+    assert "envFrom" not in manifests.job["spec"]["template"]["spec"]["containers"][0]
+    # Local storage needs no credentials at all.
+    build_manifests(request(), settings(k8s_s3_secret_name=None, storage_uri="/srv/vp/artifacts"))
 
 
 def test_labels_name_job_attempt_and_stage() -> None:
