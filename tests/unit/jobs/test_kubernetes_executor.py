@@ -16,7 +16,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from typer.testing import CliRunner
 
-from vision_platform.configs import TrainingSpec
+from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.jobs.executors.base import ExecutionRequest
 from vision_platform.jobs.executors.kubernetes import (
     KubernetesExecutor,
@@ -643,3 +643,32 @@ def test_release_removes_every_leftover(apis: Any) -> None:
     only_namespaced_calls(batch, core)
     # Not ours: a local executor's handle is left alone.
     executor(apis).release("local:123:456:/tmp/x.log", grace_seconds=1)
+
+
+def test_kubernetes_runs_a_batch_job_with_the_model_frameworks_image() -> None:
+    spec = BatchInferenceSpec(
+        job_id="9",
+        model_path="s3://vp-artifacts/prod/job_3/weights/best.pt",
+        input_prefix="s3://vp-artifacts/prod/inbox",
+        output_path="/work/job_9/results.jsonl",
+        framework="ultralytics",
+        device="0",
+    )
+    request = ExecutionRequest(
+        job_id=9,
+        attempt=1,
+        spec=spec,
+        work_dir=Path("/srv"),
+        env={"VP_CALLBACK_URL": "http://vp-api:8000/api/v1", "VP_JOB_TOKEN": "t"},
+    )
+    settings = Settings(k8s_image_registry="ghcr.io/acme", k8s_image_tag="1.2.3")
+    manifests = build_manifests(request, settings)
+    for doc in manifests.documents():
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+    (container,) = manifests.job["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "ghcr.io/acme/vision-platform/trainer-ultralytics:1.2.3"
+    assert container["args"] == ["infer-batch", "--spec", "/etc/vp/spec.json"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    sent = BatchInferenceSpec.model_validate_json(manifests.config_map["data"]["spec.json"])
+    assert sent.model_copy(update={"device": "0"}) == spec
+    assert "activeDeadlineSeconds" not in manifests.job["spec"]
