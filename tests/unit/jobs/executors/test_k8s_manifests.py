@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 
 from tests.unit.jobs.executors.conftest import NAME, TOKEN, request, settings
-from vision_platform.configs import TrainingSpec
+from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.executors.base import ExecutionRequest
 from vision_platform.jobs.executors.k8s_manifests import build_manifests, stage_limits
@@ -167,7 +167,7 @@ def test_credentials_come_from_secrets_never_plain_values() -> None:
 
 def test_s3_storage_without_pod_credentials_is_refused_naming_the_settings() -> None:
     bare = settings(k8s_s3_secret_name=None)
-    with pytest.raises(InvalidInputError, match="VP_K8S_S3_SECRET_NAME.*VP_K8S_POD_IDENTITY"):
+    with pytest.raises(InvalidInputError, match=r"VP_K8S_S3_SECRET_NAME.*VP_K8S_POD_IDENTITY"):
         build_manifests(request(), bare)
     with pytest.raises(InvalidInputError, match="VP_K8S_S3_SECRET_NAME"):
         KubernetesExecutor(bare, batch_api=object(), core_api=object())
@@ -188,3 +188,32 @@ def test_labels_name_job_attempt_and_stage() -> None:
         assert labels["app.kubernetes.io/managed-by"] == "vision-platform"
     assert manifests.job["metadata"]["name"] == NAME
     assert manifests.job["spec"]["ttlSecondsAfterFinished"] == 3600
+
+
+def test_kubernetes_runs_a_batch_job_with_the_model_frameworks_image() -> None:
+    spec = BatchInferenceSpec(
+        job_id="9",
+        model_path="s3://vp-artifacts/prod/job_3/weights/best.pt",
+        input_prefix="s3://vp-artifacts/prod/inbox",
+        output_path="/work/job_9/results.jsonl",
+        framework="ultralytics",
+        device="0",
+    )
+    request = ExecutionRequest(
+        job_id=9,
+        attempt=1,
+        spec=spec,
+        work_dir=Path("/srv"),
+        env={"VP_CALLBACK_URL": "http://vp-api:8000/api/v1", "VP_JOB_TOKEN": "t"},
+    )
+    settings = Settings(k8s_image_registry="ghcr.io/acme", k8s_image_tag="1.2.3")
+    manifests = build_manifests(request, settings)
+    for doc in manifests.documents():
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+    (container,) = manifests.job["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "ghcr.io/acme/vision-platform/trainer-ultralytics:1.2.3"
+    assert container["args"] == ["infer-batch", "--spec", "/etc/vp/spec.json"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    sent = BatchInferenceSpec.model_validate_json(manifests.config_map["data"]["spec.json"])
+    assert sent.model_copy(update={"device": "0"}) == spec
+    assert "activeDeadlineSeconds" not in manifests.job["spec"]
