@@ -29,6 +29,12 @@ def issue_token() -> tuple[str, str]:
     return token, _token_hash(token)
 
 
+def _check_token(job: TrainingJob, token: str | None) -> None:
+    expected = job.token_hash
+    if not token or expected is None or not secrets.compare_digest(_token_hash(token), expected):
+        raise JobTokenError(f"job {job.id}: bad or missing job token")
+
+
 class TrainerReports:
     """Takes what trainers report over HTTP."""
 
@@ -37,19 +43,13 @@ class TrainerReports:
 
     def check_token(self, job_id: int, token: str | None) -> None:
         with self.db.session() as session:
-            expected = rows.find_job(session, job_id).token_hash
-        if (
-            not token
-            or expected is None
-            or not secrets.compare_digest(_token_hash(token), expected)
-        ):
-            raise JobTokenError(f"job {job_id}: bad or missing job token")
+            _check_token(rows.find_job(session, job_id), token)
 
     def record_report(self, job_id: int, token: str | None, report: TrainerReport) -> ReportAck:
         """Store a trainer's events once each (a retried batch is not stored twice)."""
-        self.check_token(job_id, token)
         with self.db.session() as session:
             job = rows.find_job(session, job_id, lock=True)
+            _check_token(job, token)
             current = rows.find_attempt(session, job_id, job.attempt_count)
             accepted = 0
             for event in sorted(report.events, key=lambda e: e.seq):
