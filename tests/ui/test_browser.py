@@ -60,4 +60,23 @@ def test_unknown_client_routes_load_the_ui(page: sync_api.Page) -> None:
     expect(page.get_by_role("heading", name="Training jobs")).to_be_visible()
     page.get_by_label("Language").select_option("ko")
     expect(page.get_by_role("heading", name="학습 작업")).to_be_visible()
+    # Hangul comes from the font the UI ships, not from whatever the machine has (often nothing).
+    page.evaluate("document.fonts.ready")
+    loaded = page.evaluate(
+        "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+    )
+    assert any("Noto Sans KR" in family for family in loaded), loaded
+    # ... and the heading's own font stack draws Hangul with it (not with a fallback's boxes).
+    widths = page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.querySelector("h1"));
+            const ctx = document.createElement("canvas").getContext("2d");
+            const width = (family) => {
+                ctx.font = `${style.fontWeight} ${style.fontSize} ${family}`;
+                return ctx.measureText("학습 작업").width;
+            };
+            return [width(style.fontFamily), width('"Noto Sans KR"')];
+        }"""
+    )
+    assert widths[0] == widths[1], widths
     page.screenshot(path=str(SHOTS / "jobs-ko.png"), full_page=True)
