@@ -43,7 +43,10 @@ def _concepts(framework: str, config: Mapping[str, Any]) -> dict[str, OptionValu
     out: dict[str, OptionValue] = {}
     for name, value in config.items():
         spec = by_name.get(name)
-        out[spec.concept or name if spec else name] = spec.to_concept(value) if spec else value
+        if spec is None:
+            out[name] = value
+        else:
+            out[spec.concept or name] = spec.to_concept(value)
     return out
 
 
