@@ -13,13 +13,24 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
-from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import (
+    batch,
+    chat,
+    compare,
+    deployments,
+    frameworks,
+    inference,
+    jobs,
+    models,
+    report,
+)
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
 from vision_platform.jobs.executors.base import Executor
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
+from vision_platform.registry.service import ModelRegistry
 from vision_platform.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -61,6 +72,8 @@ async def _platform(
         batch_wait_ms=settings.batch_wait_ms,
         s3_endpoint_url=settings.s3_endpoint_url,
     )
+    app.state.models = ModelRegistry(db, service, digest=app.state.inference.predictor.cache.digest)
+    service.completion_listeners.append(app.state.models.register_completed)
     scheduler = None
     if run_scheduler:
         scheduler = Scheduler(
@@ -84,7 +97,7 @@ def _include_routes(app: FastAPI) -> None:
     api = APIRouter(
         prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
     )
-    for module in (jobs, frameworks, chat, inference, batch):
+    for module in (compare, jobs, frameworks, chat, inference, batch, models, deployments):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.
