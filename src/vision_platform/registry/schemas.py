@@ -39,10 +39,10 @@ class ModelRef:
     @classmethod
     def parse(cls, ref: str) -> ModelRef:
         """`name` (= `name@production`), `name@alias` or `name@v3`; 422 for anything else."""
-        name, _, selector = ref.partition("@")
+        name, at, selector = ref.partition("@")
         if not re.match(MODEL_NAME_PATTERN, name):
             raise InvalidInputError(f"model {name!r}: a name is a lower-case slug ({ref!r})")
-        if not selector:
+        if not at:
             return cls(name, alias=PRODUCTION)
         if selector.startswith("v") and (number := _VERSION.match(selector)):
             return cls(name, version=int(number.group(1)))
