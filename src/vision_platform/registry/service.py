@@ -22,7 +22,6 @@ from vision_platform.db.models import (
 from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
-from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.mapping import TRAIN
 from vision_platform.jobs.runs import run_record
 from vision_platform.jobs.schemas import MODEL_NAME_PATTERN
@@ -80,7 +79,9 @@ class ModelRegistry:
                     f"job_id: job {job_id} is a {job.kind} job, not a training run"
                 )
             if job.status != JobStatus.COMPLETED:
-                raise InvalidJobStateError(job_id, job.status, "register it (only completed jobs)")
+                raise RegistryConflictError(
+                    f"job {job_id} is {job.status}: only a completed job can be registered"
+                )
         checkpoint, onnx = self.jobs.model_files(job_id)
         for attempt in range(_REGISTER_TRIES):
             try:

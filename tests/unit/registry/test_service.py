@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.registry.conftest import CompletedJob, NewJob
 from vision_platform.errors import InvalidInputError
-from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
+from vision_platform.jobs.errors import JobNotFoundError
 from vision_platform.jobs.service import JobService
 from vision_platform.registry.errors import RegistryConflictError, RegistryNotFoundError
 from vision_platform.registry.schemas import ModelRef
@@ -53,7 +53,7 @@ def test_only_completed_training_jobs_are_registered_and_each_once(
 ) -> None:
     done = completed_job()
     pending = new_job()
-    with pytest.raises(InvalidJobStateError, match="pending"):
+    with pytest.raises(RegistryConflictError, match="pending: only a completed job"):
         registry.register("digits", pending.id)
     with pytest.raises(JobNotFoundError):
         registry.register("digits", 999)
