@@ -31,6 +31,7 @@ from vision_platform.jobs.executors.base import Executor
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
 from vision_platform.registry.service import ModelRegistry
+from vision_platform.registry.tracking import tracking_for
 from vision_platform.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -72,8 +73,12 @@ async def _platform(
         batch_wait_ms=settings.batch_wait_ms,
         s3_endpoint_url=settings.s3_endpoint_url,
     )
-    app.state.models = ModelRegistry(db, service, digest=app.state.inference.predictor.cache.digest)
-    service.completion_listeners.append(app.state.models.register_completed)
+    tracking = tracking_for(settings, db)
+    app.state.models = ModelRegistry(
+        db, service, digest=app.state.inference.predictor.cache.digest, tracking=tracking
+    )
+    # A job's MLflow run is logged before its register_as version is registered there.
+    service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]
     scheduler = None
     if run_scheduler:
         scheduler = Scheduler(
@@ -90,6 +95,7 @@ async def _platform(
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()
+        tracking.close()
         db.dispose()
 
 

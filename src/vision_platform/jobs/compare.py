@@ -10,7 +10,7 @@ from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
 from vision_platform.jobs.mapping import TRAIN
-from vision_platform.jobs.runs import RunRecord, run_record
+from vision_platform.jobs.runs import RunRecord, flat_config, run_record
 
 MAX_COMPARED = 20
 
@@ -109,18 +109,8 @@ def _best_job(records: list[RunRecord]) -> int | None:
     return best.job_id if best is not None else None
 
 
-def _flat(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _differences(configs: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    flats = [_flat(config) for config in configs]
+    flats = [flat_config(config) for config in configs]
     keys = sorted({key for flat in flats for key in flat})
     values = {key: [flat.get(key) for flat in flats] for key in keys}
     return {key: vals for key, vals in values.items() if any(v != vals[0] for v in vals)}

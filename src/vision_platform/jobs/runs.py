@@ -95,6 +95,17 @@ def run_record(session: Session, job: TrainingJob) -> RunRecord:
     )
 
 
+def flat_config(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A resolved config as one level of dotted keys (`config.learning_rate`)."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(flat_config(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _numbers(values: dict[str, Any]) -> dict[str, float]:
     return {
         key: float(value)

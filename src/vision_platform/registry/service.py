@@ -36,6 +36,7 @@ from vision_platform.registry.schemas import (
     ModelVersionOut,
     check_alias,
 )
+from vision_platform.registry.tracking import NoTracking, Tracking
 from vision_platform.registry.versions import Digest, new_version_row, summary_fields, version_out
 from vision_platform.storage import file_sha256
 
@@ -60,12 +61,21 @@ class ModelRegistry:
     """Named models, their versions (completed jobs) and aliases, over the platform database.
 
     `digest` hashes a model file; the server passes its model cache's, which remembers each
-    file's hash, so that checking a version's checkpoint on every prediction costs a stat."""
+    file's hash, so that checking a version's checkpoint on every prediction costs a stat.
+    `tracking` hears of each new version (MLflow, when configured)."""
 
-    def __init__(self, db: Database, jobs: JobService, *, digest: Digest = file_sha256) -> None:
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobService,
+        *,
+        digest: Digest = file_sha256,
+        tracking: Tracking | None = None,
+    ) -> None:
         self.db = db
         self.jobs = jobs
         self.digest = digest
+        self.tracking = tracking or NoTracking()
 
     # --- versions ------------------------------------------------------------------------
     def register(self, name: str, job_id: int) -> ModelVersionOut:
@@ -85,11 +95,13 @@ class ModelRegistry:
         checkpoint, onnx = self.jobs.model_files(job_id)
         for attempt in range(_REGISTER_TRIES):
             try:
-                return self._add_version(name, job_id, checkpoint, onnx)
+                version = self._add_version(name, job_id, checkpoint, onnx)
+                break
             except IntegrityError:
                 if attempt == _REGISTER_TRIES - 1:
                     raise
-        raise AssertionError("unreachable")
+        self.tracking.version_registered(version)
+        return version
 
     def _add_version(
         self, name: str, job_id: int, checkpoint: Path, onnx: Path | None
