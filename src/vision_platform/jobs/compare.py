@@ -10,23 +10,18 @@ from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
 from vision_platform.jobs.mapping import TRAIN
-from vision_platform.jobs.runs import RunRecord, flat_config, run_record
+from vision_platform.jobs.runs import RunMetrics, RunRecord, flat_config, run_record
 
 MAX_COMPARED = 20
 
 
-class ComparedJob(BaseModel):
+class ComparedJob(RunMetrics):
     """One job of a comparison; `curves` maps each metric to its values at the comparison's
     `epochs` (null where this job has no such epoch)."""
 
     job_id: int
     status: str
     config: dict[str, Any]
-    best_metric_name: str
-    best_metric: float | None
-    best_epoch: int | None
-    final_metrics: dict[str, float]
-    best_metrics: dict[str, float]
     curves: dict[str, list[float | None]]
 
 
@@ -88,11 +83,7 @@ def _compared(record: RunRecord, epochs: list[int]) -> ComparedJob:
         job_id=record.job_id,
         status=record.status,
         config=record.config,
-        best_metric_name=record.best_metric_name,
-        best_metric=record.best_metric,
-        best_epoch=record.best_epoch,
-        final_metrics=record.final_metrics,
-        best_metrics=record.best_metrics,
+        **record.metrics(),
         curves={
             name: [record.epochs.get(epoch, {}).get(name) for epoch in epochs] for name in metrics
         },

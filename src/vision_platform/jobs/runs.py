@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,16 @@ from vision_platform.adapters.registry import registry
 from vision_platform.configs import effective_config
 from vision_platform.db.models import MetricPoint, TrainingJob
 from vision_platform.errors import InvalidInputError
+
+
+class RunMetrics(BaseModel):
+    """A run's metrics as the API shows them (a registered version's, a compared job's)."""
+
+    best_metric_name: str
+    best_metric: float | None
+    best_epoch: int | None
+    final_metrics: dict[str, float]
+    best_metrics: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,10 @@ class RunRecord:
     @property
     def best_metric(self) -> float | None:
         return self.best_metrics.get(self.best_metric_name)
+
+    def metrics(self) -> dict[str, Any]:
+        """The RunMetrics fields (also the registry's column names)."""
+        return {name: getattr(self, name) for name in RunMetrics.model_fields}
 
 
 def resolved_config(job: TrainingJob) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.errors import InvalidInputError
+from vision_platform.jobs.runs import RunMetrics
 from vision_platform.jobs.schemas import MODEL_NAME_PATTERN
 
 # An alias is a slug; one that reads as a version (`v3`) is refused too, as in MLflow.
@@ -85,7 +86,7 @@ class ExportOut(BaseModel):
     size: int
 
 
-class ModelVersionOut(BaseModel):
+class ModelVersionOut(RunMetrics):
     """One version: its job, checkpoint, data set, resolved config, metrics and exports."""
 
     name: str
@@ -98,11 +99,6 @@ class ModelVersionOut(BaseModel):
     dataset: str
     checkpoint_sha256: str
     config: dict[str, Any]
-    best_metric_name: str
-    best_metric: float | None
-    best_epoch: int | None
-    final_metrics: dict[str, float]
-    best_metrics: dict[str, float]
     exports: dict[str, ExportOut]
     created_at: datetime
 

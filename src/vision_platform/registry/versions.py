@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vision_platform.db.models import ModelVersion, RegisteredModel, TrainingJob
-from vision_platform.jobs.runs import RunRecord
+from vision_platform.jobs.runs import RunMetrics, RunRecord
 from vision_platform.registry.schemas import ExportOut, ModelSummary, ModelVersionOut
 
 Digest = Callable[[Path], str]
@@ -35,17 +35,14 @@ def new_version_row(
         dataset=job.dataset_path,
         checkpoint_sha256=digest(checkpoint),
         config=record.config,
-        best_metric_name=record.best_metric_name,
-        best_metric=record.best_metric if record.best_metric is not None else job.best_metric,
-        best_epoch=record.best_epoch,
-        final_metrics=record.final_metrics,
-        best_metrics=record.best_metrics,
         exports=exports,
+        **record.metrics(),
     )
 
 
 def version_out(model: RegisteredModel, row: ModelVersion) -> ModelVersionOut:
     aliases = [a.alias for a in model.aliases if a.version_id == row.id]
+    metrics = {name: getattr(row, name) for name in RunMetrics.model_fields}
     return ModelVersionOut(
         name=model.name,
         version=row.version,
@@ -57,11 +54,7 @@ def version_out(model: RegisteredModel, row: ModelVersion) -> ModelVersionOut:
         dataset=row.dataset,
         checkpoint_sha256=row.checkpoint_sha256,
         config=row.config,
-        best_metric_name=row.best_metric_name,
-        best_metric=row.best_metric,
-        best_epoch=row.best_epoch,
-        final_metrics=row.final_metrics,
-        best_metrics=row.best_metrics,
+        **metrics,
         exports={name: ExportOut.model_validate(e) for name, e in row.exports.items()},
         created_at=row.created_at,
     )
