@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -44,6 +44,18 @@ log = logging.getLogger(__name__)
 _REGISTER_TRIES = 3  # two registrations racing for a new name or number: the loser tries again
 # A model is read with its versions and aliases (two more queries, not one per row).
 _CHILDREN = (selectinload(RegisteredModel.versions), selectinload(RegisteredModel.aliases))
+# What `resolve` runs, built once: a version by alias or by number, with what serving needs.
+_SERVED = select(
+    ModelVersion.version, ModelVersion.job_id, ModelVersion.checkpoint_sha256, ModelVersion.exports
+).join(RegisteredModel, RegisteredModel.id == ModelVersion.model_id)
+_BY_ALIAS = (
+    _SERVED.join(ModelAlias, ModelAlias.version_id == ModelVersion.id)
+    .where(RegisteredModel.name == bindparam("name"))
+    .where(ModelAlias.alias == bindparam("alias"))
+)
+_BY_NUMBER = _SERVED.where(RegisteredModel.name == bindparam("name")).where(
+    ModelVersion.version == bindparam("version")
+)
 
 
 @dataclass(frozen=True)
@@ -208,24 +220,12 @@ class ModelRegistry:
     # --- serving -------------------------------------------------------------------------
     def resolve(self, ref: ModelRef) -> ServedVersion:
         """The version `ref` names now, in one query (this runs on every prediction by name)."""
-        query = (
-            select(
-                ModelVersion.version,
-                ModelVersion.job_id,
-                ModelVersion.checkpoint_sha256,
-                ModelVersion.exports,
-            )
-            .join(RegisteredModel, RegisteredModel.id == ModelVersion.model_id)
-            .where(RegisteredModel.name == ref.name)
-        )
         if ref.alias is not None:
-            query = query.join(ModelAlias, ModelAlias.version_id == ModelVersion.id).where(
-                ModelAlias.alias == ref.alias
-            )
+            query, params = _BY_ALIAS, {"name": ref.name, "alias": ref.alias}
         else:
-            query = query.where(ModelVersion.version == ref.version)
+            query, params = _BY_NUMBER, {"name": ref.name, "version": ref.version}
         with self.db.engine.connect() as connection:
-            found = connection.execute(query).first()
+            found = connection.execute(query, params).first()
         if found is None:
             raise self._unresolved(ref)
         version, job_id, sha256, exports = found
