@@ -220,6 +220,7 @@ class ModelRegistry:
     # --- serving -------------------------------------------------------------------------
     def resolve(self, ref: ModelRef) -> ServedVersion:
         """The version `ref` names now, in one query (this runs on every prediction by name)."""
+        params: dict[str, str | int | None]
         if ref.alias is not None:
             query, params = _BY_ALIAS, {"name": ref.name, "alias": ref.alias}
         else:
