@@ -21,7 +21,7 @@ function version(n: number, aliases: string[]): ModelVersion {
     best_metric_name: "val_acc",
     best_metric: 0.5 + n / 10,
     best_epoch: n,
-    final_metrics: { val_acc: 0.5, train_loss: 0.25, lr: 0.001 },
+    final_metrics: { val_acc: 0.5, train_loss: 0.25, lr: 0.001, epoch_seconds: 3 },
     best_metrics: {},
     exports: {},
     created_at: "2026-01-02T10:00:00Z",
@@ -65,6 +65,7 @@ test("a model's versions show their metrics and aliases, and promoting moves pro
   expect(v1).toHaveTextContent("val_acc 0.6");
   expect(v1).toHaveTextContent("train_loss 0.25");
   expect(v1).not.toHaveTextContent("lr");
+  expect(v1).not.toHaveTextContent("epoch_seconds");
   expect(within(v1).getByRole("button", { name: "Promote to production" })).toBeDisabled();
   expect(within(v1).getByRole("link", { name: "Try in playground" })).toHaveAttribute("href", "/playground?model=digits%40v1");
   expect(screen.getByText(/digits serves v1/)).toBeInTheDocument();
@@ -73,4 +74,5 @@ test("a model's versions show their metrics and aliases, and promoting moves pro
   expect(calls.find((c) => c.key === "PUT /api/v1/models/digits/aliases/production")?.body).toEqual({ version: 2 });
   expect(await screen.findByText(/digits serves v2/)).toBeInTheDocument();
   expect(screen.getByTestId("version-row-2")).toHaveTextContent("production");
+  expect(await screen.findByText(/production=v2/)).toBeInTheDocument(); // the list follows
 });

@@ -12,10 +12,10 @@ const PRODUCTION = "production";
 function VersionRow({ model, version, onPromote }: { model: RegisteredModel; version: ModelVersion; onPromote: () => void }) {
   const { t, lang } = useI18n();
   const isProduction = model.aliases[PRODUCTION] === version.version;
+  // The task's metric and the losses: the rest (timings, lr, top-5) would crowd the table.
   const finals = Object.entries(version.final_metrics)
-    .filter(([name]) => name !== "epoch_seconds" && name !== "lr")
-    .map(([name, value]) => `${name} ${formatMetric(value)}`)
-    .join(" · ");
+    .filter(([name]) => name === version.best_metric_name || name.endsWith("_loss"))
+    .map(([name, value]) => `${name} ${formatMetric(value)}`);
   return (
     <tr data-testid={`version-row-${version.version}`}>
       <td>v{version.version}</td>
@@ -33,19 +33,21 @@ function VersionRow({ model, version, onPromote }: { model: RegisteredModel; ver
         {version.best_metric === null ? "—" : `${version.best_metric_name} ${formatMetric(version.best_metric)}`}
         {version.best_epoch !== null && <small> ({t("models.epoch", { epoch: version.best_epoch })})</small>}
       </td>
-      <td>{finals || "—"}</td>
+      <td className="metric-lines">{finals.length ? finals.map((line) => <div key={line}>{line}</div>) : "—"}</td>
       <td>{formatTime(version.created_at, lang)}</td>
-      <td className="row-actions">
-        <button type="button" className="primary" disabled={isProduction} onClick={onPromote}>
-          {t("models.promote")}
-        </button>{" "}
-        <Link to={`/playground?model=${encodeURIComponent(`${model.name}@v${version.version}`)}`}>{t("models.try")}</Link>
+      <td>
+        <div className="row-actions">
+          <button type="button" className="primary" disabled={isProduction} onClick={onPromote}>
+            {t("models.promote")}
+          </button>
+          <Link to={`/playground?model=${encodeURIComponent(`${model.name}@v${version.version}`)}`}>{t("models.try")}</Link>
+        </div>
       </td>
     </tr>
   );
 }
 
-function ModelDetail({ name }: { name: string }) {
+function ModelDetail({ name, onChange }: { name: string; onChange: () => void }) {
   const { t } = useI18n();
   const [error, setError] = useState<string | null>(null);
   const { data: model, error: loadError, refresh } = usePolling(
@@ -60,6 +62,7 @@ function ModelDetail({ name }: { name: string }) {
       );
       setError(null);
       await refresh();
+      onChange();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -102,7 +105,7 @@ function ModelDetail({ name }: { name: string }) {
 export function ModelsPage() {
   const { t } = useI18n();
   const { name } = useParams();
-  const { data, error } = usePolling(() => unwrap(api.GET("/api/v1/models")), null, [name]);
+  const { data, error, refresh } = usePolling(() => unwrap(api.GET("/api/v1/models")), null, [name]);
   return (
     <section>
       <h1>{t("models.title")}</h1>
@@ -120,7 +123,7 @@ export function ModelsPage() {
             </li>
           ))}
         </ul>
-        {name && <ModelDetail name={name} />}
+        {name && <ModelDetail name={name} onChange={() => void refresh()} />}
       </div>
     </section>
   );
