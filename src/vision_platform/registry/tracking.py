@@ -3,11 +3,14 @@ when VP_MLFLOW_TRACKING_URI is set (see mlflow_bridge.py)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from vision_platform.db.session import Database
 from vision_platform.registry.schemas import ModelVersionOut
 from vision_platform.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Tracking(Protocol):
@@ -35,9 +38,18 @@ class NoTracking:
 
 
 def tracking_for(settings: Settings, db: Database) -> Tracking:
-    """The tracking the settings ask for (MLflow's client is imported only then)."""
+    """The tracking the settings ask for (MLflow's client is imported only then; without it
+    the platform runs on, untracked, and says so)."""
     if not settings.mlflow_tracking_uri:
         return NoTracking()
-    from vision_platform.registry.mlflow_bridge import MlflowTracking
+    try:
+        from vision_platform.registry.mlflow_bridge import MlflowTracking
+    except ImportError as e:
+        log.error(
+            "VP_MLFLOW_TRACKING_URI is set but MLflow's client is missing (%s): "
+            "pip install 'vision-platform[mlflow]'; jobs are not tracked in MLflow",
+            e,
+        )
+        return NoTracking()
 
     return MlflowTracking(settings.mlflow_tracking_uri, db, settings)
