@@ -4,8 +4,10 @@ import { BrowserRouter, NavLink, Route, Routes } from "react-router";
 import { onUnauthorized, tokenStore } from "./api/client";
 import { I18nProvider, useI18n, type Language } from "./i18n";
 import { ChatPage } from "./pages/ChatPage";
+import { ComparePage } from "./pages/ComparePage";
 import { JobPage } from "./pages/JobPage";
 import { JobsPage } from "./pages/JobsPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import { NewJobPage } from "./pages/NewJobPage";
 import { PlaygroundPage } from "./pages/PlaygroundPage";
 import { TestRunsPage } from "./pages/TestRunsPage";
@@ -52,6 +54,7 @@ function Shell() {
   const links: [string, Parameters<typeof t>[0]][] = [
     ["/jobs", "nav.jobs"],
     ["/jobs/new", "nav.new"],
+    ["/models", "nav.models"],
     ["/chat", "nav.chat"],
     ["/playground", "nav.playground"],
     ["/tests", "nav.tests"],
@@ -79,6 +82,9 @@ function Shell() {
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/new" element={<NewJobPage />} />
           <Route path="/jobs/:jobId" element={<JobPage />} />
+          <Route path="/compare" element={<ComparePage />} />
+          <Route path="/models" element={<ModelsPage />} />
+          <Route path="/models/:name" element={<ModelsPage />} />
           <Route path="/chat" element={<ChatPage />} />
           <Route path="/playground" element={<PlaygroundPage />} />
           <Route path="/tests" element={<TestRunsPage />} />

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="How long one LLM call may take before the rules are used."
     )
     callback_url: str | None = None
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="Also log completed jobs and registered versions to this MLflow tracking "
+        "server or store (needs the mlflow extra); off when unset.",
+    )
     job_token: str | None = None
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."

@@ -15,6 +15,11 @@ export type ResolvedSettings = Schemas["ResolvedSettings"];
 export type SettingValue = Schemas["SettingValue"];
 export type InferenceResult = Schemas["InferenceResult"];
 export type TestRun = Schemas["TestRunOut"];
+export type ModelSummary = Schemas["ModelSummary"];
+export type RegisteredModel = Schemas["ModelOut"];
+export type ModelVersion = Schemas["ModelVersionOut"];
+export type ModelInferenceResult = Schemas["ModelInferenceResult"];
+export type JobComparison = Schemas["JobComparison"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",
@@ -118,15 +123,24 @@ export async function authFetch(url: string, init: RequestInit = {}): Promise<Re
   return response;
 }
 
-/** One uploaded image; `confThreshold` is the detection floor the model runs with (default: its own). */
-export async function predictImage(jobId: number, file: File, confThreshold?: number): Promise<InferenceResult> {
+async function predictUpload<T>(url: string, file: File, confThreshold?: number): Promise<T> {
   const form = new FormData();
   form.append("file", file);
   if (confThreshold !== undefined) form.append("conf_threshold", String(confThreshold));
-  const response = await authFetch(`/api/v1/jobs/${jobId}/predict`, { method: "POST", body: form });
+  const response = await authFetch(url, { method: "POST", body: form });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw toApiError(response.status, body);
-  return body as InferenceResult;
+  return body as T;
+}
+
+/** One uploaded image; `confThreshold` is the detection floor the model runs with (default: its own). */
+export function predictImage(jobId: number, file: File, confThreshold?: number): Promise<InferenceResult> {
+  return predictUpload(`/api/v1/jobs/${jobId}/predict`, file, confThreshold);
+}
+
+/** One uploaded image through a registered model: `ref` is name, name@alias or name@v3. */
+export function predictByName(ref: string, file: File, confThreshold?: number): Promise<ModelInferenceResult> {
+  return predictUpload(`/api/v1/models/${encodeURIComponent(ref)}/predict`, file, confThreshold);
 }
 
 export interface JobEventHandlers {

@@ -244,6 +244,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description For each job its resolved config, the settings that differ, per-epoch curves aligned
+         *     by epoch, final and best metrics, and which job is best.
+         */
+        get: operations["compare_api_v1_jobs_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/events": {
         parameters: {
             query?: never;
@@ -457,6 +478,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description Every registered model with its aliases and newest version, by name.
+         */
+        get: operations["list_models_api_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Model
+         * @description One model: its aliases and its versions with their metrics.
+         */
+        get: operations["get_model_api_v1_models__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Alias
+         * @description Point the alias at a version. Predictions already running finish on the version they
+         *     started with; those that start after this answer use the new one, whose model is loaded
+         *     in the background now so that they need not wait for it.
+         */
+        put: operations["set_alias_api_v1_models__name__aliases__alias__put"];
+        post?: never;
+        /** Delete Alias */
+        delete: operations["delete_alias_api_v1_models__name__aliases__alias__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Version
+         * @description Register a completed training job as the model's next version (the model is created
+         *     on first use); 409 when the job has not completed or already is a version of it.
+         */
+        post: operations["register_version_api_v1_models__name__versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["get_version_api_v1_models__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Version
+         * @description Delete a version (its job and files stay); 409 while an alias points at it.
+         */
+        delete: operations["delete_version_api_v1_models__name__versions__version__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version
+         * @description The version's checkpoint (pt) or ONNX export, checked against its recorded sha256.
+         */
+        get: operations["download_version_api_v1_models__name__versions__version__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{ref}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict By Name
+         * @description One uploaded image (multipart `file`, like /jobs/{id}/predict); 404 for an unknown
+         *     model, version or alias (naming the aliases the model has), 413, 415 as for jobs.
+         */
+        post: operations["predict_by_name_api_v1_models__ref__predict_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{ref}/predict/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict Stream By Name
+         * @description NDJSON, like /inference/stream (the form fields before the `files`): the whole stream
+         *     is answered by the version `ref` named when it started.
+         */
+        post: operations["predict_stream_by_name_api_v1_models__ref__predict_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/test/inference/single": {
         parameters: {
             query?: never;
@@ -543,6 +731,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AliasOut */
+        AliasOut: {
+            /** Alias */
+            alias: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * AliasSet
+         * @description Point an alias at a version (moving it when it pointed elsewhere).
+         */
+        AliasSet: {
+            /** Version */
+            version: number;
+        };
         /**
          * AugmentationSetting
          * @description One augmentation the run uses (turned on), by its field name in the framework's config.
@@ -644,6 +849,21 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** Body_predict_by_name_api_v1_models__ref__predict_post */
+        Body_predict_by_name_api_v1_models__ref__predict_post: {
+            /**
+             * Backend
+             * @default eager
+             * @enum {string}
+             */
+            backend: "eager" | "onnx";
+            /** Conf Threshold */
+            conf_threshold?: number | null;
+            /** File */
+            file: string;
+            /** Iou Threshold */
+            iou_threshold?: number | null;
         };
         /** Body_predict_upload_api_v1_jobs__job_id__predict_post */
         Body_predict_upload_api_v1_jobs__job_id__predict_post: {
@@ -777,6 +997,39 @@ export interface components {
             label_id: number;
         };
         /**
+         * ComparedJob
+         * @description One job of a comparison; `curves` maps each metric to its values at the comparison's
+         *     `epochs` (null where this job has no such epoch).
+         */
+        ComparedJob: {
+            /** Best Epoch */
+            best_epoch: number | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: number;
+            };
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Curves */
+            curves: {
+                [key: string]: (number | null)[];
+            };
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: number;
+            };
+            /** Job Id */
+            job_id: number;
+            /** Status */
+            status: string;
+        };
+        /**
          * ConfigValidateRequest
          * @description An advanced config to check against a framework's schema (POST /configs/validate).
          */
@@ -827,6 +1080,16 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * ExportOut
+         * @description One exported form of a version's model, as it was when registered.
+         */
+        ExportOut: {
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -855,6 +1118,33 @@ export interface components {
             task_type: string;
             /** Top5 Predictions */
             top5_predictions?: components["schemas"]["ClassScore"][] | null;
+        };
+        /**
+         * JobComparison
+         * @description Jobs compared: `differences` maps each setting (dotted, e.g. `config.optimizer`) whose
+         *     value is not the same in every job to each job's value, in the order of `job_ids`.
+         */
+        JobComparison: {
+            /**
+             * Best Job Id
+             * @description The job with the highest best metric.
+             */
+            best_job_id: number | null;
+            /**
+             * Best Metric Name
+             * @description The metric the jobs are ranked by; null when they do not share one.
+             */
+            best_metric_name: string | null;
+            /** Differences */
+            differences: {
+                [key: string]: unknown[];
+            };
+            /** Epochs */
+            epochs: number[];
+            /** Job Ids */
+            job_ids: number[];
+            /** Jobs */
+            jobs: components["schemas"]["ComparedJob"][];
         };
         /**
          * JobCreate
@@ -889,6 +1179,11 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset?: string | null;
+            /**
+             * Register As
+             * @description Register the job as a new version of this model when it completes.
+             */
+            register_as?: string | null;
             /** Seed */
             seed?: number | null;
             /** Task Type */
@@ -974,6 +1269,8 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset: string | null;
+            /** Register As */
+            register_as?: string | null;
             /** Requested Action */
             requested_action: string | null;
             /** Seed */
@@ -1047,6 +1344,156 @@ export interface components {
             values: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * ModelInferenceResult
+         * @description An InferenceResult and the registered version that answered it.
+         */
+        ModelInferenceResult: {
+            /** Confidence */
+            confidence: number;
+            /** Detections */
+            detections?: components["schemas"]["Detection"][] | null;
+            /** Image Path */
+            image_path: string;
+            /** Inference Time Ms */
+            inference_time_ms: number;
+            /**
+             * Model
+             * @description The registered model's name.
+             */
+            model: string;
+            /**
+             * Model Version
+             * @description The version that answered.
+             */
+            model_version: number;
+            /** Postprocessing Time Ms */
+            postprocessing_time_ms: number;
+            /** Predicted Label */
+            predicted_label: string;
+            /** Preprocessing Time Ms */
+            preprocessing_time_ms: number;
+            /** Task Type */
+            task_type: string;
+            /** Top5 Predictions */
+            top5_predictions?: components["schemas"]["ClassScore"][] | null;
+        };
+        /** ModelList */
+        ModelList: {
+            /** Items */
+            items: components["schemas"]["ModelSummary"][];
+        };
+        /**
+         * ModelOut
+         * @description A model with all its versions, oldest first.
+         */
+        ModelOut: {
+            /**
+             * Aliases
+             * @description Alias → the version it points at.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Num Versions */
+            num_versions: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Versions */
+            versions: components["schemas"]["ModelVersionOut"][];
+        };
+        /**
+         * ModelSummary
+         * @description A model as the list shows it.
+         */
+        ModelSummary: {
+            /**
+             * Aliases
+             * @description Alias → the version it points at.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Num Versions */
+            num_versions: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ModelVersionOut
+         * @description One version: its job, checkpoint, data set, resolved config, metrics and exports.
+         */
+        ModelVersionOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Best Epoch */
+            best_epoch: number | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: number;
+            };
+            /** Checkpoint Sha256 */
+            checkpoint_sha256: string;
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Exports */
+            exports: {
+                [key: string]: components["schemas"]["ExportOut"];
+            };
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: number;
+            };
+            /** Framework */
+            framework: string;
+            /** Job Id */
+            job_id: number;
+            /** Model Name */
+            model_name: string;
+            /** Name */
+            name: string;
+            /** Task Type */
+            task_type: string;
+            /** Version */
+            version: number;
         };
         /** ReportAck */
         ReportAck: {
@@ -1313,6 +1760,14 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VersionCreate
+         * @description Register a completed training job as the model's next version.
+         */
+        VersionCreate: {
+            /** Job Id */
+            job_id: number;
         };
     };
     responses: never;
@@ -2179,6 +2634,74 @@ export interface operations {
             };
         };
     };
+    compare_api_v1_jobs_compare_get: {
+        parameters: {
+            query: {
+                /** @description Comma-separated job ids, e.g. 3,7 (2 to 20). */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobComparison"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     job_list_event_stream_api_v1_jobs_events_get: {
         parameters: {
             query?: {
@@ -2892,6 +3415,717 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_models_api_v1_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_model_api_v1_models__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_alias_api_v1_models__name__aliases__alias__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description An alias such as production or staging. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AliasSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_alias_api_v1_models__name__aliases__alias__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description An alias such as production or staging. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    register_version_api_v1_models__name__versions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_models__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_version_api_v1_models__name__versions__version__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_version_api_v1_models__name__versions__version__download_get: {
+        parameters: {
+            query?: {
+                /** @description best.pt or model.onnx */
+                format?: "pt" | "onnx";
+            };
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    predict_by_name_api_v1_models__ref__predict_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `name` (its production alias), `name@alias` or `name@v3`. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_predict_by_name_api_v1_models__ref__predict_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version that answered. */
+                    "X-Model-Version"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInferenceResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    predict_stream_by_name_api_v1_models__ref__predict_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `name` (its production alias), `name@alias` or `name@v3`. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Backend
+                     * @default eager
+                     * @enum {string}
+                     */
+                    backend?: "eager" | "onnx";
+                    /** Conf Threshold */
+                    conf_threshold?: number | null;
+                    /**
+                     * Files
+                     * @description The images, after the other fields.
+                     */
+                    files: string[];
+                    /** Iou Threshold */
+                    iou_threshold?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description One JSON object per line, one line per file in the order sent: an InferenceResult, or `{image_path, error}` for a file that is not a readable image (415) or is over VP_MAX_UPLOAD_MB (413). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Unauthorized */

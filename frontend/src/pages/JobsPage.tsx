@@ -1,6 +1,7 @@
-// The jobs list: filter by status, kept live by the server's jobs event stream.
+// The jobs list: filter by status, kept live by the server's jobs event stream; pick jobs to
+// compare them.
 import { useEffect, useState } from "react";
-import { useSearchParams } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { followJobList, JOB_STATUSES, type Job, type JobStatus } from "../api/client";
 import { JobsTable } from "../components/JobsTable";
 import { useNow } from "../hooks";
@@ -20,6 +21,14 @@ export function JobsPage() {
   const [jobs, setJobs] = useState<Job[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(1000);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const navigate = useNavigate();
+  const toggle = (jobId: number) =>
+    setSelected((old) => {
+      const next = new Set(old);
+      if (!next.delete(jobId)) next.add(jobId);
+      return next;
+    });
 
   useEffect(() => {
     setJobs(null);
@@ -46,13 +55,20 @@ export function JobsPage() {
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          disabled={selected.size < 2}
+          onClick={() => navigate(`/compare?ids=${[...selected].sort((a, b) => a - b).join(",")}`)}
+        >
+          {t("jobs.compare", { count: selected.size })}
+        </button>
       </header>
       {error && (
         <p className="error" role="status">
           {t("jobs.reconnecting", { message: error })}
         </p>
       )}
-      {jobs ? <JobsTable jobs={jobs} now={now} /> : <p>{t("common.loading")}</p>}
+      {jobs ? <JobsTable jobs={jobs} now={now} selected={selected} onToggle={toggle} /> : <p>{t("common.loading")}</p>}
     </section>
   );
 }

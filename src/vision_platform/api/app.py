@@ -14,13 +14,25 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
-from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import (
+    batch,
+    chat,
+    compare,
+    deployments,
+    frameworks,
+    inference,
+    jobs,
+    models,
+    report,
+)
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
 from vision_platform.jobs.executors.base import Executor
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
+from vision_platform.registry.service import ModelRegistry
+from vision_platform.registry.tracking import tracking_for
 from vision_platform.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +73,12 @@ async def _platform(
         batch_wait_ms=settings.batch_wait_ms,
         s3_endpoint_url=settings.s3_endpoint_url,
     )
+    tracking = tracking_for(settings, db)
+    app.state.models = ModelRegistry(
+        db, service, digest=app.state.inference.predictor.cache.digest, tracking=tracking
+    )
+    # A job's MLflow run is logged before its register_as version is registered there.
+    service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]
     scheduler = None
     if run_scheduler:
         scheduler = Scheduler(
@@ -77,12 +95,13 @@ async def _platform(
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()
+        tracking.close()
         db.dispose()
 
 
 def _include_routes(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX, dependencies=[API_SECURITY], responses=ERROR_RESPONSES)
-    for module in (jobs, frameworks, chat, inference, batch):
+    for module in (compare, jobs, frameworks, chat, inference, batch, models, deployments):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.

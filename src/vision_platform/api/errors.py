@@ -25,6 +25,7 @@ from vision_platform.jobs.errors import (
     JobTokenError,
     PathNotAllowedError,
 )
+from vision_platform.registry.errors import RegistryConflictError
 
 # Looked up along the error's class hierarchy: the most specific entry wins.
 STATUS_CODES: dict[type[Exception], int] = {
@@ -35,6 +36,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     ArtifactNotFoundError: 404,
     InvalidJobStateError: 409,
     ChatSessionStateError: 409,
+    RegistryConflictError: 409,
     JobTokenError: 401,
     PathNotAllowedError: 403,
     CheckpointError: 409,

@@ -12,6 +12,7 @@ from vision_platform.cli.config import config_app
 from vision_platform.cli.data import data_app
 from vision_platform.cli.jobs import jobs_app
 from vision_platform.cli.k8s import k8s_app
+from vision_platform.cli.models import models_app
 from vision_platform.cli.predict import export, infer_batch, predict
 from vision_platform.cli.serve import serve
 from vision_platform.cli.train import train
@@ -33,6 +34,7 @@ app.command("parse")(parse)
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(models_app, name="models")
 app.add_typer(k8s_app, name="k8s")
 
 

@@ -1,11 +1,22 @@
-"""SQLAlchemy 2 models: training jobs, their attempts, metric points, log lines; chat sessions."""
+"""SQLAlchemy 2 models: training jobs, their attempts, metric points, log lines; chat sessions;
+the model registry (named models, their versions and aliases)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -61,6 +72,8 @@ class TrainingJob(Base):
     advanced_config: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
     max_stage_seconds: Mapped[float | None] = mapped_column(Float)
     seed: Mapped[int | None] = mapped_column(Integer)
+    # The registered model this job becomes a version of when it completes.
+    register_as: Mapped[str | None] = mapped_column(String(100))
     # "train", or "batch_inference": then `batch_spec` is its BatchInferenceSpec, the model
     # comes from the trained job `source_job_id`, and `items_done`/`items_total` its progress.
     kind: Mapped[str] = mapped_column(String(20), default="train", server_default="train")
@@ -161,3 +174,71 @@ class ChatSession(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("training_jobs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RegisteredModel(Base):
+    """A named model of the registry: its versions (trained jobs) and aliases."""
+
+    __tablename__ = "registered_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Version numbers are never given twice, also after the newest version was deleted.
+    next_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[ModelVersion]] = relationship(
+        back_populates="model", cascade="all, delete-orphan", order_by="ModelVersion.version"
+    )
+    aliases: Mapped[list[ModelAlias]] = relationship(
+        cascade="all, delete-orphan", order_by="ModelAlias.alias"
+    )
+
+
+class ModelVersion(Base):
+    """One version of a registered model: a completed training job, as it was registered."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("model_id", "version", name="uq_model_versions_model_version"),
+        UniqueConstraint("model_id", "job_id", name="uq_model_versions_model_job"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("registered_models.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int] = mapped_column(ForeignKey("training_jobs.id"))
+    framework: Mapped[str] = mapped_column(String(50))
+    model_name: Mapped[str] = mapped_column(String(200))
+    task_type: Mapped[str] = mapped_column(String(50))
+    dataset: Mapped[str] = mapped_column(String(2000))
+    # The sha256 of best.pt when it was registered: serving checks the file still has it.
+    checkpoint_sha256: Mapped[str] = mapped_column(String(64))
+    config: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    best_metric_name: Mapped[str] = mapped_column(String(50))
+    best_metric: Mapped[float | None] = mapped_column(Float)
+    best_epoch: Mapped[int | None] = mapped_column(Integer)
+    final_metrics: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    best_metrics: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    # Format → {"sha256", "size"} of each export (ONNX) there was when it was registered.
+    exports: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    model: Mapped[RegisteredModel] = relationship(back_populates="versions")
+
+
+class ModelAlias(Base):
+    """A movable name (`production`, `staging`) for one version of a registered model."""
+
+    __tablename__ = "model_aliases"
+
+    model_id: Mapped[int] = mapped_column(
+        ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # RESTRICT: a version an alias points at cannot go (the registry answers 409 first).
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    version: Mapped[ModelVersion] = relationship()

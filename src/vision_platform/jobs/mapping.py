@@ -43,6 +43,7 @@ def new_training_row(
         advanced_config=request.advanced_config,
         max_stage_seconds=request.max_stage_seconds,
         seed=request.seed,
+        register_as=request.register_as,
         status=JobStatus.PENDING.value,
         best_metric_name=best_metric_name,
     )

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
 
+# A registered model's name: a lower-case slug (it goes in URLs, and `@` starts a version ref).
+MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+
 
 class JobCreate(BaseModel):
     """A request for a training job (POST /jobs)."""
@@ -28,6 +31,11 @@ class JobCreate(BaseModel):
     advanced_config: dict[str, Any] = Field(default_factory=dict)
     max_stage_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    register_as: str | None = Field(
+        default=None,
+        pattern=MODEL_NAME_PATTERN,
+        description="Register the job as a new version of this model when it completes.",
+    )
 
 
 class JobOut(BaseModel):
@@ -50,6 +58,7 @@ class JobOut(BaseModel):
     advanced_config: dict[str, Any]
     max_stage_seconds: float | None
     seed: int | None
+    register_as: str | None = None
     requested_action: str | None
     current_epoch: int
     best_metric_name: str

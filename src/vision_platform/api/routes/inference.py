@@ -18,13 +18,19 @@ from vision_platform.adapters.base import InferenceResult
 from vision_platform.api.deps import JobId, Jobs
 from vision_platform.api.inference_stream import (
     STREAM_RESPONSES,
-    UploadStream,
+    StreamForm,
     openapi_request_body,
 )
-from vision_platform.api.multipart_stream import BodyReadingStreamingResponse, multipart_boundary
+from vision_platform.api.multipart_stream import BodyReadingStreamingResponse
+from vision_platform.api.predictions import (
+    json_response,
+    predict_uploaded,
+    stream_predictions,
+    upload_stream,
+)
 from vision_platform.errors import InvalidInputError
 from vision_platform.inference.batching import Thresholds
-from vision_platform.inference.images import check_image, check_size, image_media_type
+from vision_platform.inference.images import check_image, image_media_type
 from vision_platform.inference.predictor import Backend
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import (
@@ -90,16 +96,6 @@ def _model_path(jobs: Jobs, job_id: int, backend: Backend) -> Path:
     return best
 
 
-def _save_upload(upload: UploadFile, folder: Path, settings: Settings) -> Path:
-    name = Path(upload.filename or "upload").name
-    data = upload.file.read(int(settings.max_upload_mb * 2**20) + 1)
-    check_size(len(data), max_mb=settings.max_upload_mb, name=name)
-    target = folder / name
-    target.write_bytes(data)
-    check_image(target, name=name)
-    return target
-
-
 @router.post("/test/inference/single", response_model=InferenceResult)
 def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Response:
     """One image by path (a data root or the artifact storage) or by s3:// URI under the
@@ -112,13 +108,7 @@ def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Respo
         thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
         result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
     result.image_path = body.image_path
-    return _json(result)
-
-
-def _json(result: InferenceResult) -> Response:
-    """The result as it is: FastAPI would validate a returned model against `response_model`
-    again, in a worker thread for a plain `def` route (a hop on every prediction)."""
-    return Response(result.model_dump_json(), media_type="application/json")
+    return json_response(result)
 
 
 @contextmanager
@@ -152,15 +142,9 @@ def predict_upload(
     iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> Response:
     """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
-    settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, job_id, backend)
-    with tempfile.TemporaryDirectory(prefix="vp-upload-") as tmp:
-        image = _save_upload(file, Path(tmp), settings)
-        batcher = request.app.state.inference.batcher(model_path, backend)
-        thresholds = Thresholds(conf_threshold, iou_threshold)
-        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
-    result.image_path = image.name
-    return _json(result)
+    thresholds = Thresholds(conf_threshold, iou_threshold)
+    return json_response(predict_uploaded(request, file, model_path, backend, thresholds))
 
 
 @router.post(
@@ -172,27 +156,13 @@ def predict_upload(
 async def predict_stream(request: Request, jobs: Jobs) -> Response:
     """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
     an error line for that file and the rest go on. Send the form fields before the files."""
-    settings: Settings = request.app.state.settings
-    upload = UploadStream(
-        request, multipart_boundary(request), max_upload_mb=settings.max_upload_mb
-    )
+    upload = upload_stream(request, StreamForm)
     try:
         form = await upload.read_form()
     except ClientDisconnect:
         return Response(status_code=400)
     model_path = await run_in_threadpool(_model_path, jobs, form.job_id, form.backend)
-    # The batcher's thread runs the model, as for single requests: files of concurrent streams
-    # and single requests share forward passes, and no request thread runs torch itself.
-    batcher = request.app.state.inference.batcher(model_path, form.backend)
-    thresholds = Thresholds(form.conf_threshold, form.iou_threshold)
-
-    def predict(image: Path, name: str) -> str:
-        check_image(image, name=name)
-        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
-        result.image_path = name
-        return result.model_dump_json() + "\n"
-
-    return BodyReadingStreamingResponse(upload.lines(predict), media_type="application/x-ndjson")
+    return stream_predictions(request, upload, form, model_path)
 
 
 @router.post("/test/runs", status_code=202, response_model=TestRunOut)
