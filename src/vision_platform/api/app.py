@@ -13,7 +13,8 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
-from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import batch, chat, datasets, frameworks, inference, jobs, report
+from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
@@ -52,6 +53,7 @@ async def _platform(
     service = JobService(db, settings)
     app.state.settings = settings
     app.state.jobs = service
+    app.state.datasets = DatasetService(db, settings)
     app.state.chat = ChatSessionService(
         db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
     )
@@ -84,7 +86,7 @@ def _include_routes(app: FastAPI) -> None:
     api = APIRouter(
         prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
     )
-    for module in (jobs, frameworks, chat, inference, batch):
+    for module in (jobs, frameworks, chat, inference, batch, datasets):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.
