@@ -168,7 +168,8 @@ def _read_errors(kind: str) -> Iterator[None]:
 def _zip_mode_problem(info: zipfile.ZipInfo) -> str | None:
     """What the entry is when it is not a plain file or folder (by its Unix mode bits)."""
     mode = info.external_attr >> 16
-    if not mode or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+    kind = stat.S_IFMT(mode)  # 0: no type recorded (Windows tools, zipfile.writestr)
+    if kind in (0, stat.S_IFREG, stat.S_IFDIR):
         return None
     if stat.S_ISLNK(mode):
         return "symbolic links are not allowed"
