@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     k8s_s3_secret_name: str | None = Field(
         default=None, description="Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for pods."
     )
+    k8s_pod_identity: bool = Field(
+        default=False,
+        description="Trainer pods get S3 credentials from the cluster (IRSA, workload identity, "
+        "a node role), not from VP_K8S_S3_SECRET_NAME.",
+    )
     k8s_work_volume_claim: str | None = Field(
         default=None,
         description="PersistentVolumeClaim mounted at /work for run folders; default emptyDir.",

@@ -6,11 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 
 from vision_platform import __version__
+from vision_platform.api.auth import API_PREFIX, AuthenticateFirst
 from vision_platform.api.chat_sessions import ChatSessionService
-from vision_platform.api.deps import require_api_token
+from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
 from vision_platform.api.routes import batch, chat, datasets, frameworks, inference, jobs, report
@@ -23,7 +24,6 @@ from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
 from vision_platform.settings import Settings, get_settings
 
-API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 
@@ -83,9 +83,7 @@ async def _platform(
 
 
 def _include_routes(app: FastAPI) -> None:
-    api = APIRouter(
-        prefix=API_PREFIX, dependencies=[Depends(require_api_token)], responses=ERROR_RESPONSES
-    )
+    api = APIRouter(prefix=API_PREFIX, dependencies=[API_SECURITY], responses=ERROR_RESPONSES)
     for module in (jobs, frameworks, chat, inference, batch, datasets):
         api.include_router(module.router)
     app.include_router(api)
@@ -128,6 +126,7 @@ def create_app(
     # The contract names /openapi.json too.
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
+    app.add_middleware(AuthenticateFirst)
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app

@@ -5,37 +5,23 @@ its thread pool, and these run on every request (a hop each, which the inference
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vision_platform.jobs.service import JobService
-from vision_platform.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="VP_API_TOKEN, when the server has one.")
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# Declares the Bearer scheme in the OpenAPI document; the check itself is api.auth's middleware,
+# which runs before a request's body is read.
+API_SECURITY = Depends(_bearer)
 
 
 async def get_job_service(request: Request) -> JobService:
     service: JobService = request.app.state.jobs
     return service
-
-
-async def require_api_token(request: Request, credentials: BearerCredentials) -> None:
-    """401 unless VP_API_TOKEN is unset or the request carries it as a Bearer token."""
-    settings: Settings = request.app.state.settings
-    expected = settings.api_token
-    if not expected:
-        return
-    given = credentials.credentials if credentials is not None else ""
-    if not secrets.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status_code=401,
-            detail="missing or wrong API token (Authorization: Bearer <VP_API_TOKEN>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
 
 async def bearer_token(credentials: BearerCredentials) -> str | None:

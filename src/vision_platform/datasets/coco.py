@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeGuard
 
 import yaml
 
-from vision_platform.datasets.yolo import format_problems
+from vision_platform.datasets.yolo_labels import format_problems
 from vision_platform.errors import DatasetError
 
 CocoTask = Literal["auto", "detect", "segment"]

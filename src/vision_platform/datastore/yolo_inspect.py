@@ -11,13 +11,11 @@ import yaml
 from vision_platform.datasets.imagefolder import _check_image
 from vision_platform.datasets.yolo import (
     YoloDataset,
-    _list_images,
     find_yolo_yaml,
-    format_problems,
-    label_path_for,
     normalize_task_type,
     validate_yolo_dataset,
 )
+from vision_platform.datasets.yolo_labels import format_problems, label_path_for, list_images
 from vision_platform.datastore.report import image_size, relative, relative_errors
 from vision_platform.datastore.schemas import Problem, Sample, SampleObject
 from vision_platform.errors import DatasetError
@@ -149,7 +147,7 @@ def yolo_samples(
     bad: list[Problem] = []
     for split, sources in (("train", dataset.train_sources), ("val", dataset.val_sources)):
         with relative_errors(root):
-            images = sorted({i for s in sources for i in _list_images(s, str(dataset.yaml_path))})
+            images = sorted({i for s in sources for i in list_images(s, str(dataset.yaml_path))})
         for image in images:
             file = image.relative_to(root).as_posix()
             problem = _check_image(image)

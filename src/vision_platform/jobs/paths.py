@@ -1,4 +1,5 @@
-"""Which folders the server may read data sets from, and where a job's files go."""
+"""The server's path policy: which folders and URIs a request may read from or write to, and
+where a job's files go. Job creation, batch jobs and the inference routes all check here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from vision_platform.errors import InvalidInputError, NotFoundError
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.settings import Settings
-from vision_platform.storage import store_for
+from vision_platform.storage import is_remote, store_for
 
 
 def data_roots(settings: Settings) -> list[Path]:
@@ -19,6 +20,34 @@ def data_roots(settings: Settings) -> list[Path]:
     return [Path(p).expanduser().resolve() for p in raw]
 
 
+def storage_folders(settings: Settings) -> list[Path]:
+    """The platform's own folders: the jobs folder, and the artifact storage when it is local."""
+    roots = [(settings.home / "jobs").resolve()]
+    if "://" not in settings.artifact_root:
+        roots.append(Path(settings.artifact_root).expanduser().resolve())
+    return roots
+
+
+def job_dir(settings: Settings, job_id: int) -> Path:
+    """The folder of one job's outputs (weights, metrics, logs)."""
+    return (settings.home / "jobs" / f"job_{job_id}").resolve()
+
+
+def _no_nul(path: str, field: str) -> None:
+    if "\x00" in path:  # no file system path holds one; resolve() would raise a bare ValueError
+        raise InvalidInputError(f"{field}: a path cannot contain a NUL character")
+
+
+def _resolved(path: str, field: str) -> Path:
+    """`path` made absolute, symlinks resolved: `../` tricks and links out of a root show."""
+    _no_nul(path, field)
+    return Path(path).expanduser().resolve()
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path.is_relative_to(root) for root in roots)
+
+
 def check_data_path(path: str, settings: Settings, field: str = "dataset_path") -> Path:
     """The resolved `path` when it lies inside a data root; PathNotAllowedError otherwise.
 
@@ -26,9 +55,9 @@ def check_data_path(path: str, settings: Settings, field: str = "dataset_path") 
     `check_storage_uri` first."""
     if "://" in path:
         raise PathNotAllowedError(f"{field}: {path!r} is a URI, not a folder in the data roots")
-    resolved = Path(path).expanduser().resolve()
+    resolved = _resolved(path, field)
     roots = data_roots(settings)
-    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+    if not _inside(resolved, roots):
         shown = ", ".join(map(str, roots))
         raise PathNotAllowedError(
             f"{field}: {path!r} is outside the allowed data folders ({shown}); "
@@ -61,6 +90,64 @@ def check_remote_dataset(uri: str, settings: Settings, field: str) -> str:
     return prefix
 
 
+def check_dataset(path: str, settings: Settings, field: str) -> Path | str:
+    """A data set's place: a folder in a data root (a Path), or an s3:// prefix under the
+    storage root that holds files (a str; whoever downloads it checks its files)."""
+    if is_remote(path):
+        return check_remote_dataset(path, settings, field)
+    return check_data_path(path, settings, field)
+
+
+def check_readable_path(path: str, settings: Settings, field: str = "image_path") -> Path:
+    """`path` resolved (symlinks too) when it lies in a data root or the platform's storage.
+
+    PathNotAllowedError (403) for anything else: `../` tricks, absolute paths elsewhere and
+    symlinks pointing out of the roots all resolve outside."""
+    resolved = _resolved(path, field)
+    if not _inside(resolved, [*data_roots(settings), *storage_folders(settings)]):
+        raise PathNotAllowedError(
+            f"{field}: {path!r} is outside the data folders and the artifact storage"
+        )
+    return resolved
+
+
+def check_input_folder(prefix: str, settings: Settings, field: str = "input_prefix") -> str:
+    """A folder of images to read: local (see `check_readable_path`) or under the storage root."""
+    if is_remote(prefix):
+        return check_storage_uri(prefix, settings, field)
+    folder = check_readable_path(prefix, settings, field)
+    if not folder.is_dir():
+        raise InvalidInputError(f"{field}: {prefix!r} is not a folder")
+    return str(folder)
+
+
+def check_output_path(
+    given: str | None, default: Path, settings: Settings, field: str = "output_path"
+) -> str:
+    """Where results go: inside the platform's storage folders or under the storage root,
+    never a data root (those are for reading) and never over an existing file (a run would
+    take its lines for its own and skip those images)."""
+    if given is None:
+        return str(default)
+    _no_nul(given, field)
+    if not given.endswith(".jsonl"):
+        raise InvalidInputError(f"{field}: {given!r} must end in .jsonl")
+    if is_remote(given):
+        check_storage_uri(given, settings, field)
+        store, key = store_for(given, endpoint_url=settings.s3_endpoint_url)
+        if store.exists(key):
+            raise InvalidInputError(f"{field}: {given!r} already exists")
+        return given
+    resolved = _resolved(given, field)
+    roots = storage_folders(settings)
+    if not _inside(resolved, roots):
+        shown = ", ".join(map(str, roots))
+        raise PathNotAllowedError(f"{field}: {given!r} is outside the storage ({shown})")
+    if resolved.exists():
+        raise InvalidInputError(f"{field}: {given!r} already exists")
+    return str(resolved)
+
+
 def check_file_inside(path: Path, folder: Path) -> Path:
     """`path` resolved (symlinks too) when it is a file inside `folder` (resolved by the caller).
 
@@ -70,25 +157,4 @@ def check_file_inside(path: Path, folder: Path) -> Path:
         raise PathNotAllowedError(f"{str(path)!r} lies outside the data set folder {folder}")
     if not resolved.is_file():
         raise NotFoundError(f"{str(path)!r} is no longer there")
-    return resolved
-
-
-def job_dir(settings: Settings, job_id: int) -> Path:
-    """The folder of one job's outputs (weights, metrics, logs)."""
-    return (settings.home / "jobs" / f"job_{job_id}").resolve()
-
-
-def check_readable_path(path: str, settings: Settings) -> Path:
-    """`path` resolved (symlinks too) when it lies in a data root or the artifact storage.
-
-    PathNotAllowedError (403) for anything else: `../` tricks, absolute paths elsewhere and
-    symlinks pointing out of the roots all resolve outside."""
-    resolved = Path(path).expanduser().resolve()
-    roots = [*data_roots(settings), (settings.home / "jobs").resolve()]
-    if "://" not in settings.artifact_root:
-        roots.append(Path(settings.artifact_root).expanduser().resolve())
-    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
-        raise PathNotAllowedError(
-            f"image_path: {path!r} is outside the data folders and the artifact storage"
-        )
     return resolved

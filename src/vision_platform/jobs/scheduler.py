@@ -8,8 +8,9 @@ import threading
 import time
 
 from vision_platform.errors import EXIT_RESUMABLE
+from vision_platform.jobs.attempts import ClaimedJob, RunningJob
 from vision_platform.jobs.executors.base import ExecutionRequest, Executor
-from vision_platform.jobs.service import ClaimedJob, JobService, RunningJob
+from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import StopRequest
 from vision_platform.settings import Settings
 

@@ -75,21 +75,6 @@ class JobPage(BaseModel):
     offset: int
 
 
-class AttemptOut(BaseModel):
-    """One start of a job's trainer."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    number: int
-    stage: int
-    reason: str
-    resume: bool
-    exit_code: int | None
-    outcome: str | None
-    started_at: datetime
-    finished_at: datetime | None
-
-
 class MetricPointOut(BaseModel):
     """The metrics of one epoch."""
 
@@ -169,9 +154,6 @@ class ConfigValidateResponse(BaseModel):
     valid: bool
     config: dict[str, Any]
     notes: list[str]
-
-
-JobKind = Literal["train", "batch_inference"]
 
 
 class BatchJobCreate(BaseModel):

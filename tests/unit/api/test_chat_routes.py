@@ -8,12 +8,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from tests.unit.api.conftest import serve
 from vision_platform.adapters.registry import registry
 from vision_platform.api.app import create_app
-from vision_platform.cli import app as vp
 from vision_platform.configs import effective_config
 from vision_platform.settings import Settings
 
@@ -289,30 +286,3 @@ def test_chat_needs_the_api_token_when_set(
         assert client.get(f"/api/v1/chat/{sid}").status_code == 401
         assert client.post(f"/api/v1/chat/{sid}/confirm").status_code == 401
         assert client.get(f"/api/v1/chat/{sid}", headers=auth).status_code == 200
-
-
-@pytest.fixture
-def served(data_root: Path, tmp_path: Path) -> Iterator[str]:
-    """The app (no scheduler) served over real HTTP on a free port, for the `vp chat` client."""
-    settings = Settings(
-        home=tmp_path / ".vp",
-        database_url=f"sqlite:///{tmp_path / 'vp.db'}",
-        data_roots=str(data_root),
-    )
-    with serve(create_app(settings, run_scheduler=False)) as url:
-        yield url
-
-
-def test_vp_chat_talks_to_a_running_server_until_the_job_exists(
-    served: str, digits: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("VP_API_TOKEN", raising=False)
-    lines = f"resnet18 classification, 1 epoch, batch 2\n{digits}\nyes\nnever read\n"
-    result = CliRunner().invoke(vp, ["chat", "--server", served], input=lines)
-    assert result.exit_code == 0, result.output
-    assert "Which data set should I train on?" in result.output
-    assert "Shall I start?" in result.output
-    assert "Job 1 is created" in result.output
-    assert "vp jobs logs 1 --follow" in result.output
-    job = CliRunner().invoke(vp, ["jobs", "show", "1", "--server", served])
-    assert '"num_epochs": 1' in job.output and f'"dataset_path": "{digits}"' in job.output

@@ -29,9 +29,9 @@ from vision_platform.inference.predictor import Backend
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import (
     check_data_path,
+    check_dataset,
     check_file_inside,
     check_readable_path,
-    check_remote_dataset,
     check_storage_uri,
 )
 from vision_platform.settings import Settings
@@ -200,11 +200,7 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     """Evaluate in the background; poll GET /test/runs/{id} for progress and metrics."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, body.job_id, "eager")
-    dataset: Path | str
-    if is_remote(body.test_dataset_path):
-        dataset = check_remote_dataset(body.test_dataset_path, settings, "test_dataset_path")
-    else:
-        dataset = check_data_path(body.test_dataset_path, settings, "test_dataset_path")
+    dataset = check_dataset(body.test_dataset_path, settings, "test_dataset_path")
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
         job_id=body.job_id,
         model_path=model_path,

@@ -1,0 +1,53 @@
+"""What a user does to a job: pause, resume, cancel (a running job's trainer is asked to stop
+and the scheduler passes the request on)."""
+
+from __future__ import annotations
+
+from vision_platform.db.session import Database
+from vision_platform.jobs import rows
+from vision_platform.jobs.errors import InvalidJobStateError
+from vision_platform.jobs.schemas import JobOut
+from vision_platform.jobs.states import JobStatus, StopRequest
+
+
+class JobActions:
+    """The user's moves on the state machine."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def pause(self, job_id: int) -> JobOut:
+        """Pause: a pending job at once; a running one when its trainer has saved and exited."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            status = JobStatus(job.status)
+            if status is JobStatus.PENDING:
+                rows.move(session, job, JobStatus.PAUSED, "Paused before it started")
+            elif status is JobStatus.RUNNING and job.requested_action in (None, "pause"):
+                job.requested_action = StopRequest.PAUSE.value
+                rows.log(session, job, "Pause requested: the trainer saves and stops")
+            else:
+                raise InvalidJobStateError(job_id, job.status, "pause")
+            return rows.flushed_out(session, job)
+
+    def resume(self, job_id: int) -> JobOut:
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            if job.status != JobStatus.PAUSED:
+                raise InvalidJobStateError(job_id, job.status, "resume")
+            rows.move(session, job, JobStatus.PENDING, "Resumed: waiting for the scheduler")
+            return rows.flushed_out(session, job)
+
+    def cancel(self, job_id: int) -> JobOut:
+        """Cancel: a waiting job at once; a running one when its trainer has been stopped."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            status = JobStatus(job.status)
+            if status in (JobStatus.PENDING, JobStatus.PAUSED):
+                rows.move(session, job, JobStatus.CANCELLED, "Cancelled")
+            elif status is JobStatus.RUNNING:
+                job.requested_action = StopRequest.CANCEL.value
+                rows.log(session, job, "Cancel requested: stopping the trainer")
+            else:
+                raise InvalidJobStateError(job_id, job.status, "cancel")
+            return rows.flushed_out(session, job)

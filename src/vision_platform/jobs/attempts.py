@@ -1,0 +1,237 @@
+"""The scheduler's side of a job: claim it, start an attempt (with its own report token),
+record the executor's handle, and act on how the attempt ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from vision_platform.configs import BatchInferenceSpec, TrainingSpec
+from vision_platform.db.models import JobAttempt, TrainingJob, utcnow
+from vision_platform.db.session import Database
+from vision_platform.jobs import rows
+from vision_platform.jobs.mapping import BatchJobView, attempt_spec
+from vision_platform.jobs.reports import issue_token
+from vision_platform.jobs.states import ExitDecision, JobStatus, StopRequest, decide_exit
+from vision_platform.settings import Settings
+
+_ERROR_TAIL_LINES = 20
+
+# Why an attempt starts, by how the one before it ended (no attempt before: "start").
+_REASONS: dict[str | None, str] = {
+    None: "start",
+    "retry": "retry",
+    "stage": "stage",
+    "lost": "recover",
+    "paused": "resume",
+}
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job a scheduler has just moved to running: what its executor needs to start it."""
+
+    job_id: int
+    attempt: int
+    reason: str
+    spec: TrainingSpec | BatchInferenceSpec
+    token: str
+    work_dir: Path
+
+
+@dataclass(frozen=True)
+class RunningJob:
+    """A job this scheduler runs, as the database sees it."""
+
+    job_id: int
+    attempt: int
+    handle: str | None
+    requested: StopRequest | None
+
+
+class AttemptProtocol:
+    """Claims, starts and finishes attempts, by the Kubernetes-Job exit-code policy."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def claim(self, *, scheduler_id: str, limit: int) -> list[ClaimedJob]:
+        """Move up to `limit` pending jobs, oldest first, to running for this scheduler.
+
+        PostgreSQL skips rows another scheduler has locked (FOR UPDATE SKIP LOCKED); on every
+        backend the conditional update makes sure no job is claimed twice.
+        """
+        if limit <= 0:
+            return []
+        claimed = []
+        with self.db.session() as session:
+            query = (
+                select(TrainingJob.id)
+                .where(TrainingJob.status == JobStatus.PENDING.value)
+                .order_by(TrainingJob.id)
+                .limit(limit)
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for job_id in session.scalars(query).all():
+                won: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                    update(TrainingJob)
+                    .where(
+                        TrainingJob.id == job_id,
+                        TrainingJob.status == JobStatus.PENDING.value,
+                    )
+                    .values(status=JobStatus.RUNNING.value, claimed_by=scheduler_id)
+                    .execution_options(synchronize_session=False)
+                )
+                if won.rowcount == 1:
+                    claimed.append(self._start_attempt(session, job_id))
+        return claimed
+
+    def _start_attempt(self, session: Session, job_id: int) -> ClaimedJob:
+        job = rows.find_job(session, job_id)
+        session.refresh(job)
+        last = job.attempts[-1] if job.attempts else None
+        reason = _REASONS.get(last.outcome if last else None, "resume")
+        number = job.attempt_count + 1
+        token, job.token_hash = issue_token()
+        job.attempt_count = number
+        job.requested_action = None
+        job.executor_handle = None
+        job.started_at = job.started_at or utcnow()
+        resume = number > 1
+        session.add(
+            JobAttempt(
+                job_id=job.id,
+                number=number,
+                stage=job.stage_count + 1,
+                reason=reason,
+                resume=resume,
+            )
+        )
+        rows.log(
+            session,
+            job,
+            f"Attempt {number} ({reason}) starting" + (" with --resume" if resume else ""),
+        )
+        return ClaimedJob(
+            job_id=job.id,
+            attempt=number,
+            reason=reason,
+            spec=attempt_spec(job, resume=resume),
+            token=token,
+            work_dir=Path(job.output_dir),
+        )
+
+    def set_handle(self, job_id: int, attempt: int, handle: str) -> None:
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id)
+            job.executor_handle = handle
+            rows.find_attempt(session, job_id, attempt).executor_handle = handle
+
+    def running(self, scheduler_id: str) -> list[RunningJob]:
+        """The jobs this scheduler has claimed and not yet finished."""
+        with self.db.session() as session:
+            found = session.execute(
+                select(
+                    TrainingJob.id,
+                    TrainingJob.attempt_count,
+                    TrainingJob.executor_handle,
+                    TrainingJob.requested_action,
+                ).where(
+                    TrainingJob.status == JobStatus.RUNNING.value,
+                    TrainingJob.claimed_by == scheduler_id,
+                )
+            ).all()
+            return [
+                RunningJob(
+                    job_id=r[0],
+                    attempt=r[1],
+                    handle=r[2],
+                    requested=StopRequest(r[3]) if r[3] else None,
+                )
+                for r in found
+            ]
+
+    def finish_attempt(
+        self, job_id: int, attempt: int, *, exit_code: int, log_tail: list[str]
+    ) -> ExitDecision:
+        """Record how an attempt ended and move the job on by the exit-code policy."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            current = rows.find_attempt(session, job_id, attempt)
+            requested = StopRequest(job.requested_action) if job.requested_action else None
+            decision = decide_exit(
+                exit_code=exit_code,
+                requested=requested,
+                failures_so_far=job.failure_count,
+                backoff_limit=self.settings.backoff_limit,
+            )
+            current.exit_code = exit_code
+            current.outcome = decision.outcome
+            current.finished_at = utcnow()
+            if decision.counts_as_failure:
+                job.failure_count += 1
+            if decision.outcome == "stage":
+                job.stage_count += 1
+            _note_checkpoints(job)
+            message = self._exit_message(job, attempt, exit_code, decision)
+            if decision.status is JobStatus.FAILED:
+                tail = "\n".join(log_tail[-_ERROR_TAIL_LINES:])
+                job.error_message = f"{message}\n{tail}".strip()
+            rows.move(session, job, decision.status, message, level=_level(decision))
+            return decision
+
+    def requeue_lost(
+        self, job_id: int, attempt: int, why: str, *, exit_code: int | None = None
+    ) -> None:
+        """Put a running job whose trainer was lost or stopped by a shutdown back in the queue."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            if job.status != JobStatus.RUNNING:
+                return
+            current = rows.find_attempt(session, job_id, attempt)
+            current.outcome = "lost"
+            current.exit_code = exit_code
+            current.finished_at = utcnow()
+            _note_checkpoints(job)
+            rows.move(
+                session,
+                job,
+                JobStatus.PENDING,
+                f"Attempt {attempt} interrupted ({why}); it resumes",
+            )
+
+    def _exit_message(
+        self, job: TrainingJob, attempt: int, exit_code: int, decision: ExitDecision
+    ) -> str:
+        head = f"Attempt {attempt} exited with code {exit_code}"
+        work = "batch inference" if BatchJobView.of(job) is not None else "training"
+        return {
+            "completed": f"{head}: {work} completed",
+            "invalid_input": f"{head}: invalid input, not retried",
+            "paused": f"{head}: paused (checkpoint saved)",
+            "stage": f"{head}: stage {job.stage_count} ended; next stage resumes",
+            "retry": f"{head}: retrying with --resume "
+            f"({job.failure_count}/{self.settings.backoff_limit})",
+            "failed": f"{head}: failed after {job.failure_count - 1} retries",
+            "cancelled": f"{head}: cancelled",
+        }[decision.outcome]
+
+
+def _note_checkpoints(job: TrainingJob) -> None:
+    weights = Path(job.output_dir) / "weights"
+    if (weights / "last.pt").is_file():
+        job.last_checkpoint_uri = str(weights / "last.pt")
+    if (weights / "best.pt").is_file():
+        job.best_checkpoint_uri = str(weights / "best.pt")
+
+
+def _level(decision: ExitDecision) -> str:
+    if decision.status is JobStatus.FAILED:
+        return "error"
+    return "warning" if decision.outcome == "retry" else "info"

@@ -1,0 +1,164 @@
+"""Creating jobs: a request checked whole (framework, model, task, config, data set; for batch
+jobs the model and the paths) before anything is stored, then a pending row.
+
+The adapter registry is asked here and nowhere else in the jobs service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vision_platform.adapters.base import VisionAdapter
+from vision_platform.adapters.registry import registry
+from vision_platform.configs import (
+    BatchInferenceSpec,
+    effective_config,
+    inactive_fields,
+    unknown_name_message,
+)
+from vision_platform.db.session import Database
+from vision_platform.errors import InvalidInputError
+from vision_platform.jobs import rows
+from vision_platform.jobs.errors import InvalidJobStateError
+from vision_platform.jobs.mapping import (
+    TRAIN,
+    BatchJobView,
+    new_batch_row,
+    new_training_row,
+)
+from vision_platform.jobs.paths import (
+    check_dataset,
+    check_input_folder,
+    check_output_path,
+    check_readable_path,
+    job_dir,
+)
+from vision_platform.jobs.queries import JobQueries
+from vision_platform.jobs.schemas import (
+    BatchJobCreate,
+    BatchJobOut,
+    ConfigValidateRequest,
+    ConfigValidateResponse,
+    JobCreate,
+    JobOut,
+)
+from vision_platform.settings import Settings
+
+
+def _config(
+    adapter_cls: type[VisionAdapter],
+    *,
+    preset: str | None,
+    advanced_config: dict[str, Any],
+    learning_rate: float | None = None,
+) -> dict[str, Any]:
+    """The config the trainer will resolve; raises naming every bad field."""
+    return effective_config(
+        schema=adapter_cls.config_schema(),
+        presets=adapter_cls.presets(),
+        preset=preset,
+        advanced_config=advanced_config,
+        learning_rate=learning_rate,
+    )
+
+
+class JobCreation:
+    """Checks requests and stores new jobs, training and batch inference."""
+
+    def __init__(self, db: Database, settings: Settings, queries: JobQueries) -> None:
+        self.db = db
+        self.settings = settings
+        self.queries = queries
+
+    def validate_config(self, request: ConfigValidateRequest) -> ConfigValidateResponse:
+        adapter_cls = registry.get(request.framework)
+        config = _config(
+            adapter_cls, preset=request.preset, advanced_config=request.advanced_config
+        )
+        notes = inactive_fields(config, adapter_cls.config_schema())
+        return ConfigValidateResponse(valid=True, config=config, notes=notes)
+
+    def create(self, request: JobCreate) -> JobOut:
+        """Check the request (framework, model, task, config, data set) and store a pending job."""
+        framework = request.framework or registry.framework_for_model(request.model_name)
+        adapter_cls = registry.get(framework)
+        adapter_cls.check_model_name(request.model_name)
+        task_type = request.task_type or adapter_cls.default_task_type(request.model_name)
+        if task_type not in adapter_cls.task_types:
+            raise InvalidInputError(
+                "task_type: "
+                + unknown_name_message(
+                    f"{framework} task type", task_type, list(adapter_cls.task_types)
+                )
+            )
+        _config(
+            adapter_cls,
+            preset=request.preset,
+            advanced_config=request.advanced_config,
+            learning_rate=request.learning_rate,
+        )
+        dataset = check_dataset(request.dataset_path, self.settings, "dataset_path")
+        if isinstance(dataset, Path):  # a remote data set is checked where it is downloaded
+            adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
+        with self.db.session() as session:
+            job = new_training_row(
+                request,
+                framework=framework,
+                task_type=task_type,
+                dataset_path=str(dataset),
+                best_metric_name=adapter_cls.best_metric_name,
+            )
+            session.add(job)
+            session.flush()
+            job.output_dir = str(job_dir(self.settings, job.id))
+            rows.log(session, job, f"Job created: {framework} {request.model_name}")
+            return rows.flushed_out(session, job)
+
+    def create_batch(self, request: BatchJobCreate) -> BatchJobOut:
+        """Check the request (model, inputs, output inside the roots) and queue a batch job."""
+        source = self.queries.get(request.job_id)
+        if source.kind != TRAIN:
+            raise InvalidJobStateError(request.job_id, source.status, "predict with it")
+        best, onnx = self.queries.model_files(request.job_id)
+        if request.backend == "onnx" and onnx is None:
+            raise InvalidJobStateError(
+                request.job_id, source.status, "predict with it on ONNX Runtime (no model.onnx)"
+            )
+        model = onnx if request.backend == "onnx" and onnx is not None else best
+        images = self._input_images(request.input_images)
+        prefix = (
+            check_input_folder(request.input_prefix, self.settings)
+            if request.input_prefix
+            else None
+        )
+        with self.db.session() as session:
+            job = new_batch_row(source, images=images, prefix=prefix, batch_size=request.batch_size)
+            session.add(job)
+            session.flush()
+            folder = job_dir(self.settings, job.id)
+            output = check_output_path(request.output_path, folder / "results.jsonl", self.settings)
+            job.output_dir = str(folder)
+            batch = BatchJobView(job)
+            batch.store_spec(
+                BatchInferenceSpec(
+                    job_id=str(job.id),
+                    model_path=str(model),
+                    backend=request.backend,
+                    input_images=images,
+                    input_prefix=prefix,
+                    output_path=output,
+                    batch_size=request.batch_size,
+                    framework=source.framework,
+                )
+            )
+            rows.log(session, job, f"Batch inference job created with job {source.id}'s model")
+            session.flush()
+            return batch.out()
+
+    def _input_images(self, paths: list[str] | None) -> list[str] | None:
+        if paths is None:
+            return None
+        return [
+            str(check_readable_path(path, self.settings, f"input_images[{i}]"))
+            for i, path in enumerate(paths)
+        ]

@@ -1,0 +1,121 @@
+"""A trainer's reports: checked against its attempt's token, stored once each, applied to the
+job (log lines, epoch metrics and the best metric, checkpoints, batch progress)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from vision_platform.db.models import LogLine, MetricPoint, TrainingJob, utcnow
+from vision_platform.db.session import Database
+from vision_platform.jobs import rows
+from vision_platform.jobs.errors import JobTokenError
+from vision_platform.jobs.mapping import BatchJobView
+from vision_platform.jobs.schemas import ReportAck, TrainerReport
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token() -> tuple[str, str]:
+    """A new attempt's report token and the hash the database keeps of it (never the token)."""
+    token = secrets.token_urlsafe(32)
+    return token, _token_hash(token)
+
+
+def _check_token(job: TrainingJob, token: str | None) -> None:
+    expected = job.token_hash
+    if not token or expected is None or not secrets.compare_digest(_token_hash(token), expected):
+        raise JobTokenError(f"job {job.id}: bad or missing job token")
+
+
+class TrainerReports:
+    """Takes what trainers report over HTTP."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def check_token(self, job_id: int, token: str | None) -> None:
+        with self.db.session() as session:
+            _check_token(rows.find_job(session, job_id), token)
+
+    def record_report(self, job_id: int, token: str | None, report: TrainerReport) -> ReportAck:
+        """Store a trainer's events once each (a retried batch is not stored twice)."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            _check_token(job, token)
+            current = rows.find_attempt(session, job_id, job.attempt_count)
+            accepted = 0
+            for event in sorted(report.events, key=lambda e: e.seq):
+                if event.seq <= current.last_seq:
+                    continue
+                apply = _APPLY.get(event.kind)
+                if apply is not None:
+                    apply(session, job, current.number, event.payload)
+                job.updated_at = utcnow()
+                current.last_seq = event.seq
+                accepted += 1
+            return ReportAck(accepted=accepted, last_seq=current.last_seq)
+
+
+def _log(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
+    session.add(
+        LogLine(
+            job_id=job.id,
+            attempt=attempt,
+            level=str(payload.get("level", "info"))[:10],
+            source="trainer",
+            message=str(payload.get("message", "")),
+        )
+    )
+
+
+def _epoch_started(
+    session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]
+) -> None:
+    line = f"Epoch {payload.get('epoch')}/{payload.get('num_epochs')}"
+    session.add(LogLine(job_id=job.id, attempt=attempt, source="trainer", message=line))
+
+
+def _epoch(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
+    epoch = payload.get("epoch")
+    if not isinstance(epoch, int):
+        return
+    # An epoch run again after a crash replaces what the lost run reported.
+    session.execute(
+        delete(MetricPoint).where(MetricPoint.job_id == job.id, MetricPoint.epoch >= epoch)
+    )
+    session.add(MetricPoint(job_id=job.id, epoch=epoch, values=payload))
+    job.current_epoch = epoch
+    value = payload.get(job.best_metric_name)
+    if isinstance(value, int | float) and (job.best_metric is None or value > job.best_metric):
+        job.best_metric = float(value)
+
+
+def _progress(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
+    batch = BatchJobView.of(job)
+    if batch is not None:  # a training job's progress is its epochs
+        batch.record_progress(payload.get("done"), payload.get("total"))
+
+
+def _checkpoint(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
+    if isinstance(payload.get("last"), str):
+        job.last_checkpoint_uri = payload["last"]
+    if isinstance(payload.get("best"), str):
+        job.best_checkpoint_uri = payload["best"]
+
+
+# What each kind of event does to the job; "status" events only touch updated_at.
+_APPLY: dict[str, Callable[[Session, TrainingJob, int, dict[str, Any]], None]] = {
+    "log": _log,
+    "epoch_started": _epoch_started,
+    "epoch": _epoch,
+    "progress": _progress,
+    "checkpoint": _checkpoint,
+}

@@ -1,0 +1,85 @@
+"""A trainer's reports: the attempt's token, each event stored once, applied to the job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.jobs.conftest import NewJob, claim_one, events
+from vision_platform.jobs.errors import JobTokenError
+from vision_platform.jobs.schemas import BatchJobCreate
+from vision_platform.jobs.service import JobService
+
+
+def test_reports_need_the_attempt_token_and_are_stored_once(
+    service: JobService, new_job: NewJob
+) -> None:
+    job = new_job()
+    claim = claim_one(service)
+    report = events(
+        (1, "log", {"level": "info", "message": "Epoch 1/2"}),
+        (2, "epoch", {"epoch": 1, "train_loss": 0.9, "val_acc": 0.5}),
+        (3, "epoch", {"epoch": 2, "train_loss": 0.5, "val_acc": 0.75}),
+    )
+    with pytest.raises(JobTokenError):
+        service.record_report(job.id, "wrong", report)
+    with pytest.raises(JobTokenError):
+        service.record_report(job.id, None, report)
+    assert service.record_report(job.id, claim.token, report).accepted == 3
+    assert service.record_report(job.id, claim.token, report).accepted == 0  # a retried batch
+    stored = service.get(job.id)
+    assert (stored.current_epoch, stored.best_metric) == (2, 0.75)
+    assert [p.epoch for p in service.metrics(job.id).points] == [1, 2]
+    assert [line.message for line in service.logs(job.id).items if line.source == "trainer"] == [
+        "Epoch 1/2"
+    ]
+
+    # The next attempt has a new token; an epoch it runs again replaces the old points.
+    service.finish_attempt(job.id, claim.attempt, exit_code=1, log_tail=[])
+    retry = claim_one(service)
+    with pytest.raises(JobTokenError):
+        service.record_report(job.id, claim.token, report)
+    service.record_report(job.id, retry.token, events((1, "epoch", {"epoch": 2, "val_acc": 0.6})))
+    assert [(p.epoch, p.values["val_acc"]) for p in service.metrics(job.id).points] == [
+        (1, 0.5),
+        (2, 0.6),
+    ]
+    assert service.get(job.id).best_metric == 0.75  # the best stays the best seen
+
+
+def test_epoch_starts_and_checkpoints_show_on_the_job(service: JobService, new_job: NewJob) -> None:
+    job = new_job()
+    claim = claim_one(service)
+    report = events(
+        (1, "epoch_started", {"epoch": 1, "num_epochs": 2, "num_steps": 4}),
+        (2, "checkpoint", {"last": "s3://b/job/weights/last.pt", "best": 3}),
+        (3, "progress", {"done": 1, "total": 2}),  # a training job's progress is its epochs
+    )
+    assert service.record_report(job.id, claim.token, report).last_seq == 3
+    stored = service.get(job.id)
+    assert (stored.last_checkpoint_uri, stored.best_checkpoint_uri) == (
+        "s3://b/job/weights/last.pt",
+        None,
+    )
+    assert service.logs(job.id).items[-1].message == "Epoch 1/2"
+
+
+def test_a_batch_job_reports_its_progress(
+    service: JobService, trained_job: int, tiny_digits: Path
+) -> None:
+    created = service.create_batch(
+        BatchJobCreate(job_id=trained_job, input_prefix=str(tiny_digits), batch_size=8)
+    )
+    claim = claim_one(service)
+    report = events((1, "progress", {"done": 5, "total": 20}))
+    service.record_report(created.id, claim.token, report)
+    running = service.get_batch(created.id)
+    assert (running.status, running.done, running.total, running.progress) == (
+        "running",
+        5,
+        20,
+        0.25,
+    )
+    service.record_report(created.id, claim.token, events((2, "progress", {"done": 9, "total": 2})))
+    assert service.get_batch(created.id).done == 5  # more done than there are: not taken
