@@ -1,4 +1,5 @@
-"""Fixtures of the platform tests: databases (SQLite and PostgreSQL) and a tiny data set."""
+"""Fixtures of the platform tests: databases (SQLite and PostgreSQL), an S3 server (moto, on
+loopback) and a tiny data set."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def tiny_digits(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("data")
     return make_digits(root / "digits", num_classes=2, per_class=8, size=32)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on a free loopback port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.integration.platform_server import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
