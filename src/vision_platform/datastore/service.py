@@ -54,6 +54,14 @@ class AddOptions:
     task_type: str | None = None
 
 
+def _versions(name: str, version: str | None = None) -> Select[DatasetVersion]:
+    """The versions of `name` (or the one `version`), newest first."""
+    query = select(DatasetVersion).where(DatasetVersion.name == name)
+    if version is not None:
+        query = query.where(DatasetVersion.version == version)
+    return query.order_by(DatasetVersion.created_at.desc(), DatasetVersion.id.desc())
+
+
 def version_out(row: DatasetVersion, *, with_report: bool = False) -> VersionOut:
     return VersionOut(
         name=row.name,
@@ -173,7 +181,7 @@ class DatasetService:
 
     def _existing(self, name: str, version: str, digest: str) -> UploadOut | None:
         with self.db.session() as session:
-            row = session.scalar(self._select(name, version))
+            row = session.scalar(_versions(name, version))
             if row is None:
                 return None
             if row.digest != digest:  # 48 bits of the digest agree, the rest does not
@@ -194,13 +202,6 @@ class DatasetService:
             return found
 
     # --- reading ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _select(name: str, version: str | None = None) -> Select[DatasetVersion]:
-        query = select(DatasetVersion).where(DatasetVersion.name == name)
-        if version is not None:
-            query = query.where(DatasetVersion.version == version)
-        return query.order_by(DatasetVersion.created_at.desc(), DatasetVersion.id.desc())
 
     def list(self) -> DatasetList:
         """Every data set with its newest version and its number of versions."""
@@ -226,7 +227,7 @@ class DatasetService:
     def get(self, name: str) -> DatasetOut:
         check_name(name)
         with self.db.session() as session:
-            rows = session.scalars(self._select(name).options(defer(DatasetVersion.report)))
+            rows = session.scalars(_versions(name).options(defer(DatasetVersion.report)))
             versions = [version_out(r) for r in rows]
         if not versions:
             raise NotFoundError(f"data set {name!r} not found")
@@ -237,21 +238,13 @@ class DatasetService:
         check_name(name)
         check_version(version)
         with self.db.session() as session:
-            row = session.scalar(self._select(name, version))
+            row = session.scalar(_versions(name, version))
             if row is None:
                 raise NotFoundError(f"data set {name!r} has no version {version!r}")
             return version_out(row, with_report=True)
 
     def resolve(self, ref: str, field: str = "dataset") -> VersionOut:
-        """The version `name` (its newest) or `name@version` names, for a job; DatasetError
-        (422) naming `field` when there is none."""
-        parsed = parse_ref(ref, field)
-        with self.db.session() as session:
-            row = session.scalars(self._select(parsed.name, parsed.version).limit(1)).first()
-            if row is None:
-                what = "no version" if parsed.version is None else f"no version {parsed.version}"
-                raise DatasetError(f"{field}: data set {parsed.name!r} has {what}")
-            return version_out(row)
+        return resolve_dataset(self.db, ref, field)
 
     def samples(
         self,
@@ -305,6 +298,19 @@ class DatasetService:
                 .where(DatasetVersion.version == version)
             )
         self.files.remove(name, version)
+
+
+def resolve_dataset(db: Database, ref: str, field: str = "dataset") -> VersionOut:
+    """The version `name` (its newest) or `name@version` names, for a job; DatasetError
+    (422) naming `field` when there is none."""
+    parsed = parse_ref(ref, field)
+    with db.session() as session:
+        query = _versions(parsed.name, parsed.version).limit(1)
+        row = session.scalars(query).first()
+        if row is None:
+            what = "no version" if parsed.version is None else f"no version {parsed.version}"
+            raise DatasetError(f"{field}: data set {parsed.name!r} has {what}")
+        return version_out(row)
 
 
 def _samples_doc(inspection: Inspection) -> dict[str, object]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
+
+DATASET = 'A stored data set: "name" (its newest version) or "name@version".'
+# JobOut's `dataset` is the row's dataset_ref: the version a job used, as "name@version".
+_DATASET_REF = AliasChoices("dataset", "dataset_ref")
 
 
 class JobCreate(BaseModel):
@@ -17,7 +21,8 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_name: str = Field(min_length=1, max_length=200)
-    dataset_path: str = Field(min_length=1, max_length=2000)
+    dataset_path: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(default=None, min_length=1, max_length=100, description=DATASET)
     framework: str | None = Field(default=None, max_length=50)
     task_type: TaskType | None = None
     num_epochs: int = Field(default=10, ge=1, le=100_000)
@@ -28,6 +33,12 @@ class JobCreate(BaseModel):
     advanced_config: dict[str, Any] = Field(default_factory=dict)
     max_stage_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> JobCreate:
+        if (self.dataset_path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of dataset_path and dataset")
+        return self
 
 
 class JobOut(BaseModel):
@@ -42,6 +53,11 @@ class JobOut(BaseModel):
     framework: str
     task_type: str
     dataset_path: str
+    dataset: str | None = Field(
+        default=None,
+        validation_alias=_DATASET_REF,
+        description="The stored data set version the job uses (name@version), if it named one.",
+    )
     num_epochs: int
     batch_size: int
     learning_rate: float | None
@@ -166,6 +182,9 @@ class BatchJobCreate(BaseModel):
     )
     input_images: list[str] | None = Field(default=None, min_length=1, max_length=1_000_000)
     input_prefix: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(
+        default=None, min_length=1, max_length=100, description=DATASET + " Its images."
+    )
     output_path: str | None = Field(
         default=None,
         max_length=2000,
@@ -179,8 +198,9 @@ class BatchJobCreate(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> BatchJobCreate:
-        if (self.input_images is None) == (self.input_prefix is None):
-            raise ValueError("give exactly one of input_images and input_prefix")
+        given = [self.input_images, self.input_prefix, self.dataset]
+        if sum(g is not None for g in given) != 1:
+            raise ValueError("give exactly one of input_images, input_prefix and dataset")
         return self
 
 
@@ -193,6 +213,7 @@ class BatchJobOut(BaseModel):
     backend: str
     batch_size: int
     input_prefix: str | None
+    dataset: str | None = None
     num_input_images: int | None
     output_path: str
     done: int
