@@ -113,8 +113,10 @@ def datasets_upload(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the version as JSON.")] = False,
 ) -> None:
-    """Add a version of NAME: upload an archive (a folder is packed first) with a progress
-    bar, or register a folder or an s3:// prefix the server can read."""
+    """Add a version of NAME from an archive, a folder or an s3:// prefix.
+
+    An archive is uploaded with a progress bar (a folder is packed first); --register and
+    s3:// prefixes have the server read the data where it lies."""
     given = {"description": description, "task_type": task_type}
     fields = {k: v for k, v in given.items() if v is not None}
     if skip_bad_images:
