@@ -72,3 +72,26 @@ def s3_endpoint() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+def s3_storage_env(
+    endpoint: str, storage_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The settings (VP_* and test credentials) of storage at `storage_uri` on the S3 server,
+    set in this process's environment too; the bucket is made when missing."""
+    from vision_platform.storage import ArtifactStore
+
+    env = {
+        "AWS_ACCESS_KEY_ID": "test-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "VP_S3_ENDPOINT_URL": endpoint,
+        "VP_STORAGE_URI": storage_uri,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    bucket = storage_uri.removeprefix("s3://").split("/")[0]
+    store = ArtifactStore(f"s3://{bucket}", endpoint_url=endpoint)
+    if not store.fs.exists(bucket):
+        store.fs.mkdir(bucket)
+    return env

@@ -24,6 +24,7 @@ from tests.archives import (
     zip_folder,
     zip_symlink,
 )
+from tests.integration.fixtures import s3_storage_env
 from vision_platform.api.app import create_app
 from vision_platform.settings import Settings
 from vision_platform.storage import ArtifactStore
@@ -63,16 +64,9 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if request.param == "local":
         return {}
     endpoint: str = request.getfixturevalue("s3_endpoint")
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=endpoint)
-    if not store.fs.exists(BUCKET):
-        store.fs.mkdir(BUCKET)
-    return {"storage_uri": f"s3://{BUCKET}/{uuid.uuid4().hex[:8]}", "s3_endpoint_url": endpoint}
+    prefix = f"s3://{BUCKET}/{uuid.uuid4().hex[:8]}"
+    s3_storage_env(endpoint, prefix, monkeypatch)
+    return {"storage_uri": prefix, "s3_endpoint_url": endpoint}
 
 
 @pytest.fixture

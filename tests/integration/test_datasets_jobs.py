@@ -13,28 +13,10 @@ from typing import Any
 import pytest
 
 from tests.archives import zip_folder
-from tests.integration.fixtures import postgres_database
+from tests.integration.fixtures import postgres_database, s3_storage_env
 from tests.integration.platform_server import PlatformServer, wait_for
-from vision_platform.storage import ArtifactStore
 
 BUCKET = "vp-datasets"
-
-
-def _s3_env(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The server's settings for a fresh prefix of a bucket (made here, with the same keys)."""
-    env = {
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "VP_S3_ENDPOINT_URL": endpoint,
-        "VP_STORAGE_URI": f"s3://{BUCKET}/{uuid.uuid4().hex[:8]}",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=endpoint)
-    if not store.fs.exists(BUCKET):
-        store.fs.mkdir(BUCKET)
-    return env
 
 
 @pytest.fixture(params=["sqlite+local", "postgresql+s3"])
@@ -50,7 +32,9 @@ def server(
         if database == "postgresql":
             env["VP_DATABASE_URL"] = stack.enter_context(postgres_database())
         if storage == "s3":
-            env.update(_s3_env(request.getfixturevalue("s3_endpoint"), monkeypatch))
+            endpoint = request.getfixturevalue("s3_endpoint")
+            prefix = f"s3://{BUCKET}/{uuid.uuid4().hex[:8]}"
+            env.update(s3_storage_env(endpoint, prefix, monkeypatch))
         platform = PlatformServer(home=tmp_path / ".vp", data_root=tiny_digits.parent, **env)
         stack.callback(platform.stop)
         yield platform.start()

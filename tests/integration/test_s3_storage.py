@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.conftest import run_vp
+from tests.integration.fixtures import s3_storage_env
 from tests.integration.test_inference_api import job_id, onnx_model
 from vision_platform.api.app import create_app
 from vision_platform.inference.batch import BatchInferenceSpec, BatchRunner
@@ -25,19 +26,7 @@ __all__ = ["job_id", "onnx_model"]  # fixtures shared with the inference API tes
 
 @pytest.fixture
 def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "VP_S3_ENDPOINT_URL": s3_endpoint,
-        "VP_STORAGE_URI": f"s3://{BUCKET}/artifacts",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_endpoint)
-    if not store.fs.exists(BUCKET):
-        store.fs.mkdir(BUCKET)
-    return env
+    return s3_storage_env(s3_endpoint, f"s3://{BUCKET}/artifacts", monkeypatch)
 
 
 def train(data: str, out: Path, epochs: int, *extra: str) -> str:
