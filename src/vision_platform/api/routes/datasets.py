@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.constants import REF_PREFIX
 from fastapi.responses import FileResponse
+from starlette.requests import ClientDisconnect
 
 from vision_platform.api.dataset_upload import (
     DatasetForm,
@@ -28,6 +29,7 @@ from vision_platform.datastore.schemas import (
     VersionOut,
 )
 from vision_platform.datastore.service import AddOptions, DatasetService
+from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.paths import check_data_path, check_remote_dataset
 from vision_platform.jobs.states import JobStatus
 from vision_platform.settings import Settings
@@ -97,7 +99,10 @@ async def _upload(request: Request, datasets: DatasetService, settings: Settings
     boundary = multipart_boundary(request)
     with datasets.workdir() as work:
         archive = work / "upload"
-        form = await receive_archive(request, boundary, archive, max_mb=settings.max_dataset_mb)
+        try:
+            form = await receive_archive(request, boundary, archive, max_mb=settings.max_dataset_mb)
+        except ClientDisconnect as e:  # nobody to answer; the spooled part is removed
+            raise InvalidInputError("the upload was cut off: the client went away") from e
         return await run_in_threadpool(datasets.add_archive, form.name, archive, _options(form))
 
 
