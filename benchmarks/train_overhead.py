@@ -116,7 +116,7 @@ _RUN_KEYS = {"mode", "model", "project", "name", "save_dir", "resume", "task", "
 
 BARE_YOLO = """
 import json, sys, yaml
-from vision_platform.adapters.ultralytics_adapter import import_ultralytics, restore_threads
+from vision_platform.adapters.ultralytics.shim import import_ultralytics, restore_threads
 import_ultralytics()
 from ultralytics import YOLO
 args_yaml, model, out, skip = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])

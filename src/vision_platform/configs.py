@@ -15,6 +15,31 @@ from vision_platform.errors import ConfigValidationError, UnknownNameError
 FieldType = Literal["int", "float", "bool", "select", "str"]
 PRESET_NAMES = ("easy", "medium", "advanced")
 
+# Settings people ask for by one name whatever a framework calls them (`ConfigField.concept`):
+# the intent layer maps a request's words to these, and each schema tags the field that holds one.
+Concept = Literal[
+    "optimizer",
+    "learning_rate",
+    "weight_decay",
+    "momentum",
+    "scheduler",
+    "warmup_epochs",
+    "patience",
+    "mosaic",
+    "mixup",
+    "cutmix",
+    "copy_paste",
+    "label_smoothing",
+    "flip",
+    "vertical_flip",
+    "color_jitter",
+    "rotation",
+    "dropout",
+    "pretrained",
+    "mixed_precision",
+]
+ConceptValue = bool | float | str
+
 _JSON_TYPES: dict[str, str] = {
     "int": "integer",
     "float": "number",
@@ -38,6 +63,12 @@ class ConfigField:
     options: tuple[Any, ...] | None = None
     # The field applies only when every named field has one of the listed values.
     depends_on: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    # The setting this field holds, in the words of every framework (see `Concept`).
+    concept: Concept | None = None
+    # What a request that only says "on" sets a number field to (a probability, degrees).
+    on_value: float = 1.0
+    # Concept words this field spells another way (a bool cos_lr: {"cosine": True, ...}).
+    concept_values: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.type == "select" and not self.options:
@@ -71,6 +102,36 @@ class ConfigField:
         if self.max is not None and value > self.max:
             return f"{value} is above the maximum {self.max}"
         return None
+
+    def from_concept(self, value: ConceptValue) -> Any:
+        """A request's value for this field's concept in the field's own type and spelling;
+        ValueError when the field cannot hold it (a word it has no option for)."""
+        if self.concept_values:
+            if isinstance(value, str) and value in self.concept_values:
+                return self.concept_values[value]
+            raise ValueError(f"{self.name} has no value for {value!r}")
+        if isinstance(value, str):
+            if self.type == "select" and self.options:
+                for option in self.options:
+                    if str(option).lower() == value.lower():
+                        return option
+            if self.type == "str":
+                return value
+            raise ValueError(f"{self.name} has no option {value!r}")
+        if self.type == "bool":
+            return bool(value)
+        if isinstance(value, bool):
+            return type(self.default)(self.on_value if value else 0)
+        return int(value) if self.type == "int" else float(value)
+
+    def to_concept(self, value: Any) -> ConceptValue:
+        """This field's `value` as a concept value (to carry it over to another framework)."""
+        for word, own in self.concept_values.items():
+            if own == value and type(own) is type(value):
+                return word
+        if isinstance(value, str):
+            return value.lower()
+        return value if isinstance(value, bool) else float(value)
 
     def applies(self, config: Mapping[str, Any]) -> bool:
         """Whether this field has an effect under `config` (its depends_on conditions hold)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,28 @@ def file_sha256(path: Path) -> str:
 
 def manifest_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.name + ".json")
+
+
+def checkpoint_manifest(
+    checkpoint: Path, *, epoch: int, framework: str, config_digest: str | None = None
+) -> dict[str, Any]:
+    """What `verify` checks a checkpoint against (sha256, size) and what it records."""
+    return {
+        "sha256": file_sha256(checkpoint),
+        "size": checkpoint.stat().st_size,
+        "epoch": epoch,
+        "framework": framework,
+        "config_digest": config_digest,  # sha256 of the run's resolved config
+        "saved_at": time.time(),
+    }
+
+
+def write_manifest(checkpoint: Path, manifest: dict[str, Any]) -> None:
+    """Write `checkpoint`'s manifest atomically (a reader never sees half of one)."""
+    target = manifest_path(checkpoint)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, target)
 
 
 def torch_reader(path: Path) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def wait_for_run(client: TestClient, run_id: str) -> tuple[dict[str, Any], list[
 
 def direct_val(best: Path, data_yaml: Path, project: Path) -> Any:
     """Ultralytics' own `model.val()` with the settings a test run uses."""
-    from vision_platform.adapters.ultralytics_adapter import import_ultralytics, restore_threads
+    from vision_platform.adapters.ultralytics.shim import import_ultralytics, restore_threads
 
     import_ultralytics()
     from ultralytics import YOLO

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from vision_platform.configs import (
-    PRESET_NAMES,
-    ConfigField,
-    TrainingSpec,
-    merge_config,
-    schema_to_json_schema,
-)
-from vision_platform.errors import UnknownNameError
+from vision_platform.adapters.descriptor import AdapterInfo
+from vision_platform.configs import PRESET_NAMES, ConfigField, TrainingSpec, merge_config
+from vision_platform.errors import CheckpointError, DatasetError, UnknownNameError
+
+ProgressFn = Callable[[float], None]
 
 
 class ClassScore(BaseModel):
@@ -108,6 +105,17 @@ class RunContext:
 
 
 @dataclass(frozen=True)
+class BoxValidation:
+    """A validator's answer over a YOLO split: box metrics, and each image's labels."""
+
+    # ap50, ap, p, r, map50, map, mp, mr, ap_class_index, px, p_curve, r_curve, f1_curve and
+    # prec_values, as Ultralytics' box Metric has them (`inference.detection_eval` reads them).
+    box: Any
+    # Per image: im_file, bboxes (normalised xywh) and cls, as YOLO labels have them.
+    labels: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class FitOutcome:
     """How `fit` ended: finished all epochs, or stopped early (resumable) and why."""
 
@@ -118,11 +126,13 @@ class FitOutcome:
 
 
 class VisionAdapter(abc.ABC):
-    """One framework behind the platform's interface: schema, presets, training, inference."""
+    """One framework behind the platform's interface: schema, presets, training, inference.
+
+    What the framework serves (tasks, best metric per task, schema, presets) is its descriptor's
+    (`info()`, the `AdapterInfo` in its package); the adapter adds what needs the framework.
+    """
 
     framework: ClassVar[str]
-    task_types: ClassVar[tuple[str, ...]]
-    best_metric_name: ClassVar[str]
 
     def __init__(
         self,
@@ -145,32 +155,33 @@ class VisionAdapter(abc.ABC):
             preset=None,
             overrides=advanced_config,
         )
-        self.task_type = task_type or self.default_task_type(model_name)
+        self.task_type = task_type or self.info().default_task(model_name)
         self.device = device
         self.conf_threshold = conf_threshold
         self.iou_threshold = iou_threshold
         self.model: Any = None
 
-    # --- schema and presets -------------------------------------------------------------
+    # --- schema and presets (the descriptor's) ------------------------------------------
     @classmethod
-    @abc.abstractmethod
-    def config_schema(cls) -> list[ConfigField]:
-        """The framework's advanced-config fields."""
+    def info(cls) -> AdapterInfo:
+        """This framework's descriptor."""
+        from vision_platform.adapters.registry import registry
+
+        return registry.info(cls.framework)
 
     @classmethod
-    @abc.abstractmethod
+    def config_schema(cls) -> list[ConfigField]:
+        """The framework's advanced-config fields."""
+        return cls.info().config_schema()
+
+    @classmethod
     def presets(cls) -> dict[str, dict[str, Any]]:
         """Preset name → the values it sets (on top of the defaults)."""
+        return cls.info().presets()
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
-        return schema_to_json_schema(
-            cls.config_schema(), title=f"{cls.framework} advanced config", presets=cls.presets()
-        )
-
-    @classmethod
-    def default_task_type(cls, model_name: str) -> str:
-        return cls.task_types[0]
+        return cls.info().json_schema()
 
     def get_config_schema(self) -> list[ConfigField]:
         return self.config_schema()
@@ -204,6 +215,11 @@ class VisionAdapter(abc.ABC):
         adapter = cls(state["model_name"], **kwargs)
         adapter.apply_checkpoint(state, inference_mode=True)
         return adapter
+
+    @classmethod
+    def from_onnx(cls, path: Path, metadata: dict[str, str]) -> VisionAdapter:
+        """An adapter serving an exported model.onnx (for `AdapterInfo.onnx_by_adapter`)."""
+        raise CheckpointError(f"{path}: {cls.framework} models.onnx run on the platform's runner")
 
     @classmethod
     @abc.abstractmethod
@@ -261,6 +277,22 @@ class VisionAdapter(abc.ABC):
         """Write the loaded model as ONNX with its classes and preprocessing in the metadata."""
         raise UnknownNameError(f"ONNX export is not available for {self.framework} models")
 
+    def validate_boxes(
+        self,
+        data_yaml: Path,
+        *,
+        split: str,
+        conf: float,
+        batch_size: int,
+        work_dir: Path,
+        progress: ProgressFn,
+    ) -> BoxValidation:
+        """The loaded model's box metrics over a split of a YOLO data set (detection test runs).
+
+        Predictions down to confidence `conf` count (mAP needs the whole curve); `progress`
+        gets the share of the split done (0..1); files go under `work_dir` only."""
+        raise DatasetError(f"box evaluation is not available for {self.framework} models")
+
     def warm_up(self) -> None:  # noqa: B027 (optional hook: nothing to do by default)
         """Run one forward pass so that the first real request does not pay for lazy set-up."""
 
@@ -275,6 +307,7 @@ class VisionAdapter(abc.ABC):
 
 __all__ = [
     "PRESET_NAMES",
+    "BoxValidation",
     "CheckpointSink",
     "ClassScore",
     "Detection",

@@ -13,15 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vision_platform.datasets.images import YOLO_IMAGE_SUFFIXES as IMAGE_SUFFIXES
 from vision_platform.errors import DatasetError
 
-# Ultralytics' IMG_FORMATS (ultralytics.data.utils); an image of another type would be ignored.
-IMAGE_SUFFIXES = frozenset(
-    {
-        ".avif", ".bmp", ".dng", ".heic", ".heif", ".jp2", ".jpeg", ".jpg", ".mpo",
-        ".png", ".tif", ".tiff", ".webp", ".pfm",
-    }
-)  # fmt: skip
 # Ultralytics accepts coordinates up to 1% outside [0, 1] (float noise from converters).
 COORD_TOLERANCE = 0.01
 MAX_LISTED_PROBLEMS = 20

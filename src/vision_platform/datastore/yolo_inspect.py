@@ -8,10 +8,11 @@ from typing import Any
 
 import yaml
 
-from vision_platform.datasets.imagefolder import _check_image
+from vision_platform.datasets.imagefolder import image_problem
 from vision_platform.datasets.yolo import (
     YoloDataset,
     find_yolo_yaml,
+    guess_task,
     normalize_task_type,
     validate_yolo_dataset,
 )
@@ -22,18 +23,6 @@ from vision_platform.errors import DatasetError
 
 PLATFORM_TASKS = {"detect": "detection", "segment": "segmentation", "pose": "pose", "obb": "obb"}
 _SOURCE_KEYS = ("train", "val", "validation", "test")
-
-
-def guess_task(yaml_path: Path, data: dict[str, Any]) -> str:
-    """pose when data.yaml has kpt_shape; else segment when the first label line is a polygon
-    (the rule the Ultralytics adapter applies when it loads the data set)."""
-    if "kpt_shape" in data:
-        return "pose"
-    for label in sorted(yaml_path.parent.rglob("labels/**/*.txt"))[:50]:
-        for line in label.read_text(errors="replace").splitlines():
-            if line.strip():
-                return "segment" if len(line.split()) > 5 else "detect"
-    return "detect"
 
 
 def _read_yaml(yaml_path: Path) -> dict[str, Any]:
@@ -133,7 +122,7 @@ def load_yolo(root: Path, *, task_type: str | None) -> tuple[YoloDataset, str, l
     data = _read_yaml(yaml_path)
     warnings = portable_yaml(yaml_path, data, root)
     check_yaml_paths(yaml_path, data, root)
-    task = normalize_task_type(task_type) if task_type else guess_task(yaml_path, data)
+    task = normalize_task_type(task_type) if task_type else guess_task(yaml_path)
     with relative_errors(root):
         return validate_yolo_dataset(yaml_path, task_type=task), task, warnings
 
@@ -150,7 +139,7 @@ def yolo_samples(
             images = sorted({i for s in sources for i in list_images(s, str(dataset.yaml_path))})
         for image in images:
             file = image.relative_to(root).as_posix()
-            problem = _check_image(image)
+            problem = image_problem(image)
             if problem:
                 bad.append(Problem(file=file, problem=problem))
                 continue

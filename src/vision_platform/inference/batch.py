@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from vision_platform.configs import BatchInferenceSpec
+from vision_platform.datasets.images import IMAGE_SUFFIXES
 from vision_platform.errors import (
     EXIT_OK,
     EXIT_RESUMABLE,
@@ -35,7 +36,6 @@ from vision_platform.storage import is_remote, store_for
 
 __all__ = ["BatchInferenceSpec", "BatchRunner", "ResultWriter", "list_inputs"]
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 _PROGRESS_EVERY_S = 0.5
 
 Report = Callable[[str, dict[str, Any]], None]
@@ -280,8 +280,8 @@ class _RemoteOutput:
 def run_spec(spec: BatchInferenceSpec) -> int:
     """Run a spec as a platform job: stop on SIGTERM, report progress over HTTP when asked."""
     from vision_platform.settings import get_settings
-    from vision_platform.training.callback import callback_sinks
-    from vision_platform.training.interrupts import StopController
+    from vision_platform.worker.callback import callback_sinks
+    from vision_platform.worker.interrupts import StopController
 
     settings = get_settings()
     if is_remote(spec.output_path):

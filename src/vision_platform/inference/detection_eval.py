@@ -1,17 +1,16 @@
-"""Detection test runs: Ultralytics' own validator for mAP and curves, plus the worst mistakes.
+"""Detection test runs: the model's own validator for mAP and curves, plus the worst mistakes.
 
-The metrics come from Ultralytics' validator (the code that reports mAP while training), run at
-its standard confidence floor of 0.001 so that the whole precision/recall curve counts. The
+The metrics come from the adapter's validator (`VisionAdapter.validate_boxes`: for YOLO models
+Ultralytics' own, the code that reports mAP while training), run at the standard confidence
+floor of 0.001 so that the whole precision/recall curve counts. The
 run's `conf_threshold` is the operating point: precision, recall and the worst mistakes are
 reported there; without one, the F1-optimal threshold is used and recommended.
 """
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from vision_platform.adapters.base import Detection
+from vision_platform.adapters.base import Detection, ProgressFn, VisionAdapter
 from vision_platform.errors import DatasetError
 
-ProgressFn = Callable[[float], None]
-
-VAL_CONF = 0.001  # Ultralytics' validation default: mAP needs the low-confidence tail
+VAL_CONF = 0.001  # the validators' default (Ultralytics'): mAP needs the low-confidence tail
 MATCH_IOU = 0.5
 SWEEP = [round(0.05 * i, 2) for i in range(1, 20)]  # 0.05 .. 0.95
 CURVE_POINTS = 101
 _VALIDATOR_SHARE = 0.6  # of the progress bar; the worst-mistakes pass takes the rest
-_VAL_LOCK = threading.Lock()  # one validation at a time: the cache-file patch is process-wide
 
 
 @dataclass
@@ -73,24 +69,6 @@ def data_yaml_for_eval(dataset_path: str | Path, task_type: str, folder: Path) -
     return target, split
 
 
-@contextlib.contextmanager
-def _no_label_cache() -> Iterator[None]:
-    """Ultralytics writes `labels/*.cache` next to the labels; a test run never writes there."""
-    from ultralytics.data import dataset as dataset_module
-
-    with _VAL_LOCK:
-        saved = dataset_module.save_dataset_cache_file
-        dataset_module.save_dataset_cache_file = _keep_cache_in_memory
-        try:
-            yield
-        finally:
-            dataset_module.save_dataset_cache_file = saved
-
-
-def _keep_cache_in_memory(prefix: str, path: Path, x: dict[str, Any], version: str) -> None:
-    x["version"] = version  # what the real function adds before saving; the caller needs it
-
-
 # --- metrics from Ultralytics' Metric object -------------------------------------------------
 
 
@@ -103,8 +81,6 @@ def confidence_sweep(box: Any) -> tuple[list[dict[str, float]], float | None]:
     """Precision/recall/F1 (mean over classes, as Ultralytics reports them) at 0.05..0.95,
     and the F1-optimal confidence threshold (as Ultralytics picks it, from the smoothed mean
     F1 curve, but in the middle of a plateau); None when F1 is zero everywhere."""
-    from ultralytics.utils.metrics import smooth
-
     px = np.asarray(box.px)
     f1 = np.asarray(box.f1_curve)
     if f1.ndim != 2 or f1.shape[0] == 0:
@@ -121,10 +97,19 @@ def confidence_sweep(box: Any) -> tuple[list[dict[str, float]], float | None]:
         }
         for c in SWEEP
     ]
-    smoothed = smooth(f1_mean, 0.1)
+    smoothed = _smooth(f1_mean, 0.1)
     if float(smoothed.max()) <= 0.0:
         return sweep, None
     return sweep, round(float(px[_plateau_middle(smoothed)]), 3)
+
+
+def _smooth(values: np.ndarray, fraction: float) -> np.ndarray:
+    """A box filter over `fraction` of the curve, edges padded: how Ultralytics smooths its
+    mean F1 curve before it picks a threshold (ultralytics.utils.metrics.smooth)."""
+    width = round(len(values) * fraction * 2) // 2 + 1  # odd
+    pad = np.ones(width // 2)
+    padded = np.concatenate((pad * values[0], values, pad * values[-1]), 0)
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
 
 
 def _plateau_middle(values: np.ndarray, tolerance: float = 0.005) -> int:
@@ -276,47 +261,22 @@ def _name(class_names: Sequence[str], class_id: int) -> str:
 # --- the whole evaluation ---------------------------------------------------------------------
 
 
-def _validate(
-    adapter: Any, dataset_path: str | Path, batch_size: int, report: ProgressFn
-) -> tuple[Any, list[dict[str, Any]], str]:
-    """Ultralytics' validator over the split: its metrics, its labels per image, the split."""
-    from vision_platform.adapters.ultralytics_adapter import restore_threads
-
-    seen: dict[str, Any] = {}
-
-    def on_val_start(validator: Any) -> None:
-        seen["validator"] = validator
-
-    def on_val_batch_end(validator: Any) -> None:
-        total = max(len(validator.dataloader), 1)
-        report(_VALIDATOR_SHARE * (validator.batch_i + 1) / total)
-
-    model = adapter.model
-    model.add_callback("on_val_start", on_val_start)
-    model.add_callback("on_val_batch_end", on_val_batch_end)
-    with tempfile.TemporaryDirectory(prefix="vp-eval-") as tmp:
-        data, split = data_yaml_for_eval(dataset_path, adapter.task_type, Path(tmp))
-        try:
-            with _no_label_cache():
-                metrics = model.val(
-                    data=str(data),
-                    split=split,
-                    conf=VAL_CONF,
-                    iou=adapter.iou_threshold,
-                    imgsz=adapter.image_size,
-                    batch=batch_size,
-                    device=adapter._device(),
-                    plots=False,
-                    save_json=False,
-                    verbose=False,
-                    project=tmp,
-                    name="val",
-                    exist_ok=True,
-                )
-        finally:
-            restore_threads()
-        labels = list(seen["validator"].dataloader.dataset.labels)
-    return metrics, labels, split
+def _mistakes_per_image(
+    adapter: VisionAdapter,
+    labels: list[dict[str, Any]],
+    names: list[str],
+    batch_size: int,
+    report: ProgressFn,
+) -> list[dict[str, Any]]:
+    """Each labelled image's missed and false boxes at the adapter's confidence threshold."""
+    per_image: list[dict[str, Any]] = []
+    for start in range(0, len(labels), batch_size):
+        chunk = labels[start : start + batch_size]
+        predicted = adapter.infer_batch([lb["im_file"] for lb in chunk], batch_size=batch_size)
+        for lb, prediction in zip(chunk, predicted, strict=True):
+            per_image.append(image_mistakes(ground_truth(lb), prediction.detections or [], names))
+        report(_VALIDATOR_SHARE + (1 - _VALIDATOR_SHARE) * len(per_image) / max(len(labels), 1))
+    return per_image
 
 
 def evaluate_detection(
@@ -336,37 +296,32 @@ def evaluate_detection(
     The model is loaded privately, so a shared serving copy is never fused or reconfigured.
     """
     from vision_platform.adapters.registry import load_for_inference
-    from vision_platform.adapters.ultralytics_adapter import (
-        UltralyticsAdapter,
-        import_ultralytics,
-        restore_threads,
-    )
     from vision_platform.inference.evaluation import _Throttle
 
     report = _Throttle(progress)
     adapter = load_for_inference(Path(checkpoint))
-    if not isinstance(adapter, UltralyticsAdapter) or adapter.model is None:
-        raise DatasetError(f"{checkpoint}: detection test runs need an Ultralytics checkpoint")
     if adapter.task_type not in ("detection", "segmentation"):
         raise DatasetError(f"{checkpoint}: test runs of {adapter.task_type} models")
-    import_ultralytics()
     names = list(adapter.class_names or [])
-    metrics, labels, split = _validate(adapter, dataset_path, batch_size, report)
-    result = summarize_box_metrics(metrics.box, names)
+    with tempfile.TemporaryDirectory(prefix="vp-eval-") as tmp:
+        data, split = data_yaml_for_eval(dataset_path, adapter.task_type, Path(tmp))
+        validation = adapter.validate_boxes(
+            data,
+            split=split,
+            conf=VAL_CONF,
+            batch_size=batch_size,
+            work_dir=Path(tmp),
+            progress=lambda share: report(_VALIDATOR_SHARE * share),
+        )
+    labels = validation.labels
+    result = summarize_box_metrics(validation.box, names)
     threshold = next(
         t
         for t in (conf_threshold, result["recommended_conf_threshold"], adapter.conf_threshold)
         if t is not None
     )
     adapter.conf_threshold = threshold
-    per_image: list[dict[str, Any]] = []
-    for start in range(0, len(labels), batch_size):
-        chunk = labels[start : start + batch_size]
-        predicted = adapter.infer_batch([lb["im_file"] for lb in chunk], batch_size=batch_size)
-        for lb, prediction in zip(chunk, predicted, strict=True):
-            per_image.append(image_mistakes(ground_truth(lb), prediction.detections or [], names))
-        report(_VALIDATOR_SHARE + (1 - _VALIDATOR_SHARE) * len(per_image) / max(len(labels), 1))
-    restore_threads()
+    per_image = _mistakes_per_image(adapter, labels, names, batch_size, report)
     report(1.0)
     return {
         **result,

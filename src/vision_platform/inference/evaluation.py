@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from vision_platform.adapters.base import InferenceResult
-from vision_platform.datasets.imagefolder import IMAGE_SUFFIXES
+from vision_platform.adapters.base import InferenceResult, ProgressFn
+from vision_platform.datasets.images import IMAGE_SUFFIXES
 from vision_platform.errors import DatasetError
 from vision_platform.inference.cache import LoadedModel
 from vision_platform.inference.detection_eval import SWEEP
-
-ProgressFn = Callable[[float], None]
 
 
 def labelled_images(root: str | Path) -> list[tuple[str, str]]:
@@ -97,6 +94,68 @@ def top1_confidence_sweep(
     return sweep, middle if low < middle <= high else high
 
 
+def _predict_all(
+    model: LoadedModel, samples: list[tuple[str, str]], batch_size: int, report: ProgressFn
+) -> list[InferenceResult]:
+    results: list[InferenceResult] = []
+    for start in range(0, len(samples), batch_size):
+        chunk = [path for path, _ in samples[start : start + batch_size]]
+        results += model.infer_batch(chunk, batch_size=batch_size)
+        report(len(results) / len(samples))
+    return results
+
+
+def _per_class(
+    class_names: list[str], y_true: np.ndarray, y_pred: np.ndarray
+) -> list[dict[str, Any]]:
+    """Precision, recall, F1 and support of each class."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = list(range(len(class_names)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    return [
+        {
+            "label": class_names[i],
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i in labels
+    ]
+
+
+def _mistakes(
+    samples: list[tuple[str, str]], results: list[InferenceResult]
+) -> list[dict[str, Any]]:
+    """The wrongly labelled images, most confident first."""
+    mistakes: list[dict[str, Any]] = [
+        {
+            "image_path": r.image_path,
+            "true_label": name,
+            "predicted_label": r.predicted_label,
+            "confidence": r.confidence,
+        }
+        for (_, name), r in zip(samples, results, strict=True)
+        if r.predicted_label != name
+    ]
+    mistakes.sort(key=lambda m: -m["confidence"])
+    return mistakes
+
+
+def _operating_point(
+    correct: np.ndarray, confidences: np.ndarray, conf_threshold: float | None
+) -> dict[str, Any]:
+    """`at_conf_threshold`: accepting the top-1 label at `conf_threshold` (none without one)."""
+    if conf_threshold is None:
+        return {}
+    point = _accept_scores(correct, confidences, conf_threshold)
+    accepted = int((confidences >= conf_threshold).sum())
+    return {"conf_threshold": conf_threshold, "at_conf_threshold": {**point, "accepted": accepted}}
+
+
 def evaluate_classification(
     model: LoadedModel,
     class_names: list[str],
@@ -110,69 +169,33 @@ def evaluate_classification(
     """Accuracy, top-5, per-class precision/recall/F1, confusion matrix, the top-1 confidence
     sweep with its recommended threshold, and the worst mistakes; with `conf_threshold`, also
     the operating point of accepting the top-1 label at that confidence (`at_conf_threshold`)."""
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+    from sklearn.metrics import confusion_matrix
 
     samples = labelled_images(dataset_root)
     index = {name: i for i, name in enumerate(class_names)}
     unknown = sorted({name for _, name in samples} - set(index))
     if unknown:
         raise DatasetError(f"classes the model does not know: {', '.join(unknown)}")
-    report = _Throttle(progress)
-    results: list[InferenceResult] = []
-    for start in range(0, len(samples), batch_size):
-        chunk = [path for path, _ in samples[start : start + batch_size]]
-        results += model.infer_batch(chunk, batch_size=batch_size)
-        report(len(results) / len(samples))
+    results = _predict_all(model, samples, batch_size, _Throttle(progress))
     y_true = np.array([index[name] for _, name in samples])
     y_pred = np.array([index[r.predicted_label] for r in results])
     in_top5 = [
         name in {s.label for s in (r.top5_predictions or [])}
         for (_, name), r in zip(samples, results, strict=True)
     ]
-    labels = list(range(len(class_names)))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
-    mistakes: list[dict[str, Any]] = [
-        {
-            "image_path": r.image_path,
-            "true_label": name,
-            "predicted_label": r.predicted_label,
-            "confidence": r.confidence,
-        }
-        for (_, name), r in zip(samples, results, strict=True)
-        if r.predicted_label != name
-    ]
-    mistakes.sort(key=lambda m: -m["confidence"])
     correct = y_true == y_pred
     confidences = np.array([r.confidence for r in results], dtype=float)
     sweep, recommended = top1_confidence_sweep(correct, confidences)
-    operating: dict[str, Any] = {}
-    if conf_threshold is not None:
-        point = _accept_scores(correct, confidences, conf_threshold)
-        accepted = int((confidences >= conf_threshold).sum())
-        operating = {
-            "conf_threshold": conf_threshold,
-            "at_conf_threshold": {**point, "accepted": accepted},
-        }
+    labels = list(range(len(class_names)))
     return {
-        **operating,
+        **_operating_point(correct, confidences, conf_threshold),
         "num_images": len(samples),
         "accuracy": float(correct.mean()),
         "top5_accuracy": float(np.mean(in_top5)),
-        "per_class": [
-            {
-                "label": class_names[i],
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i in labels
-        ],
+        "per_class": _per_class(class_names, y_true, y_pred),
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "class_names": class_names,
         "confidence_sweep": sweep,
         "recommended_conf_threshold": recommended,
-        "worst_mistakes": mistakes[:worst],
+        "worst_mistakes": _mistakes(samples, results)[:worst],
     }

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from vision_platform.adapters.base import ClassScore, InferenceResult
+from vision_platform.adapters.registry import registry
 from vision_platform.errors import CheckpointError
 from vision_platform.inference.cache import LoadedModel
 
@@ -38,9 +39,9 @@ def _providers() -> list[str]:
 
 
 def load_onnx(path: str | Path) -> LoadedModel:
-    """A model.onnx of this platform, by the framework its metadata names: timm classifiers
-    run here on ONNX Runtime directly; Ultralytics models through Ultralytics' own ONNX
-    Runtime backend (which brings their letterbox and NMS)."""
+    """A model.onnx of this platform, by the framework its metadata names: classifiers run here
+    on ONNX Runtime directly; a framework whose descriptor says so (`onnx_by_adapter`: its
+    models need their own pre- and postprocessing, e.g. letterbox and NMS) through its adapter."""
     import onnx
 
     path = Path(path)
@@ -50,10 +51,9 @@ def load_onnx(path: str | Path) -> LoadedModel:
         raise CheckpointError(f"cannot load ONNX model {path}: {e}") from e
     metadata = {p.key: p.value for p in proto.metadata_props}
     del proto
-    if metadata.get("vp_framework") == "ultralytics":
-        from vision_platform.adapters.ultralytics_adapter import UltralyticsAdapter
-
-        return UltralyticsAdapter.from_onnx(path, metadata)
+    framework = metadata.get("vp_framework")
+    if framework in registry.list() and registry.info(framework).onnx_by_adapter:
+        return registry.get(framework).from_onnx(path, metadata)
     return OnnxClassifier(path)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from vision_platform.intent.chat import ChatReply, ChatService, ChatState, intent_to_spec
 from vision_platform.intent.models import Issue, ParseResult, TrainingIntent
 from vision_platform.intent.providers import LLMParser, parser_from_settings
-from vision_platform.intent.rules import IntentParser, RulesParser, parse_request
+from vision_platform.intent.rules import IntentParser, RulesParser
 
 __all__ = [
     "ChatReply",
@@ -21,6 +21,5 @@ __all__ = [
     "RulesParser",
     "TrainingIntent",
     "intent_to_spec",
-    "parse_request",
     "parser_from_settings",
 ]

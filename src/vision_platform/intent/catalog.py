@@ -1,12 +1,14 @@
 """The model names the platform knows, and finding them in a request however they are written.
 
-The catalogue is the adapters' own lists: `timm.list_models()` and the Ultralytics names the
-adapter builds. A request's words are matched against it after normalising case and separators
-("ResNet-50", "resnet 50" and "resnet_50" are all `resnet50`); the longest exact match wins, so
-"resnet-10t" is resnet10t, never resnet50. A name that matches nothing is reported as unknown
-(with the closest catalogue names), never replaced by another model.
+The catalogue is the adapters' own: each framework's descriptor gives the names it serves
+(the common ones without importing the framework, all of them from its adapter), other
+spellings of them and the family words that stand for one (`AdapterInfo.aliases`,
+`implied_models`). A request's words are matched against it after normalising case and
+separators ("ResNet-50", "resnet 50" and "resnet_50" are all `resnet50`); the longest exact
+match wins, so "resnet-10t" is resnet10t, never resnet50. A name that matches nothing is
+reported as unknown (with the closest catalogue names), never replaced by another model.
 
-Loading timm imports torch (seconds), so the common names below are matched without it; the
+Loading timm imports torch (seconds), so the common names are matched without it; the
 whole catalogue is loaded only when a request holds a model-like word those do not cover.
 """
 
@@ -16,74 +18,14 @@ import difflib
 import functools
 import re
 from dataclasses import dataclass
+from typing import get_args
 
+from vision_platform.adapters.descriptor import AdapterInfo
 from vision_platform.adapters.registry import registry
 from vision_platform.errors import UnknownNameError
+from vision_platform.intent.models import IntentTask
 
-# timm models people name most, matched without importing timm (a test checks each is real).
-COMMON_TIMM_MODELS: tuple[str, ...] = (
-    *(f"resnet{n}" for n in (18, 26, 34, 50, 101, 152, 200)),
-    "resnet10t",
-    "resnext50_32x4d",
-    "wide_resnet50_2",
-    *(f"efficientnet_b{i}" for i in range(8)),
-    "efficientnetv2_rw_s",
-    "tf_efficientnetv2_s",
-    "mobilenetv2_100",
-    "mobilenetv3_large_100",
-    "mobilenetv3_small_100",
-    *(f"vit_{s}_patch16_224" for s in ("tiny", "small", "base", "large")),
-    *(f"deit_{s}_patch16_224" for s in ("tiny", "small", "base")),
-    *(f"convnext_{s}" for s in ("tiny", "small", "base", "large")),
-    *(f"densenet{n}" for n in (121, 161, 169, 201)),
-    "swin_tiny_patch4_window7_224",
-    "regnety_040",
-)
-
-DEFAULT_MODELS: dict[str, str] = {
-    "classification": "resnet18",
-    "detection": "yolo11n",
-    "segmentation": "yolo11n-seg",
-    "pose": "yolo11n-pose",
-}
-_TASK_SUFFIX = {"segmentation": "seg", "pose": "pose", "classification": "cls"}
-_SUFFIX_TASK = {suffix: task for task, suffix in _TASK_SUFFIX.items()}
-
-_VIT_SIZES = {"tiny": "tiny ti t", "small": "small s", "base": "base b", "large": "large l"}
-
-
-def _implied_names() -> dict[str, str]:
-    """Spellings that stand for one model without naming it exactly (a family, a size word).
-
-    The user is told which model was taken (`ModelMention.implied`)."""
-    names = {
-        "resnet": "resnet50",
-        "efficientnet": "efficientnet_b0",
-        "mobilenet": "mobilenetv3_large_100",
-        "mobilenetv3": "mobilenetv3_large_100",
-        "mobilenetv3large": "mobilenetv3_large_100",
-        "mobilenetv3small": "mobilenetv3_small_100",
-        "mobilenetv2": "mobilenetv2_100",
-        "convnext": "convnext_tiny",
-        "densenet": "densenet121",
-        "vit": "vit_base_patch16_224",
-        "yolo": "yolo11n",
-        "yolov5": "yolov5nu",
-    }
-    for size, spellings in _VIT_SIZES.items():
-        for spelling in spellings.split():
-            names[f"vit{spelling}"] = f"vit_{size}_patch16_224"
-    for version in (8, 11, 26):
-        for prefix in ("yolo", "yolov"):
-            names[f"{prefix}{version}"] = f"yolo{version}n" if version > 8 else "yolov8n"
-    for size in "nsmlx":  # Ultralytics' own YOLOv5 weights are the anchor-free "u" variants
-        names[f"yolov5{size}"] = f"yolov5{size}u"
-    return names
-
-
-def _spellings(names: list[str]) -> dict[str, str]:
-    """Other ways of writing exactly these names: Ultralytics' yolo11n is also called YOLOv11n."""
-    return {f"yolov{name[4:]}": name for name in names if re.match(r"yolo\d\d", name)}
+INTENT_TASKS: tuple[str, ...] = get_args(IntentTask)
 
 
 def normalise(name: str) -> str:
@@ -100,12 +42,14 @@ class _Entry:
 class _Index:
     """Normalised spelling → catalogue name; exact catalogue names win over other spellings."""
 
-    def __init__(self, names: list[str], *, implied: dict[str, str]) -> None:
+    def __init__(
+        self, names: list[str], *, aliases: dict[str, str], implied: dict[str, str]
+    ) -> None:
         self.names = sorted(set(names))
         self.entries: dict[str, _Entry] = {}
         for name in self.names:
             self.entries.setdefault(normalise(name), _Entry(name))
-        for spelling, name in _spellings(self.names).items():
+        for spelling, name in aliases.items():
             self.entries.setdefault(normalise(spelling), _Entry(name))
         for spelling, name in implied.items():
             self.entries.setdefault(spelling, _Entry(name, implied=True))
@@ -124,28 +68,38 @@ def _stem(word: str) -> str:
     return re.match(r"[a-z]*", word.lower()).group(0)  # type: ignore[union-attr]
 
 
-def _adapter_names(framework: str) -> list[str]:
+def _all_names(info: AdapterInfo) -> list[str]:
     try:
-        return registry.get(framework).model_names()
+        return info.model_names()
     except (UnknownNameError, ImportError):
         return []
 
 
+def _index(*, full: bool) -> _Index:
+    infos = registry.infos()
+    names = [name for info in infos for name in info.common_models()]
+    if full:
+        names += [name for info in infos for name in _all_names(info)]
+    aliases: dict[str, str] = {}
+    implied: dict[str, str] = {}
+    for info in infos:
+        aliases.update(info.aliases())
+        implied.update(info.implied_models())
+    return _Index(names, aliases=aliases, implied=implied)
+
+
 @functools.cache
+def _cached_index(version: int, *, full: bool) -> _Index:
+    return _index(full=full)
+
+
 def _common_index() -> _Index:
-    names = [*COMMON_TIMM_MODELS, *_adapter_names("ultralytics")]
-    return _Index(names, implied=_implied_names())
+    """The names matched without importing a framework."""
+    return _cached_index(registry.version, full=False)
 
 
-@functools.cache
 def _full_index() -> _Index:
-    names = [*COMMON_TIMM_MODELS, *_adapter_names("ultralytics"), *_adapter_names("timm")]
-    return _Index(names, implied=_implied_names())
-
-
-def ultralytics_models() -> list[str]:
-    """The model names the Ultralytics adapter builds."""
-    return _adapter_names("ultralytics")
+    return _cached_index(registry.version, full=True)
 
 
 def canonical_name(name: str) -> str | None:
@@ -312,25 +266,17 @@ def find_models(text: str) -> list[ModelMention]:
 
 
 # --- what a name implies ------------------------------------------------------------------------
-def is_ultralytics_name(name: str) -> bool:
-    """Whether `name` belongs to an Ultralytics family (YOLO, RT-DETR)."""
-    return name.startswith(("yolo", "rtdetr"))
-
-
-def task_of(name: str) -> str | None:
-    """The task a model name implies: an Ultralytics suffix, plain YOLO = detection, timm = cls."""
-    if not is_ultralytics_name(name):
-        return "classification"
-    suffix = name.rpartition("-")[2] if "-" in name and not name.startswith("rtdetr") else None
-    if suffix is None:
-        return "detection"
-    return _SUFFIX_TASK.get(suffix)
+def task_of(name: str) -> IntentTask | None:
+    """The task a model name implies, when it is one a request can ask for."""
+    task = registry.info_for_model(name).task_of(name)
+    return task if task in INTENT_TASKS else None  # type: ignore[return-value]
 
 
 def with_task(name: str, task: str) -> str:
     """`name` turned into its variant for `task` (yolo11n + segmentation → yolo11n-seg)."""
-    if not is_ultralytics_name(name) or name.startswith("rtdetr") or task_of(name) == task:
-        return name
-    stem = name.split("-")[0]
-    suffix = _TASK_SUFFIX.get(task)
-    return f"{stem}-{suffix}" if suffix else stem
+    return registry.info_for_model(name).variant_for(name, task)
+
+
+def default_model(task: str) -> str:
+    """The model a request for `task` that names none gets."""
+    return registry.default_model(task)

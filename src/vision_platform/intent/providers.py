@@ -24,9 +24,8 @@ from vision_platform.settings import Settings
 _INSTRUCTIONS = (
     "You turn a person's request for training a vision model (Korean or English) into JSON "
     "settings. Answer with one JSON object that follows the given JSON Schema exactly. Use null "
-    "for anything the request does not give. model_name is a timm model (resnet50, "
-    "efficientnet_b0, …) or an Ultralytics one (yolo11n, yolo11n-seg, yolov8n, …); framework is "
-    "'timm' for timm models and 'ultralytics' for YOLO/RT-DETR. advanced_config uses only the "
+    "for anything the request does not give. model_name is a model of one of these frameworks, "
+    "and framework names that framework:\n{frameworks}\nadvanced_config uses only the "
     "chosen framework's own field names and option spellings, from its schema below.\n"
     "Framework schemas:\n{schemas}"
 )
@@ -120,13 +119,13 @@ class InvalidAnswerError(ValueError):
 
 
 def _framework_schemas() -> dict[str, dict[str, Any]]:
-    schemas = {}
-    for framework in registry.list():
-        try:
-            schemas[framework] = registry.get(framework).json_schema()
-        except UnknownNameError:
-            continue
-    return schemas
+    return {info.framework: info.json_schema() for info in registry.infos()}
+
+
+def instructions() -> str:
+    """The system prompt: the frameworks (from their descriptors) and their schemas."""
+    frameworks = "\n".join(f"- '{i.framework}': {i.description}" for i in registry.infos())
+    return _INSTRUCTIONS.format(frameworks=frameworks, schemas=json.dumps(_framework_schemas()))
 
 
 def answer_schema() -> dict[str, Any]:
@@ -153,7 +152,7 @@ def read_answer(text: str) -> TrainingIntent:
         if intent.framework is None:
             raise InvalidAnswerError("advanced_config without a framework")
         try:
-            schema = registry.get(intent.framework).config_schema()
+            schema = registry.info(intent.framework).config_schema()
         except UnknownNameError as e:
             raise InvalidAnswerError(str(e)) from e
         try:
@@ -178,7 +177,7 @@ class LLMParser:
     ) -> ParseResult:
         """The LLM's reading of `text` on top of `context`, checked like the rules' reading."""
         lang = language or detect_language(text)
-        system = _INSTRUCTIONS.format(schemas=json.dumps(_framework_schemas()))
+        system = instructions()
         settings = context.model_dump(exclude={"missing", "notes"}) if context else {}
         user = f"Current settings: {json.dumps(settings)}\nRequest: {text}"
         try:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from vision_platform.adapters.registry import registry
-from vision_platform.configs import ConfigField, TrainingSpec, inactive_fields, validate_config
+from vision_platform.configs import (
+    Concept,
+    ConfigField,
+    TrainingSpec,
+    inactive_fields,
+    validate_config,
+)
 from vision_platform.errors import ConfigValidationError, UnknownNameError
 from vision_platform.intent import catalog
 from vision_platform.intent.extract import Extraction, OptionValue
@@ -19,76 +24,30 @@ from vision_platform.intent.texts import label, say
 TOP_LEVEL_NUMBERS = ("num_epochs", "batch_size", "image_size", "learning_rate")
 
 
-@dataclass(frozen=True)
-class OptionConcept:
-    """A setting people ask for by one name, and the schema fields that hold it per framework."""
-
-    fields: tuple[str, ...]
-    on_value: float = 1.0
-
-
-CONCEPTS: dict[str, OptionConcept] = {
-    "optimizer": OptionConcept(("optimizer_type", "optimizer")),
-    "scheduler": OptionConcept(("scheduler_type", "cos_lr")),
-    "warmup_epochs": OptionConcept(("warmup_epochs",)),
-    "weight_decay": OptionConcept(("weight_decay",)),
-    "momentum": OptionConcept(("momentum",)),
-    "patience": OptionConcept(("patience",)),
-    "mosaic": OptionConcept(("mosaic",), 1.0),
-    "mixup": OptionConcept(("mixup",), 0.1),
-    "cutmix": OptionConcept(("cutmix",), 0.1),
-    "copy_paste": OptionConcept(("copy_paste",), 0.1),
-    "label_smoothing": OptionConcept(("label_smoothing",), 0.1),
-    "flip": OptionConcept(("random_flip", "fliplr"), 0.5),
-    "color_jitter": OptionConcept(("color_jitter",), 0.4),
-    "rotation": OptionConcept(("random_rotation", "degrees"), 15.0),
-    "pretrained": OptionConcept(("pretrained",)),
-    "mixed_precision": OptionConcept(("mixed_precision", "amp")),
-}
-_FIELD_CONCEPT = {name: key for key, concept in CONCEPTS.items() for name in concept.fields}
-
-
-class _NotHonoured(Exception):
-    """The value has no field, or no spelling, in the framework's schema."""
-
-
 def framework_of(model_name: str | None, task: str | None) -> str | None:
-    """The framework a model (or, without one, a task) belongs to."""
+    """The framework a model (or, without one, a task's default model) belongs to."""
     if model_name:
         return registry.framework_for_model(model_name)
     if task:
-        return registry.framework_for_model(catalog.DEFAULT_MODELS[task])
+        return registry.framework_for_model(catalog.default_model(task))
     return None
 
 
-def _to_field(spec: ConfigField, concept: OptionConcept, value: OptionValue) -> Any:
-    """`value` in `spec`'s own type and spelling."""
-    if spec.name == "cos_lr":
-        if value in ("cosine", "linear"):
-            return value == "cosine"
-        raise _NotHonoured
-    if isinstance(value, str):
-        if spec.type == "select" and spec.options:
-            for option in spec.options:
-                if str(option).lower() == value.lower():
-                    return option
-        if spec.type == "str":
-            return value
-        raise _NotHonoured
-    if spec.type == "bool":
-        return bool(value)
-    if isinstance(value, bool):
-        return type(spec.default)(concept.on_value if value else 0)
-    return int(value) if spec.type == "int" else float(value)
-
-
-def _neutral(name: str, value: Any) -> OptionValue:
-    """A framework's field value as the neutral option value (for moving between frameworks)."""
-    if name == "cos_lr":
-        return "cosine" if value else "linear"
-    if isinstance(value, bool | str):
-        return value.lower() if isinstance(value, str) else value
-    return float(value)
+def _concepts(framework: str, config: Mapping[str, Any]) -> dict[str, OptionValue]:
+    """A framework's config as concept values (field names where a field has no concept), to
+    carry the settings over to another framework."""
+    try:
+        by_name = {spec.name: spec for spec in registry.info(framework).config_schema()}
+    except UnknownNameError:
+        by_name = {}
+    out: dict[str, OptionValue] = {}
+    for name, value in config.items():
+        spec = by_name.get(name)
+        if spec is None:
+            out[name] = value
+        else:
+            out[spec.concept or name] = spec.to_concept(value)
+    return out
 
 
 class IntentResolver:
@@ -189,7 +148,8 @@ class IntentResolver:
             return
         config: dict[str, Any] = {}
         if moved:
-            neutral = {_FIELD_CONCEPT.get(k, k): _neutral(k, v) for k, v in previous.items()}
+            assert context is not None and context.framework is not None
+            neutral = _concepts(context.framework, previous)
             config.update(self._map(neutral, schema, intent.framework))
         else:
             config.update(previous)
@@ -199,16 +159,16 @@ class IntentResolver:
     def _map(
         self, options: Mapping[str, OptionValue], schema: Sequence[ConfigField], framework: str
     ) -> dict[str, Any]:
+        by_concept: dict[str, ConfigField] = {s.concept: s for s in schema if s.concept}
         by_name = {spec.name: spec for spec in schema}
         config: dict[str, Any] = {}
         for key, value in options.items():
-            concept = CONCEPTS.get(key, OptionConcept((key,)))
-            spec = next((by_name[f] for f in concept.fields if f in by_name), None)
+            spec = by_concept.get(key) or by_name.get(key)  # a concept, else a field's own name
             try:
                 if spec is None:
-                    raise _NotHonoured
-                config[spec.name] = _to_field(spec, concept, value)
-            except _NotHonoured:
+                    raise ValueError(key)
+                config[spec.name] = spec.from_concept(value)
+            except ValueError:
                 shown = key if isinstance(value, bool) else f"{key} {value}"
                 self.issue(
                     "not_honoured", "not_honoured", field=key, option=shown, framework=framework
@@ -224,7 +184,7 @@ class IntentResolver:
     def schema(self, framework: str, *, options: Sequence[str]) -> list[ConfigField] | None:
         """The framework's schema; when its adapter cannot load, the options are reported."""
         try:
-            return registry.get(framework).config_schema()
+            return registry.info(framework).config_schema()
         except UnknownNameError as e:
             self.issue(
                 "framework_unavailable",
@@ -276,8 +236,7 @@ class IntentResolver:
         if intent.framework is None:
             return False
         try:
-            adapter = registry.get(intent.framework)
-            adapter.check_model_name(intent.model_name)
+            registry.info(intent.framework).check_model_name(intent.model_name)
         except (UnknownNameError, AttributeError, ImportError):
             return False
         return True
@@ -286,30 +245,31 @@ class IntentResolver:
         task, model = intent.task_type, intent.model_name
         if task is None or model is None:
             return
-        fits = catalog.task_of(model) == task and (
-            not catalog.is_ultralytics_name(model) or catalog.is_known(model)
-        )
-        if fits:
+        info = registry.info_for_model(model)
+        implied = catalog.task_of(model)
+        # A name outside the catalogue fits only where the framework does not derive names per
+        # task (those may not exist); timm's pretrained tags are names of their own.
+        if implied == task and (not info.derives_variants or catalog.is_known(model)):
             return
-        shown = catalog.with_task(model.split("-")[0], catalog.task_of(model) or "detection")
-        supported = label(catalog.task_of(shown) or "detection", self.language)
+        shown = info.variant_for(model, implied or info.tasks[0])
+        suggestion = catalog.default_model(task)
         self.issue(
             "contradiction",
             "task_mismatch",
             field="task_type",
             blocking=True,
-            suggestions=[catalog.DEFAULT_MODELS[task]],
+            suggestions=[suggestion],
             model=shown,
             framework=intent.framework,
             task=label(task, self.language),
-            supported=supported,
-            suggestion=catalog.DEFAULT_MODELS[task],
+            supported=label(catalog.task_of(shown) or info.tasks[0], self.language),
+            suggestion=suggestion,
         )
         intent.model_name = shown
         intent.task_type = None
 
     def _check_numbers(self, intent: TrainingIntent) -> None:
-        lr_field = self._schema_field(intent.framework, "learning_rate")
+        lr_field = self._concept_field(intent.framework, "learning_rate")
         for name in TOP_LEVEL_NUMBERS:
             value = getattr(intent, name)
             if value is None:
@@ -328,24 +288,23 @@ class IntentResolver:
                 )
                 setattr(intent, name, None)
 
-    def _schema_field(self, framework: str | None, name: str) -> ConfigField | None:
+    def _concept_field(self, framework: str | None, concept: Concept) -> ConfigField | None:
         if framework is None:
             return None
         try:
-            schema = registry.get(framework).config_schema()
+            return registry.info(framework).field_for(concept)
         except UnknownNameError:
             return None
-        return next((spec for spec in schema if spec.name == name), None)
 
     def _check_advanced(self, intent: TrainingIntent) -> None:
         config = intent.advanced_config
         if not config or intent.framework is None:
             return
         try:
-            adapter = registry.get(intent.framework)
+            info = registry.info(intent.framework)
         except UnknownNameError:
             return
-        schema = adapter.config_schema()
+        schema = info.config_schema()
         try:
             resolved = validate_config(config, schema)
         except ConfigValidationError as e:
@@ -363,7 +322,7 @@ class IntentResolver:
                 config.pop(name)
             resolved = validate_config(config, schema)
         if intent.preset is not None:
-            preset_values = adapter.presets().get(intent.preset, {})
+            preset_values = info.presets().get(intent.preset, {})
             resolved = {**resolved, **preset_values, **config}
         for detail in inactive_fields(resolved, schema):
             self.issue("inactive", "inactive", detail=detail)

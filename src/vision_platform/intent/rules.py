@@ -36,8 +36,3 @@ class RulesParser:
             resolver.issue("unparseable", "unparseable", blocking=True)
         intent = resolver.check(resolver.build(found, context))
         return ParseResult(intent=intent, language=lang, issues=resolver.issues, provider=self.name)
-
-
-def parse_request(text: str) -> TrainingIntent:
-    """The TrainingIntent the offline rules read from one request (what `vp parse` prints)."""
-    return RulesParser().parse(text).intent

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.registry import registry
-from vision_platform.configs import ConfigField, TrainingSpec, effective_config
+from vision_platform.configs import Concept, ConfigField, TrainingSpec, effective_config
 from vision_platform.errors import InvalidInputError
 from vision_platform.intent import catalog
 from vision_platform.intent.models import TrainingIntent
@@ -67,7 +67,7 @@ class ResolvedSettings(BaseModel):
 def job_fields(intent: TrainingIntent) -> dict[str, Any]:
     """The TrainingSpec fields an intent stands for (None: not given, the spec's default holds);
     the task's default model when none is named."""
-    model = intent.model_name or catalog.DEFAULT_MODELS[intent.task_type or "classification"]
+    model = intent.model_name or catalog.default_model(intent.task_type or "classification")
     return {
         "model_name": model,
         "dataset_path": intent.dataset_path,
@@ -100,12 +100,13 @@ class _Config:
         self.schema: list[ConfigField] = []
         self.preset_keys: set[str] = set()
         try:
-            adapter = registry.get(fields["framework"])
-            self.schema = adapter.config_schema()
-            self.preset_keys = set(adapter.presets().get(fields["preset"] or "", {}))
+            info = registry.info(fields["framework"])
+            self.schema = info.config_schema()
+            presets = info.presets()
+            self.preset_keys = set(presets.get(fields["preset"] or "", {}))
             self.values = effective_config(
                 schema=self.schema,
-                presets=adapter.presets(),
+                presets=presets,
                 preset=fields["preset"],
                 advanced_config=fields["advanced_config"],
                 learning_rate=fields["learning_rate"],
@@ -122,9 +123,10 @@ class _Config:
         spec = next((spec for spec in self.schema if spec.name == name), None)
         return spec is None or spec.applies(self.values)
 
-    def setting(self, *names: str) -> SettingValue:
-        """The first of `names` the config has (frameworks name some settings differently)."""
-        name = next((n for n in names if n in self.values), names[0])
+    def setting(self, concept: Concept) -> SettingValue:
+        """The value of the field that holds `concept` in this framework's config."""
+        spec = next((spec for spec in self.schema if spec.concept == concept), None)
+        name = spec.name if spec is not None else concept
         return SettingValue(
             value=self.values.get(name), source=self.source(name), applies=self.applies(name)
         )
@@ -156,8 +158,8 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
             value=fields["task_type"], source="request" if intent.task_type else "default"
         ),
         preset=_given(intent.preset),
-        optimizer=config.setting("optimizer_type", "optimizer"),
-        learning_rate=config.setting("learning_rate", "lr0"),
+        optimizer=config.setting("optimizer"),
+        learning_rate=config.setting("learning_rate"),
         warmup_epochs=config.setting("warmup_epochs"),
         augmentations=config.augmentations(),
         num_epochs=_given(intent.num_epochs, spec_fields["num_epochs"].default),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vision_platform.adapters.base import VisionAdapter
+from vision_platform.adapters.descriptor import AdapterInfo
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import (
     BatchInferenceSpec,
@@ -47,7 +47,7 @@ from vision_platform.settings import Settings
 
 
 def _config(
-    adapter_cls: type[VisionAdapter],
+    info: AdapterInfo,
     *,
     preset: str | None,
     advanced_config: dict[str, Any],
@@ -55,8 +55,8 @@ def _config(
 ) -> dict[str, Any]:
     """The config the trainer will resolve; raises naming every bad field."""
     return effective_config(
-        schema=adapter_cls.config_schema(),
-        presets=adapter_cls.presets(),
+        schema=info.config_schema(),
+        presets=info.presets(),
         preset=preset,
         advanced_config=advanced_config,
         learning_rate=learning_rate,
@@ -72,33 +72,30 @@ class JobCreation:
         self.queries = queries
 
     def validate_config(self, request: ConfigValidateRequest) -> ConfigValidateResponse:
-        adapter_cls = registry.get(request.framework)
-        config = _config(
-            adapter_cls, preset=request.preset, advanced_config=request.advanced_config
-        )
-        notes = inactive_fields(config, adapter_cls.config_schema())
+        info = registry.info(request.framework)
+        config = _config(info, preset=request.preset, advanced_config=request.advanced_config)
+        notes = inactive_fields(config, info.config_schema())
         return ConfigValidateResponse(valid=True, config=config, notes=notes)
 
     def create(self, request: JobCreate) -> JobOut:
         """Check the request (framework, model, task, config, data set) and store a pending job."""
         framework = request.framework or registry.framework_for_model(request.model_name)
-        adapter_cls = registry.get(framework)
+        info = registry.info(framework)
+        adapter_cls = info.adapter_class()
         adapter_cls.check_model_name(request.model_name)
-        task_type = request.task_type or adapter_cls.default_task_type(request.model_name)
-        if task_type not in adapter_cls.task_types:
+        task_type = request.task_type or info.default_task(request.model_name)
+        if task_type not in info.tasks:
             raise InvalidInputError(
                 "task_type: "
-                + unknown_name_message(
-                    f"{framework} task type", task_type, list(adapter_cls.task_types)
-                )
+                + unknown_name_message(f"{framework} task type", task_type, list(info.tasks))
             )
         _config(
-            adapter_cls,
+            info,
             preset=request.preset,
             advanced_config=request.advanced_config,
             learning_rate=request.learning_rate,
         )
-        dataset, ref = self._dataset(request, adapter_cls, task_type)
+        dataset, ref = self._dataset(request, info, task_type)
         with self.db.session() as session:
             job = new_training_row(
                 request,
@@ -106,7 +103,7 @@ class JobCreation:
                 task_type=task_type,
                 dataset_path=dataset,
                 dataset_ref=ref,
-                best_metric_name=adapter_cls.best_metric_name,
+                best_metric_name=info.best_metric(task_type),
             )
             session.add(job)
             session.flush()
@@ -115,7 +112,7 @@ class JobCreation:
             return rows.flushed_out(session, job)
 
     def _dataset(
-        self, request: JobCreate, adapter_cls: type[VisionAdapter], task_type: str
+        self, request: JobCreate, info: AdapterInfo, task_type: str
     ) -> tuple[str, str | None]:
         """Where the job's data set lies, and the stored version it names (if it names one).
 
@@ -131,7 +128,7 @@ class JobCreation:
         assert request.dataset_path is not None  # JobCreate: exactly one of the two
         dataset = check_dataset(request.dataset_path, self.settings, "dataset_path")
         if isinstance(dataset, Path):  # a remote data set is checked where it is downloaded
-            adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
+            info.adapter_class().load_dataset(str(dataset), skip_bad_images=False)
         return str(dataset), None
 
     def create_batch(self, request: BatchJobCreate) -> BatchJobOut:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import time
@@ -14,11 +13,11 @@ from typing import Any
 from vision_platform.errors import CheckpointError
 from vision_platform.storage import (
     Reader,
-    file_sha256,
+    checkpoint_manifest,
     load_verified,
     manifest_path,
     torch_reader,
-    verify,
+    write_manifest,
 )
 
 
@@ -29,12 +28,6 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
 
 
 class CheckpointStore:
@@ -83,23 +76,18 @@ class CheckpointStore:
     def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path:
         """Make a fully written file the new last.pt (and best.pt), with its manifest."""
         started = time.perf_counter()
-        manifest = {
-            "sha256": file_sha256(written),
-            "size": written.stat().st_size,
-            "epoch": epoch,
-            "framework": self.framework,
-            "config_digest": self.config_digest,
-            "saved_at": time.time(),
-        }
+        manifest = checkpoint_manifest(
+            written, epoch=epoch, framework=self.framework, config_digest=self.config_digest
+        )
         if self.last_path.exists():
             os.replace(self.last_path, self.prev_path)
             if manifest_path(self.last_path).exists():
                 os.replace(manifest_path(self.last_path), manifest_path(self.prev_path))
         os.replace(written, self.last_path)
-        _write_json_atomic(manifest_path(self.last_path), manifest)
+        write_manifest(self.last_path, manifest)
         if is_best:
             self._copy_atomic(self.last_path, self.best_path)
-            _write_json_atomic(manifest_path(self.best_path), manifest)
+            write_manifest(self.best_path, manifest)
         _fsync_dir(self.dir)
         if self.on_publish is not None:
             self.on_publish(self.last_path, "last.pt", manifest)
@@ -131,13 +119,3 @@ class CheckpointStore:
             except CheckpointError as e:
                 warn(f"WARNING: {e}; trying the previous checkpoint")
         return None
-
-
-__all__ = [
-    "CheckpointStore",
-    "file_sha256",
-    "load_verified",
-    "manifest_path",
-    "torch_reader",
-    "verify",
-]

@@ -6,11 +6,10 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-EventSink = Callable[[str, dict[str, Any]], None]
+from vision_platform.worker.callback import EventSink
 
 # On a pipe or file (Kubernetes logs), a step line at most this often.
 _PLAIN_STEP_INTERVAL_S = 10.0

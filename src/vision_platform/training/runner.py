@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vision_platform import __version__
-from vision_platform.adapters.base import RunContext, VisionAdapter
+from vision_platform.adapters.base import FitOutcome, RunContext, VisionAdapter
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import TrainingSpec, effective_config, inactive_fields
 from vision_platform.errors import (
@@ -28,14 +28,15 @@ from vision_platform.storage import (
     ArtifactStore,
     cache_remote_dataset,
     is_remote,
+    load_verified,
     manifest_path,
     store_for,
 )
-from vision_platform.training.callback import callback_sinks
-from vision_platform.training.checkpoints import CheckpointStore, load_verified
-from vision_platform.training.interrupts import StopController
-from vision_platform.training.reporter import EventSink, Reporter
+from vision_platform.training.checkpoints import CheckpointStore
+from vision_platform.training.reporter import Reporter
 from vision_platform.training.uploads import CheckpointUploader
+from vision_platform.worker.callback import EventSink, callback_sinks
+from vision_platform.worker.interrupts import StopController
 
 
 def resolve_output_dir(spec: TrainingSpec) -> Path:
@@ -64,10 +65,10 @@ def _versions() -> dict[str, str]:
         "python": platform.python_version(),
         "torch": torch.__version__,
     }
-    for name in ("timm", "ultralytics"):
-        module = sys.modules.get(name)
+    for info in registry.infos():  # the frameworks this run imported
+        module = sys.modules.get(info.package)
         if module is not None:
-            found[name] = getattr(module, "__version__", "?")
+            found[info.package] = getattr(module, "__version__", "?")
     return found
 
 
@@ -142,17 +143,10 @@ class TrainingRunner:
             store, f"{run_name}/weights", warn=reporter.warning, info=reporter.info
         )
 
-    def _train(
-        self,
-        stop: StopController,
-        adapter_cls: type[VisionAdapter],
-        config: dict[str, Any],
-        dataset: Any,
-        reporter: Reporter,
-    ) -> int:
-        spec = self.spec
+    def _checkpoint_store(self, config: dict[str, Any]) -> CheckpointStore:
+        """The run's weights/ folder; every published file also goes to remote storage."""
         uploader = self.uploader
-        store = CheckpointStore(
+        return CheckpointStore(
             self.output_dir / "weights",
             framework=self.framework,
             config_digest=hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest(),
@@ -162,6 +156,17 @@ class TrainingRunner:
                 lambda path, name, manifest: uploader.enqueue(path, name=name, manifest=manifest)
             ),
         )
+
+    def _train(
+        self,
+        stop: StopController,
+        adapter_cls: type[VisionAdapter],
+        config: dict[str, Any],
+        dataset: Any,
+        reporter: Reporter,
+    ) -> int:
+        spec = self.spec
+        store = self._checkpoint_store(config)
         resume_state = self._load_resume_state(adapter_cls, store, reporter)
         seed = self._choose_seed(resume_state)
         adapter = adapter_cls(
@@ -173,9 +178,7 @@ class TrainingRunner:
         )
         if resume_state is not None:
             self._check_compatible(resume_state, dataset.class_names)
-            reporter.truncate_after(resume_state["epoch"])
-        else:
-            reporter.truncate_after(0)
+        reporter.truncate_after(resume_state["epoch"] if resume_state is not None else 0)
         self._write_run_json(config, dataset.class_names, seed)
         ctx = RunContext(
             spec=spec,
@@ -197,10 +200,20 @@ class TrainingRunner:
             outcome = adapter.fit(ctx)
         finally:
             reporter.close()
+        return self._finish(outcome, adapter_cls, store, reporter)
+
+    def _finish(
+        self,
+        outcome: FitOutcome,
+        adapter_cls: type[VisionAdapter],
+        store: CheckpointStore,
+        reporter: Reporter,
+    ) -> int:
+        """Say how the run ended (and export model.onnx when asked); the exit code."""
         if outcome.completed:
             reporter.info("Training completed")
             reporter.info(f"Weights: {store.best_path} (best), {store.last_path} (last)")
-            if spec.export_onnx:
+            if self.spec.export_onnx:
                 self._export_onnx(adapter_cls, store.best_path, reporter)
             return EXIT_OK
         reporter.info(
@@ -242,7 +255,8 @@ class TrainingRunner:
             path, state = found
             if path != store.last_path:
                 reporter.info(f"Loading checkpoint from: {path}")
-        metric_name = state.get("best_metric_name", adapter_cls.best_metric_name)
+        task = state.get("task_type") or self.spec.task_type
+        metric_name = state.get("best_metric_name") or adapter_cls.info().best_metric(task)
         best = state.get("best_metric")
         reporter.info(
             f"Checkpoint loaded: epoch={state['epoch']}, best_{metric_name}="

@@ -156,13 +156,45 @@ def test_a_field_with_an_invalid_default_cannot_be_declared() -> None:
         ConfigField(name="x", type="int", default=20, min=0, max=10, group="g", description="")
 
 
-@pytest.mark.parametrize("framework", ["timm", "ultralytics"])
+@pytest.mark.parametrize("framework", registry.list())
 @pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_every_preset_of_every_framework_validates(framework: str, preset: str) -> None:
-    adapter_cls = registry.get(framework)
-    schema = adapter_cls.config_schema()
-    resolved = merge_config(
-        schema=schema, presets=adapter_cls.presets(), preset=preset, overrides=None
-    )
+    info = registry.info(framework)
+    schema = info.config_schema()
+    resolved = merge_config(schema=schema, presets=info.presets(), preset=preset, overrides=None)
     assert validate_config(resolved, schema) == resolved
-    assert set(adapter_cls.presets()) == set(PRESET_NAMES)
+    assert set(info.presets()) == set(PRESET_NAMES)
+
+
+def _field(**kw: object) -> ConfigField:
+    return ConfigField(group="g", description="", **kw)  # type: ignore[arg-type]
+
+
+def test_a_concept_value_takes_the_fields_type_and_spelling() -> None:
+    select = _field(name="opt", type="select", default="SGD", options=("SGD", "AdamW"))
+    assert select.from_concept("adamw") == "AdamW"
+    probability = _field(name="p", type="float", default=0.0, min=0, max=1, on_value=0.3)
+    assert (probability.from_concept(True), probability.from_concept(False)) == (0.3, 0.0)
+    assert probability.from_concept(0.25) == 0.25
+    switch = _field(name="s", type="bool", default=False)
+    assert switch.from_concept(0.5) is True
+    degrees = _field(name="d", type="int", default=0, min=0, max=90, on_value=15)
+    assert (degrees.from_concept(True), degrees.from_concept(10.0)) == (15, 10)
+    with pytest.raises(ValueError, match="no option"):
+        select.from_concept("lamb")
+
+
+def test_a_field_that_spells_concept_words_its_own_way_maps_them_both_ways() -> None:
+    cos_lr = _field(
+        name="cos_lr",
+        type="bool",
+        default=False,
+        concept="scheduler",
+        concept_values={"cosine": True, "linear": False},
+    )
+    assert (cos_lr.from_concept("cosine"), cos_lr.from_concept("linear")) == (True, False)
+    assert (cos_lr.to_concept(True), cos_lr.to_concept(False)) == ("cosine", "linear")
+    with pytest.raises(ValueError, match="no value for 'step'"):
+        cos_lr.from_concept("step")
+    with pytest.raises(ValueError):
+        cos_lr.from_concept(True)  # a switch alone names no schedule

@@ -71,7 +71,7 @@ def test_worst_images_sorted_by_mistakes_and_capped() -> None:
 
 def ultralytics_metrics(stats: list[dict[str, Any]]) -> Any:
     """Ultralytics' own DetMetrics fed with per-image match results, then processed."""
-    from vision_platform.adapters.ultralytics_adapter import import_ultralytics
+    from vision_platform.adapters.ultralytics.shim import import_ultralytics
 
     import_ultralytics()
     from ultralytics.utils.metrics import DetMetrics

@@ -7,7 +7,7 @@ import pytest
 from tests.unit.intent.conftest import needs_ultralytics
 from vision_platform.adapters.registry import registry
 from vision_platform.intent import RulesParser
-from vision_platform.intent.catalog import COMMON_TIMM_MODELS, find_models, normalise
+from vision_platform.intent.catalog import find_models, normalise
 
 # request → the model the intent holds
 NAMED: list[tuple[str, str]] = [
@@ -140,15 +140,12 @@ def test_ordinary_words_are_not_models(request_text: str) -> None:
     assert not [i for i in result.issues if i.code == "unknown_model"]
 
 
-def test_common_names_are_real_timm_models() -> None:
-    assert set(COMMON_TIMM_MODELS) <= set(registry.get("timm").model_names())
-
-
 def test_every_catalogue_name_is_found_as_itself_and_spelled_differently() -> None:
-    names = registry.get("timm").model_names() + registry.get("ultralytics").model_names()
+    names = [name for info in registry.infos() for name in info.model_names()]
+    common = {name for info in registry.infos() for name in info.common_models()}
     assert len({normalise(name) for name in names}) == len(names)  # no two names collide
     # A bare word of letters alone (nasnetalarge) is a model only when said to be one.
-    plain = [name for name in names if name.isalpha() and name not in COMMON_TIMM_MODELS]
+    plain = [name for name in names if name.isalpha() and name not in common]
     assert len(plain) < 5
     for name in plain:
         assert RulesParser().parse(f"model: {name}").intent.model_name == name

@@ -83,3 +83,22 @@ def test_a_batch_job_reports_its_progress(
     )
     service.record_report(created.id, claim.token, events((2, "progress", {"done": 9, "total": 2})))
     assert service.get_batch(created.id).done == 5  # more done than there are: not taken
+
+
+def test_a_yolo_classifier_job_keeps_its_best_top1_accuracy(
+    service: JobService, new_job: NewJob
+) -> None:
+    """A -cls model reports top1_acc (it has no boxes, so no map50): its best metric is that."""
+    job = new_job(model_name="yolo11n-cls")
+    assert (job.framework, job.task_type, job.best_metric_name) == (
+        "ultralytics",
+        "classification",
+        "top1_acc",
+    )
+    claim = claim_one(service)
+    report = events(
+        (1, "epoch", {"epoch": 1, "loss": 2.3, "top1_acc": 0.26, "top5_acc": 0.74}),
+        (2, "epoch", {"epoch": 2, "loss": 2.1, "top1_acc": 0.4, "top5_acc": 0.8}),
+    )
+    service.record_report(job.id, claim.token, report)
+    assert service.get(job.id).best_metric == 0.4

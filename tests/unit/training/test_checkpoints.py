@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from vision_platform.errors import CheckpointError
-from vision_platform.training.checkpoints import CheckpointStore, load_verified, verify
+from vision_platform.storage import load_verified, verify
+from vision_platform.training.checkpoints import CheckpointStore
 
 
 def state(epoch: int) -> dict[str, object]:

@@ -21,11 +21,13 @@ def list_frameworks() -> list[dict[str, Any]]:
     found = []
     for name in registry.list():
         try:
-            cls = registry.get(name)
+            registry.get(name)
         except UnknownNameError:
             found.append({"name": name, "installed": False, "task_types": []})
             continue
-        found.append({"name": name, "installed": True, "task_types": list(cls.task_types)})
+        found.append(
+            {"name": name, "installed": True, "task_types": list(registry.info(name).tasks)}
+        )
     return found
 
 

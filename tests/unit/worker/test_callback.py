@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vision_platform.training.callback import HttpCallbackSink
+from vision_platform.worker.callback import HttpCallbackSink
 
 
 class Platform:

@@ -7,25 +7,31 @@ import random
 import numpy as np
 import torch
 
-from vision_platform.adapters import timm_training
+from vision_platform.adapters.timm.model import train_transform
+from vision_platform.adapters.timm.seeding import (
+    epoch_order,
+    restore_rng_state,
+    rng_state,
+    seed_everything,
+)
 
 
 def test_epoch_order_depends_only_on_seed_and_epoch() -> None:
-    a = timm_training.epoch_order(50, seed=3, epoch=2)
+    a = epoch_order(50, seed=3, epoch=2)
     torch.manual_seed(123)  # the global RNG has no say
-    assert timm_training.epoch_order(50, seed=3, epoch=2) == a
+    assert epoch_order(50, seed=3, epoch=2) == a
     assert sorted(a) == list(range(50))
-    assert timm_training.epoch_order(50, seed=3, epoch=3) != a
-    assert timm_training.epoch_order(50, seed=4, epoch=2) != a
+    assert epoch_order(50, seed=3, epoch=3) != a
+    assert epoch_order(50, seed=4, epoch=2) != a
 
 
 def test_rng_state_round_trips_through_a_weights_only_checkpoint(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    timm_training.seed_everything(11)
+    seed_everything(11)
     path = tmp_path / "rng.pt"
-    torch.save({"rng": timm_training.rng_state()}, path)
+    torch.save({"rng": rng_state()}, path)
     expected = (random.random(), float(np.random.rand()), float(torch.rand(1)))
-    timm_training.seed_everything(999)
-    timm_training.restore_rng_state(torch.load(path, weights_only=True)["rng"])
+    seed_everything(999)
+    restore_rng_state(torch.load(path, weights_only=True)["rng"])
     assert (random.random(), float(np.random.rand()), float(torch.rand(1))) == expected
 
 
@@ -37,8 +43,8 @@ def test_training_augmentations_follow_the_config() -> None:
         "color_jitter": 0.0,
         "random_rotation": 15,
     }
-    names = [type(t).__name__ for t in timm_training.train_transform(32, config).transforms]
+    names = [type(t).__name__ for t in train_transform(32, config).transforms]
     assert "RandomRotation" in names
     assert "RandomHorizontalFlip" not in names
-    plain = timm_training.train_transform(32, {**config, "aug_enabled": False})
+    plain = train_transform(32, {**config, "aug_enabled": False})
     assert "RandomRotation" not in [type(t).__name__ for t in plain.transforms]

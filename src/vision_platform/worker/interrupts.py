@@ -1,4 +1,4 @@
-"""Stop requests for a training run: SIGTERM/SIGINT (pause, eviction) and the stage deadline."""
+"""Stop requests for a job's process: SIGTERM/SIGINT (pause, eviction) and the stage deadline."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import FrameType
 
 
 class StopController:
-    """Decides when a run stops early; checked by the training loop at step boundaries."""
+    """Decides when a run stops early; checked by the loop (training steps, batch images)."""
 
     def __init__(
         self, *, max_stage_seconds: float | None, clock: Callable[[], float] = time.monotonic
@@ -34,9 +34,6 @@ class StopController:
         if signum == signal.SIGINT and self._signal is not None:
             raise KeyboardInterrupt
         self._signal = signal.Signals(signum).name
-
-    def request_stop(self, reason: str) -> None:
-        self._signal = reason
 
     @property
     def elapsed(self) -> float:

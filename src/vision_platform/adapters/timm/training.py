@@ -2,142 +2,50 @@
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import numpy as np
-import timm
 import torch
-import torchvision.transforms as T
-from PIL import Image
-from timm.data import Mixup, create_transform
+from timm.data import Mixup
 from timm.loss import SoftTargetCrossEntropy
 from timm.optim import create_optimizer_v2
 from timm.scheduler import create_scheduler_v2
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 from vision_platform.adapters.base import FitOutcome, RunContext
+from vision_platform.adapters.timm import DESCRIPTOR
+from vision_platform.adapters.timm.model import (
+    ImageList,
+    default_image_size,
+    eval_transform,
+    train_transform,
+)
+from vision_platform.adapters.timm.seeding import (
+    epoch_order,
+    epoch_seed,
+    restore_rng_state,
+    rng_state,
+    seed_everything,
+)
 from vision_platform.errors import ConfigValidationError
 
-if TYPE_CHECKING:
-    from vision_platform.adapters.timm_adapter import TimmAdapter
-
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
+BEST_METRIC = DESCRIPTOR.best_metric("classification")  # evaluate()'s val_acc
 
 
-def open_rgb(path: str | Path) -> Image.Image:
-    with Image.open(path) as img:
-        return img.convert("RGB")
+class Trainee(Protocol):
+    """What the loop needs of the adapter it trains (the TimmAdapter)."""
 
+    model_name: str
+    num_classes: int | None
+    image_size: int | None
 
-def create_model(
-    model_name: str,
-    *,
-    num_classes: int,
-    image_size: int | None,
-    drop_rate: float,
-    pretrained_file: Path | None,
-) -> torch.nn.Module:
-    """A timm model; weights come only from `pretrained_file`, never from a hub."""
-    kwargs: dict[str, Any] = {"num_classes": num_classes, "drop_rate": drop_rate}
-    if pretrained_file is not None:
-        kwargs.update(pretrained=True, pretrained_cfg_overlay={"file": str(pretrained_file)})
-    try:
-        # Vision transformers need the input size at construction; CNNs reject the argument.
-        return timm.create_model(model_name, img_size=image_size, **kwargs)
-    except TypeError:
-        return timm.create_model(model_name, **kwargs)
+    def prepare_model(self) -> Any: ...
 
+    def read_checkpoint(self, path: Path) -> dict[str, Any]: ...
 
-def default_image_size(model_name: str) -> int:
-    cfg = timm.models.get_pretrained_cfg(model_name)
-    size = getattr(cfg, "input_size", None) if cfg is not None else None
-    return int(size[-1]) if size else 224
-
-
-def eval_transform(image_size: int | None) -> Any:
-    return create_transform(image_size or 224, is_training=False, crop_pct=1.0, mean=MEAN, std=STD)
-
-
-def train_transform(image_size: int, config: dict[str, Any]) -> Any:
-    if not config["aug_enabled"]:
-        return eval_transform(image_size)
-    tf = create_transform(
-        image_size,
-        is_training=True,
-        scale=(config["crop_scale_min"], 1.0),
-        hflip=0.5 if config["random_flip"] else 0.0,
-        color_jitter=config["color_jitter"] or None,  # type: ignore[arg-type]
-        mean=MEAN,
-        std=STD,
-    )
-    if config["random_rotation"]:
-        tf.transforms.insert(1, T.RandomRotation(config["random_rotation"]))
-    return tf
-
-
-class ImageList(Dataset[tuple[torch.Tensor, int]]):
-    """(path, label) samples read with PIL and transformed."""
-
-    def __init__(self, samples: list[tuple[str, int]], transform: Any) -> None:
-        self.samples = samples
-        self.transform = transform
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        path, label = self.samples[index]
-        return self.transform(open_rgb(path)), label
-
-
-def epoch_seed(seed: int, epoch: int) -> int:
-    return (seed * 1_000_003 + epoch) % (2**31 - 1)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def rng_state() -> dict[str, Any]:
-    np_state: Any = np.random.get_state()
-    return {
-        "python": random.getstate(),
-        "numpy": {
-            "keys": torch.from_numpy(np_state[1].astype(np.int64)),
-            "pos": int(np_state[2]),
-            "has_gauss": int(np_state[3]),
-            "cached_gaussian": float(np_state[4]),
-        },
-        "torch": torch.get_rng_state(),
-    }
-
-
-def restore_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    npst = state["numpy"]
-    np.random.set_state(
-        (
-            "MT19937",
-            npst["keys"].numpy().astype(np.uint32),
-            npst["pos"],
-            npst["has_gauss"],
-            npst["cached_gaussian"],
-        )
-    )
-    torch.set_rng_state(state["torch"])
-
-
-def epoch_order(num_samples: int, seed: int, epoch: int) -> list[int]:
-    """The training order of one epoch, a function of (seed, epoch) only, so resume replays it."""
-    gen = torch.Generator().manual_seed(epoch_seed(seed, epoch))
-    return torch.randperm(num_samples, generator=gen).tolist()
+    def checkpoint_state(self, **extra: Any) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -183,7 +91,7 @@ def _build_scheduler(
 class TimmRun:
     """The state of one timm training run: model, optimizer, scheduler, data and bookkeeping."""
 
-    def __init__(self, adapter: TimmAdapter, ctx: RunContext) -> None:
+    def __init__(self, adapter: Trainee, ctx: RunContext) -> None:
         self.adapter, self.ctx, self.config = adapter, ctx, ctx.config
         self.num_epochs = ctx.spec.num_epochs
         self.device = _resolve_device(ctx.device)
@@ -277,7 +185,7 @@ class TimmRun:
             num_epochs=self.num_epochs,
             seed=self.ctx.seed,
             best_metric=self.best_metric,
-            best_metric_name="val_acc",
+            best_metric_name=BEST_METRIC,
             optimizer=self.optimizer.state_dict(),
             scheduler=self.scheduler.state_dict() if self.scheduler is not None else None,
             scaler=self.scaler.state_dict() if self.amp else None,
@@ -357,8 +265,34 @@ class TimmRun:
             total += len(targets)
         return {"val_loss": loss_sum / total, "val_acc": top1 / total, "val_top5_acc": top5 / total}
 
+    def end_epoch(self, epoch: int, train_loss: float) -> float:
+        """Validate, step the schedule, checkpoint and report a trained epoch; its seconds."""
+        t_eval = time.perf_counter()
+        metrics = self.evaluate()
+        lr = self.optimizer.param_groups[0]["lr"]
+        if self.scheduler is not None:
+            self.scheduler.step(epoch, metrics[BEST_METRIC])
+        is_best = self.best_metric is None or metrics[BEST_METRIC] > self.best_metric
+        if is_best:
+            self.best_metric = metrics[BEST_METRIC]
+        t_save = time.perf_counter()
+        self.save(epoch=epoch, is_best=is_best)
+        t_end = time.perf_counter()
+        epoch_seconds = self.epoch_train_seconds + t_end - t_eval
+        self.ctx.reporter.epoch_finished(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                **metrics,
+                "lr": lr,
+                "epoch_seconds": round(epoch_seconds, 3),
+                "checkpoint_seconds": round(t_end - t_save, 3),
+            }
+        )
+        return epoch_seconds
 
-def fit(adapter: TimmAdapter, ctx: RunContext) -> FitOutcome:
+
+def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
     """Train epochs until done or stopped; checkpoint every epoch, and on a stop mid-epoch."""
     if adapter.image_size is None:
         adapter.image_size = ctx.spec.image_size or default_image_size(adapter.model_name)
@@ -378,28 +312,7 @@ def fit(adapter: TimmAdapter, ctx: RunContext) -> FitOutcome:
                 best_metric=run.best_metric,
                 stop_reason=ctx.stop.stop_reason(),
             )
-        t_eval = time.perf_counter()
-        metrics = run.evaluate()
-        lr = run.optimizer.param_groups[0]["lr"]
-        if run.scheduler is not None:
-            run.scheduler.step(epoch, metrics["val_acc"])
-        is_best = run.best_metric is None or metrics["val_acc"] > run.best_metric
-        if is_best:
-            run.best_metric = metrics["val_acc"]
-        t_save = time.perf_counter()
-        run.save(epoch=epoch, is_best=is_best)
-        t_end = time.perf_counter()
-        epoch_seconds = run.epoch_train_seconds + t_end - t_eval
-        ctx.reporter.epoch_finished(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                **metrics,
-                "lr": lr,
-                "epoch_seconds": round(epoch_seconds, 3),
-                "checkpoint_seconds": round(t_end - t_save, 3),
-            }
-        )
+        epoch_seconds = run.end_epoch(epoch, train_loss)
         reason = ctx.stop.stop_reason()
         if epoch < run.num_epochs and (reason or not ctx.stop.next_epoch_fits(epoch_seconds)):
             return FitOutcome(
@@ -410,48 +323,3 @@ def fit(adapter: TimmAdapter, ctx: RunContext) -> FitOutcome:
             )
         epoch += 1
     return FitOutcome(completed=True, last_epoch=run.num_epochs, best_metric=run.best_metric)
-
-
-ONNX_TOLERANCE = 1e-4  # max |logit difference| allowed between ONNX Runtime and PyTorch
-
-
-def export_onnx(
-    model: torch.nn.Module, output: Path, *, image_size: int, metadata: dict[str, str]
-) -> Path:
-    """Export a classifier to ONNX (dynamic batch), store metadata, check it against PyTorch."""
-    import warnings
-
-    import onnx
-    import onnxruntime as ort
-
-    model = model.eval()
-    dummy = torch.randn(2, 3, image_size, image_size)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    with warnings.catch_warnings():
-        # The TorchScript exporter needs no extra packages; the dynamo one needs onnxscript.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            model,
-            (dummy,),
-            str(tmp),
-            input_names=["images"],
-            output_names=["logits"],
-            opset_version=17,
-            dynamo=False,
-            dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}},
-        )
-    proto = onnx.load(str(tmp))
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(proto, str(tmp))
-    session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
-    with torch.inference_mode():
-        expected = model(dummy).numpy()
-    got = session.run(None, {"images": dummy.numpy()})[0]
-    diff = float(np.abs(got - expected).max())
-    if diff > ONNX_TOLERANCE:
-        raise RuntimeError(f"ONNX export differs from PyTorch by {diff:.2e} (> {ONNX_TOLERANCE})")
-    tmp.replace(output)
-    return output

@@ -1,4 +1,4 @@
-"""The trainer's HTTP reporter: sends a run's events to the platform, never failing the run.
+"""The HTTP reporter of a job's process: sends its events to the platform, never failing the run.
 
 Events (status, log lines, epoch metrics, checkpoints) are numbered and queued; a background
 thread posts them in batches to `<VP_CALLBACK_URL>/jobs/<id>/report` with the job's token, and
@@ -13,13 +13,16 @@ import os
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from vision_platform.settings import get_settings
-from vision_platform.training.reporter import EventSink
+
+# Receives a run's events (kind, payload): status, log, epoch, checkpoint, progress.
+EventSink = Callable[[str, dict[str, Any]], None]
 
 _BATCH = 200
 _MAX_QUEUED = 20_000

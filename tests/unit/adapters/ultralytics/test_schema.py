@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from vision_platform.adapters.registry import registry
-from vision_platform.adapters.ultralytics_adapter import model_names, task_of
+from vision_platform.adapters.ultralytics.names import model_names
 from vision_platform.configs import PRESET_NAMES, inactive_fields, merge_config, validate_config
 from vision_platform.errors import ConfigValidationError, UnknownNameError
 
-ADAPTER = registry.get("ultralytics")
+ULTRALYTICS = registry.info("ultralytics")
+ADAPTER = ULTRALYTICS.adapter_class()
 
 
 def preset(name: str) -> dict[str, object]:
@@ -89,9 +88,31 @@ def test_presets_grow_from_easy_to_advanced() -> None:
 )
 def test_names_are_known_and_imply_their_task(name: str, task: str) -> None:
     ADAPTER.check_model_name(name)
-    assert task_of(name) == task
-    assert ADAPTER.default_task_type(name) == task
+    assert ULTRALYTICS.task_of(name) == task
+    assert ADAPTER(name).task_type == task
     assert registry.framework_for_model(name) == "ultralytics"
+    assert registry.framework_for_model(name.upper()) == "ultralytics"
+
+
+@pytest.mark.parametrize(
+    ("name", "task", "variant"),
+    [
+        ("yolo11n", "segmentation", "yolo11n-seg"),
+        ("yolo11n-seg", "detection", "yolo11n"),
+        ("yolov8s-pose", "classification", "yolov8s-cls"),
+        ("yolo11n-cls", "classification", "yolo11n-cls"),
+        ("rtdetr-l", "segmentation", "rtdetr-l"),
+    ],
+)
+def test_a_name_has_a_variant_per_task(name: str, task: str, variant: str) -> None:
+    assert ULTRALYTICS.variant_for(name, task) == variant
+
+
+def test_the_best_metric_is_the_tasks_own() -> None:
+    """A classifier reports top1_acc (no boxes, so no map50): its best metric is that."""
+    assert ULTRALYTICS.best_metric("classification") == "top1_acc"
+    for task in ("detection", "segmentation", "pose", "obb"):
+        assert ULTRALYTICS.best_metric(task) == "map50"
 
 
 @pytest.mark.parametrize(
@@ -119,35 +140,10 @@ def test_thresholds_come_from_the_config_unless_given() -> None:
 def test_reading_schema_and_names_imports_no_framework() -> None:
     code = (
         "import sys; from vision_platform.adapters import registry; "
-        "cls = registry.get('ultralytics'); cls.json_schema(); cls.check_model_name('yolo11n'); "
+        "cls = registry.get('ultralytics'); registry.info('ultralytics').json_schema(); "
+        "cls.check_model_name('yolo11n'); "
         "cls('yolo11n-seg'); "
         "heavy = [m for m in ('torch', 'timm', 'ultralytics') if m in sys.modules]; "
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_importing_ultralytics_leaves_pil_and_torch_as_they_were(tmp_path: Path) -> None:
-    """Ultralytics patches PIL.Image.open and torch.save on import; the platform undoes it, so
-    a non-image still raises PIL's own error (not a ModuleNotFoundError for pi_heif)."""
-    bad = tmp_path / "not-an-image.png"
-    bad.write_bytes(b"plain text")
-    code = (
-        "import PIL.Image, torch\n"
-        "before = (PIL.Image.open, torch.save)\n"
-        "from vision_platform.adapters.ultralytics_adapter import import_ultralytics\n"
-        "import_ultralytics()\n"
-        "assert (PIL.Image.open, torch.save) == before\n"
-        "try:\n"
-        f"    PIL.Image.open({str(bad)!r})\n"
-        "except PIL.UnidentifiedImageError:\n"
-        "    print('ok')\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "VP_HOME": str(tmp_path / ".vp")},
-        check=False,
-    )
-    assert result.stdout.splitlines()[-1:] == ["ok"], result.stdout + result.stderr

@@ -9,33 +9,28 @@ becomes one metrics.jsonl line. See docs/ultralytics-notes.md for the reasons be
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import os
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 import yaml
 
 from vision_platform.adapters.base import FitOutcome, RunContext
-from vision_platform.adapters.ultralytics_adapter import (
-    FRAMEWORK,
-    ULTRALYTICS_TASK,
+from vision_platform.adapters.ultralytics import DESCRIPTOR
+from vision_platform.adapters.ultralytics.checkpoints import metric_name
+from vision_platform.adapters.ultralytics.names import ULTRALYTICS_TASK
+from vision_platform.adapters.ultralytics.shim import (
+    device_argument,
     import_ultralytics,
+    no_cloud,
     restore_threads,
 )
 from vision_platform.errors import CheckpointError, DatasetError, WeightsUnavailableError
-from vision_platform.storage import file_sha256, load_verified, manifest_path
+from vision_platform.storage import load_verified, manifest_path
 
-if TYPE_CHECKING:
-    from vision_platform.adapters.ultralytics_adapter import UltralyticsAdapter
-
-_PLATFORM_TASK = {v: k for k, v in ULTRALYTICS_TASK.items()}
 # Trainer arguments Ultralytics lets a resumed run change (the rest comes from the checkpoint).
 _RESUME_ARGS = ("imgsz", "batch", "device", "workers", "patience", "close_mosaic", "save_dir")
 _CONFIG_TO_ARGS = {
@@ -70,92 +65,15 @@ _CONFIG_TO_ARGS = {
 }
 
 
-def best_metric_key(task_type: str) -> str:
-    """The metrics.jsonl key reported as the best metric (`best_map50=` in the log)."""
-    return "top1_acc" if task_type == "classification" else "map50"
+class Trainee(Protocol):
+    """What a run needs of the adapter it trains (the UltralyticsAdapter)."""
 
+    model_name: str
+    task_type: str
 
-def metric_name(key: str) -> str:
-    """Ultralytics' metric key as a metrics.jsonl key: `metrics/mAP50-95(M)` → `mask_map50_95`."""
-    name = key.removeprefix("metrics/")
-    prefix = ""
-    for mark, word in (("(B)", ""), ("(M)", "mask_"), ("(P)", "pose_")):
-        if name.endswith(mark):
-            name, prefix = name[: -len(mark)], word
-    name = name.replace("mAP50-95", "map50_95").replace("mAP50", "map50")
-    name = name.replace("accuracy_top1", "top1_acc").replace("accuracy_top5", "top5_acc")
-    return prefix + name.replace("/", "_").replace("-", "_").lower()
+    def prepare_model(self) -> Any: ...
 
-
-# --- checkpoints -------------------------------------------------------------------------------
-
-
-def read_checkpoint(path: Path) -> dict[str, Any]:
-    """The platform's view of an Ultralytics checkpoint (the caller verified its manifest)."""
-    import_ultralytics()
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    net = (ckpt.get("ema") or ckpt.get("model")) if isinstance(ckpt, dict) else None
-    if net is None or "train_args" not in ckpt:
-        raise CheckpointError(f"{path} is not an Ultralytics training checkpoint")
-    args = dict(ckpt["train_args"] or {})
-    task_type = _PLATFORM_TASK.get(args.get("task", "detect"), "detection")
-    results = ckpt.get("train_results") or {}
-    finished = (
-        int(ckpt["epoch"]) + 1 if ckpt.get("epoch", -1) >= 0 else len(results.get("epoch", []))
-    )
-    names = net.names if isinstance(net.names, dict) else dict(enumerate(net.names))
-    key = best_metric_key(task_type)
-    return {
-        "path": str(path),
-        "format": FRAMEWORK,
-        "model_name": Path(str(net.yaml.get("yaml_file", ""))).stem or args.get("model", ""),
-        "task_type": task_type,
-        "class_names": [str(names[i]) for i in sorted(names)],
-        "epoch": finished,
-        "num_epochs": int(args.get("epochs") or finished),
-        "seed": int(args.get("seed") or 0),
-        "image_size": int(args.get("imgsz") or 640),
-        "best_metric": _best_metric(results, ckpt.get("stopper"), key),
-        "best_metric_name": key,
-        "resumable": ckpt.get("optimizer") is not None and ckpt.get("epoch", -1) >= 0,
-    }
-
-
-def _best_metric(
-    results: dict[str, list[Any]], stopper: dict[str, Any] | None, key: str
-) -> float | None:
-    """The metric at Ultralytics' best epoch (by its fitness), from the results it keeps."""
-    column = next((results[k] for k in results if metric_name(k) == key), None)
-    epochs = results.get("epoch") or []
-    if not column or not epochs:
-        return None
-    best_epoch = (stopper or {}).get("best_epoch")
-    row = epochs.index(best_epoch) if best_epoch in epochs else len(epochs) - 1
-    return round(float(column[row]), 6)
-
-
-def _write_manifest(path: Path, *, epoch: int) -> None:
-    manifest = {
-        "sha256": file_sha256(path),
-        "size": path.stat().st_size,
-        "epoch": epoch,
-        "framework": FRAMEWORK,
-        "saved_at": time.time(),
-    }
-    manifest_path(path).write_text(json.dumps(manifest, indent=1))
-
-
-def save_model_file(adapter: UltralyticsAdapter, target: Path, *, epoch: int) -> Path:
-    """The loaded model saved in Ultralytics' format with a manifest (outside a training run)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    adapter.model.save(str(tmp))
-    os.replace(tmp, target)
-    _write_manifest(target, epoch=epoch)
-    return target
-
-
-# --- one run -----------------------------------------------------------------------------------
+    def read_checkpoint(self, path: Path) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -265,11 +183,7 @@ def _callbacks(run: _RunState) -> dict[str, Any]:
     }
 
 
-def _device(name: str) -> str | None:
-    return {"auto": None, "cuda": "0"}.get(name, name)
-
-
-def _data_argument(adapter: UltralyticsAdapter, ctx: RunContext) -> str:
+def _data_argument(adapter: Trainee, ctx: RunContext) -> str:
     """What Ultralytics gets as `data`: a yaml with absolute paths, or an ImageFolder root."""
     dataset = ctx.dataset
     task = adapter.task_type
@@ -301,7 +215,7 @@ def _train_args(ctx: RunContext, data: str) -> dict[str, Any]:
         "batch": spec.batch_size,
         "imgsz": spec.image_size or 640,
         "workers": spec.workers,
-        "device": _device(ctx.device),
+        "device": device_argument(ctx.device),
         "seed": ctx.seed,
         "project": str(out.parent),
         "name": out.name,
@@ -315,7 +229,7 @@ def _train_args(ctx: RunContext, data: str) -> dict[str, Any]:
     return args
 
 
-def _initial_weights(adapter: UltralyticsAdapter, path: Path) -> Path:
+def _initial_weights(adapter: Trainee, path: Path) -> Path:
     """`--checkpoint-path` for transfer learning: verified when it has a manifest, never fetched."""
     if not path.is_file():
         raise WeightsUnavailableError(
@@ -326,59 +240,51 @@ def _initial_weights(adapter: UltralyticsAdapter, path: Path) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def no_cloud() -> Iterator[None]:
-    """No Ultralytics Platform upload and no AMP check download while training or exporting."""
-    from ultralytics.engine import trainer as trainer_module
+def _resumed(run: _RunState, state: dict[str, Any]) -> FitOutcome | None:
+    """Take over a resumed run's progress; its outcome when it has nothing left to train."""
+    num_epochs = run.ctx.spec.num_epochs
+    run.best_metric = state["best_metric"]
+    run.finished_epoch = state["epoch"]
+    if state["epoch"] >= num_epochs:
+        run.ctx.reporter.info(
+            f"The run already finished {state['epoch']} of {num_epochs} epochs; nothing to "
+            "train (a larger --num-epochs extends it)"
+        )
+        return FitOutcome(completed=True, last_epoch=state["epoch"], best_metric=run.best_metric)
+    if not state["resumable"]:
+        raise CheckpointError(f"{state['path']} holds no optimizer state; it cannot resume")
+    if state["num_epochs"] != num_epochs:
+        run.ctx.reporter.info(
+            f"Extending the run from {state['num_epochs']} to {num_epochs} epochs; the "
+            "learning-rate schedule is recomputed for the new length"
+        )
+    return None
 
-    key = os.environ.pop("ULTRALYTICS_API_KEY", None)
-    check_amp = trainer_module.check_amp
-    # check_amp downloads yolo26n.pt to test AMP on CUDA; AMP is trusted on CUDA instead.
-    trainer_module.check_amp = lambda model: next(model.parameters()).device.type == "cuda"
-    try:
-        yield
-    finally:
-        trainer_module.check_amp = check_amp
-        if key is not None:
-            os.environ["ULTRALYTICS_API_KEY"] = key
 
-
-def fit(adapter: UltralyticsAdapter, ctx: RunContext) -> FitOutcome:
-    """Train with Ultralytics until done or told to stop, publishing a checkpoint every epoch."""
-    import_ultralytics()
+def _model_and_args(adapter: Trainee, ctx: RunContext) -> tuple[Any, dict[str, Any]]:
+    """The YOLO model to train (resumed, from initial weights, or new) and its arguments."""
     from ultralytics import YOLO
 
     state = ctx.resume_state
-    num_epochs = ctx.spec.num_epochs
-    run = _RunState(ctx=ctx, best_key=best_metric_key(adapter.task_type))
-    if state is not None:
-        run.best_metric = state["best_metric"]
-        run.finished_epoch = state["epoch"]
-        if state["epoch"] >= num_epochs:
-            ctx.reporter.info(
-                f"The run already finished {state['epoch']} of {num_epochs} epochs; nothing to "
-                "train (a larger --num-epochs extends it)"
-            )
-            return FitOutcome(
-                completed=True, last_epoch=state["epoch"], best_metric=run.best_metric
-            )
-        if not state["resumable"]:
-            raise CheckpointError(f"{state['path']} holds no optimizer state; it cannot resume")
-    data = _data_argument(adapter, ctx)
-    args = _train_args(ctx, data)
+    args = _train_args(ctx, _data_argument(adapter, ctx))
     task = ULTRALYTICS_TASK[adapter.task_type]
     if state is not None:
-        if state["num_epochs"] != num_epochs:
-            ctx.reporter.info(
-                f"Extending the run from {state['num_epochs']} to {num_epochs} epochs; the "
-                "learning-rate schedule is recomputed for the new length"
-            )
-        model = YOLO(state["path"], task=task)
         args = {k: args[k] for k in ("data", "epochs", *_RESUME_ARGS)} | {"resume": state["path"]}
-    elif ctx.init_weights is not None:
-        model = YOLO(str(_initial_weights(adapter, ctx.init_weights)), task=task)
-    else:
-        model = adapter.prepare_model()
+        return YOLO(state["path"], task=task), args
+    if ctx.init_weights is not None:
+        return YOLO(str(_initial_weights(adapter, ctx.init_weights)), task=task), args
+    return adapter.prepare_model(), args
+
+
+def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
+    """Train with Ultralytics until done or told to stop, publishing a checkpoint every epoch."""
+    import_ultralytics()
+    run = _RunState(ctx=ctx, best_key=DESCRIPTOR.best_metric(adapter.task_type))
+    if ctx.resume_state is not None:
+        finished = _resumed(run, ctx.resume_state)
+        if finished is not None:
+            return finished
+    model, args = _model_and_args(adapter, ctx)
     for event, callback in _callbacks(run).items():
         model.add_callback(event, callback)
     trainer_cls = platform_trainer(model._smart_load("trainer"), run)
@@ -393,41 +299,3 @@ def fit(adapter: UltralyticsAdapter, ctx: RunContext) -> FitOutcome:
         best_metric=run.best_metric,
         stop_reason=run.stop_reason,
     )
-
-
-# --- export ------------------------------------------------------------------------------------
-
-
-def export_onnx(adapter: UltralyticsAdapter, output: Path) -> Path:
-    """Export with Ultralytics' exporter (simplified by onnxslim) plus the platform's metadata."""
-    import onnx
-
-    import_ultralytics()
-    with no_cloud():
-        written = Path(
-            adapter.model.export(
-                format="onnx", imgsz=adapter.image_size, simplify=True, device="cpu", verbose=False
-            )
-        )
-    restore_threads()
-    proto = onnx.load(str(written))
-    metadata = {
-        "vp_framework": FRAMEWORK,
-        "vp_task_type": adapter.task_type,
-        "vp_model_name": adapter.model_name,
-        "vp_class_names": json.dumps(adapter.class_names),
-        "vp_image_size": str(adapter.image_size),
-        "vp_preprocessing": "RGB; letterbox to image_size x image_size (pad value 114); scale to "
-        "[0,1]; NCHW float32",
-        "vp_output": "Ultralytics' raw head output (boxes cx,cy,w,h and class scores); apply NMS",
-    }
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, output)
-    if written.resolve() != output.resolve():
-        written.unlink(missing_ok=True)
-    return output
