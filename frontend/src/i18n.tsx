@@ -1,5 +1,6 @@
 // English and Korean UI text: the browser's language first, then the user's choice (kept).
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { datasetsEn, datasetsKo } from "./datasetMessages";
 
 const en = {
   "nav.jobs": "Jobs",
@@ -141,6 +142,7 @@ const en = {
   "common.loading": "Loading…",
   "common.error": "Error: {message}",
   "common.language": "Language",
+  ...datasetsEn,
 };
 export type MessageKey = keyof typeof en;
 
@@ -284,6 +286,7 @@ const ko: Record<MessageKey, string> = {
   "common.loading": "불러오는 중…",
   "common.error": "오류: {message}",
   "common.language": "언어",
+  ...datasetsKo,
 };
 
 export type Language = "en" | "ko";

@@ -15,6 +15,12 @@ export type ResolvedSettings = Schemas["ResolvedSettings"];
 export type SettingValue = Schemas["SettingValue"];
 export type InferenceResult = Schemas["InferenceResult"];
 export type TestRun = Schemas["TestRunOut"];
+export type DatasetSummary = Schemas["DatasetSummary"];
+export type DatasetVersion = Schemas["VersionOut"];
+export type DatasetReport = Schemas["DatasetReport"];
+export type DatasetUpload = Schemas["UploadOut"];
+export type Sample = Schemas["Sample"];
+export type SamplePage = Schemas["SamplePage"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",
@@ -39,6 +45,8 @@ export function onUnauthorized(listener: () => void): () => void {
   unauthorizedListeners.add(listener);
   return () => unauthorizedListeners.delete(listener);
 }
+/** Tell the listeners the server answered 401 (for calls made without fetch). */
+export const notifyUnauthorized = () => unauthorizedListeners.forEach((listener) => listener());
 
 export function authHeaders(): Record<string, string> {
   const token = tokenStore.get();
@@ -52,7 +60,7 @@ const auth: Middleware = {
     return request;
   },
   onResponse({ response }) {
-    if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+    if (response.status === 401) notifyUnauthorized();
     return response;
   },
 };
@@ -114,7 +122,7 @@ export async function authFetch(url: string, init: RequestInit = {}): Promise<Re
     ...init,
     headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) },
   });
-  if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+  if (response.status === 401) notifyUnauthorized();
   return response;
 }
 
