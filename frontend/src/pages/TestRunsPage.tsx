@@ -91,7 +91,7 @@ export function TestRunsPage() {
       <form className="controls" onSubmit={(e) => void start(e)}>
         <label>
           {t("play.job")}{" "}
-          <select value={jobId ?? ""} onChange={(e) => pickJob(e.target.value ? Number(e.target.value) : null)}>
+          <select value={jobId ?? ""} onChange={(e) => pickJob(e.target.value ? Number(e.target.value) : null)} aria-label={t("play.job")}>
             <option value="">{t("play.pick")}</option>
             {(jobs ?? []).map((job) => (
               <option key={job.id} value={job.id}>

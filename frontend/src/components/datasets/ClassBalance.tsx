@@ -24,7 +24,7 @@ export function ClassBalance({ report }: { report: DatasetReport }) {
         {hasObjects && (
           <label className="inline">
             {t("ds.countBy")}
-            <select value={countBy} onChange={(e) => setCountBy(e.target.value as CountBy)}>
+            <select value={countBy} onChange={(e) => setCountBy(e.target.value as CountBy)} aria-label={t("ds.countBy")}>
               <option value="instances">{t("ds.count.instances")}</option>
               <option value="images">{t("ds.count.images")}</option>
             </select>

@@ -14,7 +14,7 @@ export function DatasetChoice({ label, options, value, onChange }: Props) {
   return (
     <label>
       {label}
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
         <option value="">{t("ds.typedPath")}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>

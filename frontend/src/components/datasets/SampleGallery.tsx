@@ -91,7 +91,7 @@ export function SampleGallery({ version, report }: { version: DatasetVersion; re
       <div className="controls">
         <label>
           {t("ds.split")}
-          <select value={split} onChange={filter(setSplit)}>
+          <select value={split} onChange={filter(setSplit)} aria-label={t("ds.split")}>
             <option value="">{t("ds.all")}</option>
             {Object.keys(report.splits).map((s) => (
               <option key={s}>{s}</option>
@@ -100,7 +100,7 @@ export function SampleGallery({ version, report }: { version: DatasetVersion; re
         </label>
         <label>
           {t("ds.class")}
-          <select value={cls} onChange={filter(setCls)}>
+          <select value={cls} onChange={filter(setCls)} aria-label={t("ds.class")}>
             <option value="">{t("ds.all")}</option>
             {report.class_names.map((c) => (
               <option key={c}>{c}</option>

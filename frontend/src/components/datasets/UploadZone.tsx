@@ -68,13 +68,24 @@ export function UploadZone({ onUploaded }: { onUploaded: (upload: DatasetUpload)
       >
         <strong>{file ? `${file.name} (${formatBytes(file.size)})` : t("ds.drop")}</strong>
         <small className="hint">{t("ds.dropHint")}</small>
-        <input type="file" accept={ARCHIVE_TYPES} disabled={busy} aria-label={t("ds.archive")} onChange={(e) => choose(e.target.files?.[0])} />
+        {/* The browser's own file button speaks the browser's language: ours speaks the UI's. */}
+        <span className="choose">{t("ds.choose")}</span>
+        <input
+          type="file"
+          className="visually-hidden"
+          accept={ARCHIVE_TYPES}
+          disabled={busy}
+          aria-label={t("ds.archive")}
+          onChange={(e) => {
+            choose(e.target.files?.[0]);
+            e.target.value = ""; // the same file chosen again is a change too
+          }}
+        />
       </label>
       <div className="controls">
-        <div className="field">
-          <label htmlFor="dataset-name">{t("ds.name")}</label>
+        <label>
+          {t("ds.name")}
           <input
-            id="dataset-name"
             value={name}
             aria-describedby="dataset-name-hint"
             placeholder="digits"
@@ -84,10 +95,7 @@ export function UploadZone({ onUploaded }: { onUploaded: (upload: DatasetUpload)
               setNamed(e.target.value !== "");
             }}
           />
-          <small className="hint" id="dataset-name-hint">
-            {t("ds.nameHint")}
-          </small>
-        </div>
+        </label>
         <label className="grow">
           {t("ds.description")}
           <input value={description} disabled={busy} onChange={(e) => setDescription(e.target.value)} />
@@ -101,6 +109,9 @@ export function UploadZone({ onUploaded }: { onUploaded: (upload: DatasetUpload)
           </button>
         )}
       </div>
+      <small className="hint" id="dataset-name-hint">
+        {t("ds.nameHint")}
+      </small>
       {progress && (
         <div className="upload-progress">
           <ProgressBar value={progress.total ? progress.sent / progress.total : 0} label={t("ds.progress")} />
