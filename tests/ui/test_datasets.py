@@ -108,7 +108,8 @@ def throttle_uploads(page: Any, bytes_per_second: int) -> None:
     """Chromium's network emulation: uploads crawl, so that their progress can be watched."""
     cdp = page.context.new_cdp_session(page)
     conditions = {"offline": False, "latency": 0, "downloadThroughput": -1}
-    cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": bytes_per_second})
+    conditions["uploadThroughput"] = bytes_per_second
+    cdp.send("Network.emulateNetworkConditions", conditions)
 
 
 def upload_shapes(page: Any, shapes: Path) -> None:
