@@ -1565,6 +1565,11 @@ export interface components {
             batch_size?: number | null;
             /** Class Names */
             class_names?: string[] | null;
+            /**
+             * Dataset
+             * @description A stored data set the request names (`name` or `name@version`), instead of a path; read only where the caller passes in the names it knows (the chat).
+             */
+            dataset?: string | null;
             /** Dataset Path */
             dataset_path?: string | null;
             /** Framework */

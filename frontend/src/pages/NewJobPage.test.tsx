@@ -115,3 +115,18 @@ test("Train on this from a YOLO data set chooses it, its task and a model that t
   expect(screen.getByLabelText("Model name")).toHaveValue("yolo11n");
   expect(screen.getByLabelText("Task")).toHaveValue("detection");
 });
+
+test("a data set the chat named comes chosen by its name (the newest version when the job is made)", async () => {
+  const user = userEvent.setup();
+  const calls = stubFetch({ ...versions, "GET /api/v1/frameworks": frameworks, "GET /api/v1/frameworks/timm/schema": () => timmSchema, "POST /api/v1/jobs": () => Response.json(job({ id: 7 }), { status: 201 }) });
+  renderForm({ intent: { model_name: "efficientnet_b0", dataset: "digits", missing: [], notes: [] } });
+  const choice = await screen.findByRole("combobox", { name: "Data set" });
+  await screen.findByRole("option", { name: /^shapes@/ });
+  expect(choice).toHaveValue("digits");
+  expect(within(choice).getByRole("option", { selected: true })).toHaveTextContent("digits (its newest version when the job is made)");
+  expect(screen.getByLabelText("Model name")).toHaveValue("efficientnet_b0"); // no task given: the model stays
+  await screen.findByLabelText("learning_rate");
+  await user.click(screen.getByRole("button", { name: "Start training" }));
+  await screen.findByText("job page");
+  expect(calls.find((c) => c.key === "POST /api/v1/jobs")!.body).toMatchObject({ model_name: "efficientnet_b0", dataset: "digits" });
+});

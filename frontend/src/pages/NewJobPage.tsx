@@ -19,7 +19,9 @@ interface Opened {
 
 /** The basics; with stored data sets, a list of them first and the typed path as its last resort. */
 function basicsSchema(t: Translate, frameworks: string[], datasets: DatasetOption[], chosen: string): FormSchema {
-  const options = chosen && !datasets.some((d) => d.value === chosen) ? [{ value: chosen, label: chosen }, ...datasets] : datasets;
+  // A name alone (from the chat), or a version no longer listed, is offered as it is.
+  const extra = { value: chosen, label: chosen.includes("@") ? chosen : t("ds.optionName", { name: chosen }) };
+  const options = chosen && !datasets.some((d) => d.value === chosen) ? [extra, ...datasets] : datasets;
   const choice: FormSchema["properties"] = options.length
     ? { dataset: { type: "string", "x-label": t("new.datasetChoice"), enum: ["", ...options.map((d) => d.value)], "x-enum-labels": [t("ds.typedPath"), ...options.map((d) => d.label)] } }
     : {};
@@ -58,7 +60,9 @@ function basicsFrom({ intent, dataset, task_type }: Opened): ConfigValues {
     batch_size: intent?.batch_size ?? 16,
     image_size: intent?.image_size ?? "",
   };
-  return dataset ? withDataset(basics, dataset, task_type ?? "") : basics;
+  // "Train on this" gives a version; the chat gives the name a message named.
+  const chosen = dataset ?? intent?.dataset;
+  return chosen ? withDataset(basics, chosen, task_type ?? intent?.task_type ?? "") : basics;
 }
 
 export function NewJobPage() {

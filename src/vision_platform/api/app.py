@@ -54,9 +54,8 @@ async def _platform(
     app.state.settings = settings
     app.state.jobs = service
     app.state.datasets = DatasetService(db, settings)
-    app.state.chat = ChatSessionService(
-        db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
-    )
+    chat = ChatService(parser=parser_from_settings(settings))
+    app.state.chat = ChatSessionService(db, jobs=service, chat=chat, datasets=app.state.datasets)
     app.state.event_poll_seconds = event_poll_seconds
     app.state.inference = InferenceRuntime(
         home=settings.home,

@@ -38,6 +38,7 @@ const isYolo = (model: string) => /^(yolo|rtdetr)/i.test(model);
 /** The form's basics with a data set chosen: its task, and a model that trains that task when
  * the one there cannot (a YOLO data set with the default resnet18). */
 export function withDataset(basics: Record<string, unknown>, ref: string, task: string): Record<string, unknown> {
+  if (!task) return { ...basics, dataset: ref }; // a task not known yet: nothing to fit
   const model = String(basics.model_name ?? "");
   const fits = task === "classification" ? !isYolo(model) || model.endsWith("-cls") : isYolo(model);
   return { ...basics, dataset: ref, task_type: task, ...(fits ? {} : { model_name: MODEL_FOR_TASK[task] ?? "resnet18" }) };
