@@ -1,5 +1,6 @@
 // English and Korean UI text: the browser's language first, then the user's choice (kept).
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { datasetsEn, datasetsKo } from "./datasetMessages";
 
 const en = {
   "nav.jobs": "Jobs",
@@ -92,6 +93,7 @@ const en = {
   "card.legend": "Values you asked for are shown plain; the others come from the preset or the defaults.",
   "play.title": "Inference playground",
   "play.job": "Model (a completed job or a registered model)",
+  "tests.job": "Model (completed job)",
   "play.pick": "Choose a job",
   "play.image": "Image",
   "play.drop": "Drop an image here or choose one",
@@ -165,6 +167,7 @@ const en = {
   "jobs.compare": "Compare selected ({count})",
   "play.registered": "Registered models",
   "play.answeredBy": "Answered by {model} v{version}",
+  ...datasetsEn,
 };
 export type MessageKey = keyof typeof en;
 
@@ -259,6 +262,7 @@ const ko: Record<MessageKey, string> = {
   "card.legend": "표시가 없는 값은 요청하신 값이고, 나머지는 프리셋이나 기본값입니다.",
   "play.title": "추론 테스트",
   "play.job": "모델 (완료된 작업 또는 등록된 모델)",
+  "tests.job": "모델 (완료된 작업)",
   "play.pick": "작업 선택",
   "play.image": "이미지",
   "play.drop": "이미지를 여기에 놓거나 선택하세요",
@@ -332,6 +336,7 @@ const ko: Record<MessageKey, string> = {
   "jobs.compare": "선택한 작업 비교 ({count})",
   "play.registered": "등록된 모델",
   "play.answeredBy": "{model} v{version}이(가) 응답함",
+  ...datasetsKo,
 };
 
 export type Language = "en" | "ko";

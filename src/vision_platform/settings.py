@@ -42,6 +42,17 @@ class Settings(BaseSettings):
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
     max_upload_mb: float = Field(default=20, gt=0, description="Largest image upload accepted.")
+    max_dataset_mb: float = Field(
+        default=2048, gt=0, description="Largest data set archive an upload may send."
+    )
+    max_dataset_extracted_mb: float = Field(
+        default=8192, gt=0, description="Most an uploaded archive may unpack to."
+    )
+    max_dataset_ratio: float = Field(
+        default=100,
+        gt=1,
+        description="Most an archive may unpack to, as a multiple of its size (zip bombs).",
+    )
     batch_wait_ms: float = Field(
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )

@@ -137,6 +137,17 @@ class ArtifactStore:
         data: dict[str, Any] = json.loads(self.fs.cat_file(self._path(key)))
         return data
 
+    def put_files(self, pairs: list[tuple[Path, str]]) -> None:
+        """Upload many files (local path, key) in one call, which s3fs runs concurrently."""
+        if pairs:
+            self.fs.put([str(p) for p, _ in pairs], [self._path(k) for _, k in pairs])
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object under `prefix` (nothing there is fine)."""
+        path = self._path(prefix)
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
+
     def listing(self, prefix: str) -> list[dict[str, Any]]:
         """Files under `prefix`, each with its key (relative to the prefix), size and etag."""
         base = self._path(prefix).rstrip("/")

@@ -20,6 +20,12 @@ export type RegisteredModel = Schemas["ModelOut"];
 export type ModelVersion = Schemas["ModelVersionOut"];
 export type ModelInferenceResult = Schemas["ModelInferenceResult"];
 export type JobComparison = Schemas["JobComparison"];
+export type DatasetSummary = Schemas["DatasetSummary"];
+export type DatasetVersion = Schemas["VersionOut"];
+export type DatasetReport = Schemas["DatasetReport"];
+export type DatasetUpload = Schemas["UploadOut"];
+export type Sample = Schemas["Sample"];
+export type SamplePage = Schemas["SamplePage"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",
@@ -44,6 +50,8 @@ export function onUnauthorized(listener: () => void): () => void {
   unauthorizedListeners.add(listener);
   return () => unauthorizedListeners.delete(listener);
 }
+/** Tell the listeners the server answered 401 (for calls made without fetch). */
+export const notifyUnauthorized = () => unauthorizedListeners.forEach((listener) => listener());
 
 export function authHeaders(): Record<string, string> {
   const token = tokenStore.get();
@@ -57,7 +65,7 @@ const auth: Middleware = {
     return request;
   },
   onResponse({ response }) {
-    if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+    if (response.status === 401) notifyUnauthorized();
     return response;
   },
 };
@@ -119,7 +127,7 @@ export async function authFetch(url: string, init: RequestInit = {}): Promise<Re
     ...init,
     headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) },
   });
-  if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+  if (response.status === 401) notifyUnauthorized();
   return response;
 }
 

@@ -85,6 +85,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Every data set with its newest version.
+         */
+        get: operations["list_datasets_api_v1_datasets_get"];
+        put?: never;
+        /**
+         * Add Dataset
+         * @description Add a version: a multipart upload (`name`, `file`: .zip, .tar or .tar.gz; optional
+         *     `description`, `skip_bad_images`, `task_type`), or JSON `{"name", "source"}` naming a
+         *     folder under a data root or an s3:// prefix under the storage root. The format is found
+         *     and checked as training checks it; 201 with the new version, or 200 with the existing one
+         *     when the content is already a version of that name.
+         */
+        post: operations["add_dataset_api_v1_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset
+         * @description A data set's versions, newest first.
+         */
+        get: operations["get_dataset_api_v1_datasets__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Version
+         * @description One version with its report: format, task, classes with image and instance counts per
+         *     split, image sizes, and the problems found and skipped.
+         */
+        get: operations["get_version_api_v1_datasets__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Version
+         * @description Delete a version and its files; 409 while a job that uses it has not ended.
+         */
+        delete: operations["delete_version_api_v1_datasets__name__versions__version__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Samples
+         * @description Images of the version with their labels (boxes and polygons in fractions of the image
+         *     for YOLO data sets), each with the URL of its thumbnail.
+         */
+        get: operations["get_samples_api_v1_datasets__name__versions__version__samples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/samples/{index}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sample Thumbnail
+         * @description A sample's image as a JPEG of at most `size` pixels a side.
+         */
+        get: operations["get_sample_thumbnail_api_v1_datasets__name__versions__version__samples__index__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/frameworks": {
         parameters: {
             query?: never;
@@ -788,6 +902,11 @@ export interface components {
              * @default 16
              */
             batch_size: number;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version". Its images.
+             */
+            dataset?: string | null;
             /** Input Images */
             input_images?: string[] | null;
             /** Input Prefix */
@@ -819,6 +938,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Dataset */
+            dataset?: string | null;
             /** Done */
             done: number;
             /** Error */
@@ -997,6 +1118,25 @@ export interface components {
             label_id: number;
         };
         /**
+         * ClassStats
+         * @description One class: how many images hold it and how many objects of it there are, per split
+         *     (for classification the two are equal).
+         */
+        ClassStats: {
+            /** Id */
+            id: number;
+            /** Images */
+            images: {
+                [key: string]: number;
+            };
+            /** Instances */
+            instances: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+        };
+        /**
          * ComparedJob
          * @description One job of a comparison; `curves` maps each metric to its values at the comparison's
          *     `epochs` (null where this job has no such epoch).
@@ -1054,6 +1194,95 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /** DatasetList */
+        DatasetList: {
+            /** Items */
+            items: components["schemas"]["DatasetSummary"][];
+        };
+        /** DatasetOut */
+        DatasetOut: {
+            /** Name */
+            name: string;
+            /**
+             * Versions
+             * @description Newest first.
+             */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /**
+         * DatasetReport
+         * @description What a version holds, as found when it was checked with training's own loaders.
+         */
+        DatasetReport: {
+            /**
+             * Auto Split
+             * @description No val/ folder: training holds out 20% of each class.
+             * @default false
+             */
+            auto_split: boolean;
+            /**
+             * Bytes
+             * @default 0
+             */
+            bytes: number;
+            /** Class Names */
+            class_names: string[];
+            /** Classes */
+            classes: components["schemas"]["ClassStats"][];
+            /**
+             * Files
+             * @default 0
+             */
+            files: number;
+            /**
+             * Format
+             * @description The uploaded format (COCO is stored as YOLO).
+             * @enum {string}
+             */
+            format: "imagefolder" | "yolo" | "coco";
+            /**
+             * Ignored Files
+             * @description Hidden files and archiver junk dropped.
+             * @default 0
+             */
+            ignored_files: number;
+            image_sizes: components["schemas"]["ImageSizes"] | null;
+            /**
+             * Images Without Labels
+             * @default 0
+             */
+            images_without_labels: number;
+            /**
+             * Layout
+             * @description How the stored version is laid out.
+             * @enum {string}
+             */
+            layout: "imagefolder" | "yolo";
+            /** Problems */
+            problems?: components["schemas"]["Problem"][];
+            /**
+             * Splits
+             * @description Images per split.
+             */
+            splits: {
+                [key: string]: number;
+            };
+            /** Task Type */
+            task_type: string;
+            /** Warnings */
+            warnings?: string[];
+        };
+        /**
+         * DatasetSummary
+         * @description A data set name with its newest version.
+         */
+        DatasetSummary: {
+            latest: components["schemas"]["VersionOut"];
+            /** Name */
+            name: string;
+            /** Versions */
+            versions: number;
+        };
         /**
          * Detection
          * @description One detected object; boxes are [x1, y1, x2, y2] in pixels of the original image.
@@ -1094,6 +1323,26 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * ImageSizes
+         * @description The spread of the images' sizes in pixels, and the most common sizes.
+         */
+        ImageSizes: {
+            /** Common */
+            common: components["schemas"]["SizeCount"][];
+            /** Max Height */
+            max_height: number;
+            /** Max Width */
+            max_width: number;
+            /** Mean Height */
+            mean_height: number;
+            /** Mean Width */
+            mean_width: number;
+            /** Min Height */
+            min_height: number;
+            /** Min Width */
+            min_width: number;
         };
         /**
          * InferenceResult
@@ -1160,8 +1409,13 @@ export interface components {
              * @default 16
              */
             batch_size: number;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version".
+             */
+            dataset?: string | null;
             /** Dataset Path */
-            dataset_path: string;
+            dataset_path?: string | null;
             /** Framework */
             framework?: string | null;
             /** Image Size */
@@ -1238,6 +1492,11 @@ export interface components {
             created_at: string;
             /** Current Epoch */
             current_epoch: number;
+            /**
+             * Dataset
+             * @description The stored data set version the job uses (name@version), if it named one.
+             */
+            dataset?: string | null;
             /** Dataset Path */
             dataset_path: string;
             /** Error Message */
@@ -1495,6 +1754,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * Problem
+         * @description Something wrong with one file that was left out of the version instead of failing it.
+         */
+        Problem: {
+            /**
+             * Action
+             * @default skipped
+             * @constant
+             */
+            action: "skipped";
+            /** File */
+            file: string;
+            /** Problem */
+            problem: string;
+        };
         /** ReportAck */
         ReportAck: {
             /** Accepted */
@@ -1523,6 +1798,66 @@ export interface components {
             preset: components["schemas"]["SettingValue"];
             task_type: components["schemas"]["SettingValue"];
             warmup_epochs: components["schemas"]["SettingValue"];
+        };
+        /**
+         * Sample
+         * @description One image of a version with its labels.
+         */
+        Sample: {
+            /** Class Ids */
+            class_ids: number[];
+            /** Class Names */
+            class_names?: string[];
+            /** File */
+            file: string;
+            /** Height */
+            height: number;
+            /** Index */
+            index: number;
+            /** Objects */
+            objects?: components["schemas"]["SampleObject"][];
+            /** Split */
+            split: string;
+            /**
+             * Thumbnail Url
+             * @default
+             */
+            thumbnail_url: string;
+            /** Width */
+            width: number;
+        };
+        /**
+         * SampleObject
+         * @description One labelled object; coordinates are fractions of the image's width and height.
+         */
+        SampleObject: {
+            /**
+             * Bbox
+             * @description [x1, y1, x2, y2], each in [0, 1].
+             */
+            bbox: number[];
+            /** Class Id */
+            class_id: number;
+            /**
+             * Class Name
+             * @default
+             */
+            class_name: string;
+            /** Keypoints */
+            keypoints?: number[][] | null;
+            /** Polygon */
+            polygon?: number[][] | null;
+        };
+        /** SamplePage */
+        SamplePage: {
+            /** Items */
+            items: components["schemas"]["Sample"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /**
          * SettingValue
@@ -1572,6 +1907,15 @@ export interface components {
             /** Job Id */
             job_id: number;
         };
+        /** SizeCount */
+        SizeCount: {
+            /** Count */
+            count: number;
+            /** Height */
+            height: number;
+            /** Width */
+            width: number;
+        };
         /**
          * TestRunCreate
          * @description Evaluate a job's best model on a labelled data set.
@@ -1579,10 +1923,15 @@ export interface components {
         TestRunCreate: {
             /** Conf Threshold */
             conf_threshold?: number | null;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version".
+             */
+            dataset?: string | null;
             /** Job Id */
             job_id: number;
             /** Test Dataset Path */
-            test_dataset_path: string;
+            test_dataset_path?: string | null;
         };
         /**
          * TestRunOut
@@ -1593,6 +1942,11 @@ export interface components {
             conf_threshold?: number | null;
             /** Created At */
             created_at: string;
+            /**
+             * Dataset
+             * @description The stored version it ran on.
+             */
+            dataset?: string | null;
             /** Error */
             error: string | null;
             /** Finished At */
@@ -1658,6 +2012,11 @@ export interface components {
             batch_size?: number | null;
             /** Class Names */
             class_names?: string[] | null;
+            /**
+             * Dataset
+             * @description A stored data set the request names (`name` or `name@version`), instead of a path; read only where the caller passes in the names it knows (the chat).
+             */
+            dataset?: string | null;
             /** Dataset Path */
             dataset_path?: string | null;
             /** Framework */
@@ -1748,6 +2107,51 @@ export interface components {
              */
             workers: number;
         };
+        /**
+         * UploadOut
+         * @description The version an upload made, or the existing one with the same content.
+         */
+        UploadOut: {
+            /**
+             * Created
+             * @description False when this content was already a version.
+             */
+            created: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Digest */
+            digest: string;
+            /** Format */
+            format: string;
+            /** Name */
+            name: string;
+            /** Num Classes */
+            num_classes: number;
+            /** Num Images */
+            num_images: number;
+            /**
+             * Ref
+             * @description name@version: what jobs take as `dataset`.
+             */
+            ref: string;
+            report?: components["schemas"]["DatasetReport"] | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Task Type */
+            task_type: string;
+            /**
+             * Uri
+             * @description Where the version's files lie (a folder or an s3:// prefix).
+             */
+            uri: string;
+            /** Version */
+            version: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1768,6 +2172,46 @@ export interface components {
         VersionCreate: {
             /** Job Id */
             job_id: number;
+        };
+        /**
+         * VersionOut
+         * @description One version of a data set; `report` is left out of lists.
+         */
+        VersionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Digest */
+            digest: string;
+            /** Format */
+            format: string;
+            /** Name */
+            name: string;
+            /** Num Classes */
+            num_classes: number;
+            /** Num Images */
+            num_images: number;
+            /**
+             * Ref
+             * @description name@version: what jobs take as `dataset`.
+             */
+            ref: string;
+            report?: components["schemas"]["DatasetReport"] | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Task Type */
+            task_type: string;
+            /**
+             * Uri
+             * @description Where the version's files lie (a folder or an s3:// prefix).
+             */
+            uri: string;
+            /** Version */
+            version: string;
         };
     };
     responses: never;
@@ -2003,6 +2447,548 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConfigValidateResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_datasets_api_v1_datasets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    add_dataset_api_v1_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Description */
+                    description?: string | null;
+                    /**
+                     * Name
+                     * @description A slug: a-z, 0-9, '-', '_'.
+                     */
+                    name: string;
+                    /**
+                     * Skip Bad Images
+                     * @description Leave corrupt images out (listed in the report).
+                     * @default false
+                     */
+                    skip_bad_images?: boolean;
+                    /** Source */
+                    source: string;
+                    /**
+                     * Task Type
+                     * @description Only when the labels do not tell (detection vs segmentation).
+                     */
+                    task_type?: ("classification" | "detection" | "segmentation" | "pose" | "obb") | null;
+                };
+                "multipart/form-data": {
+                    /** Description */
+                    description?: string | null;
+                    /**
+                     * Format: binary
+                     * @description A .zip, .tar or .tar.gz of an ImageFolder, YOLO or COCO data set.
+                     */
+                    file: string;
+                    /**
+                     * Name
+                     * @description A slug: a-z, 0-9, '-', '_'.
+                     */
+                    name: string;
+                    /**
+                     * Skip Bad Images
+                     * @description Leave corrupt images out (listed in the report).
+                     * @default false
+                     */
+                    skip_bad_images?: boolean;
+                    /**
+                     * Task Type
+                     * @description Only when the labels do not tell (detection vs segmentation).
+                     */
+                    task_type?: ("classification" | "detection" | "segmentation" | "pose" | "obb") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description This content was already a version: that one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The archive is over VP_MAX_DATASET_MB, or unpacks to too much. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_datasets__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_datasets__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_version_api_v1_datasets__name__versions__version__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_samples_api_v1_datasets__name__versions__version__samples_get: {
+        parameters: {
+            query?: {
+                split?: string | null;
+                class?: string | null;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sample_thumbnail_api_v1_datasets__name__versions__version__samples__index__thumbnail_get: {
+        parameters: {
+            query?: {
+                /** @description Pixels a side, at most. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
                 };
             };
             /** @description Unauthorized */

@@ -18,6 +18,7 @@ from vision_platform.api.routes import (
     batch,
     chat,
     compare,
+    datasets,
     deployments,
     frameworks,
     inference,
@@ -25,6 +26,7 @@ from vision_platform.api.routes import (
     models,
     report,
 )
+from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
@@ -64,9 +66,9 @@ async def _platform(
     service = JobService(db, settings)
     app.state.settings = settings
     app.state.jobs = service
-    app.state.chat = ChatSessionService(
-        db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
-    )
+    app.state.datasets = DatasetService(db, settings)
+    chat = ChatService(parser=parser_from_settings(settings))
+    app.state.chat = ChatSessionService(db, jobs=service, chat=chat, datasets=app.state.datasets)
     app.state.event_poll_seconds = event_poll_seconds
     app.state.inference = InferenceRuntime(
         home=settings.home,
@@ -101,7 +103,17 @@ async def _platform(
 
 def _include_routes(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX, dependencies=[API_SECURITY], responses=ERROR_RESPONSES)
-    for module in (compare, jobs, frameworks, chat, inference, batch, models, deployments):
+    for module in (
+        compare,
+        jobs,
+        frameworks,
+        chat,
+        inference,
+        batch,
+        models,
+        deployments,
+        datasets,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from vision_platform.api.chat_sessions import ChatSessionStateError
+from vision_platform.datastore.errors import DatasetInUseError
 from vision_platform.errors import (
     CheckpointError,
     ConfigValidationError,
@@ -37,6 +38,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     InvalidJobStateError: 409,
     ChatSessionStateError: 409,
     RegistryConflictError: 409,
+    DatasetInUseError: 409,
     JobTokenError: 401,
     PathNotAllowedError: 403,
     CheckpointError: 409,

@@ -1,5 +1,5 @@
 """SQLAlchemy 2 models: training jobs, their attempts, metric points, log lines; chat sessions;
-the model registry (named models, their versions and aliases)."""
+the model registry (named models, their versions and aliases), data set versions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -57,6 +58,7 @@ class TrainingJob(Base):
     __table_args__ = (
         Index("ix_training_jobs_status_id", "status", "id"),
         Index("ix_training_jobs_kind_updated_at", "kind", "updated_at"),  # the jobs event stream
+        Index("ix_training_jobs_dataset_ref", "dataset_ref"),  # which jobs use a data set version
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -64,6 +66,8 @@ class TrainingJob(Base):
     framework: Mapped[str] = mapped_column(String(50))
     task_type: Mapped[str] = mapped_column(String(50))
     dataset_path: Mapped[str] = mapped_column(String(2000))
+    # "name@version" when the job named a stored data set; `dataset_path` is then where it lies.
+    dataset_ref: Mapped[str | None] = mapped_column(String(100))
     num_epochs: Mapped[int] = mapped_column(Integer)
     batch_size: Mapped[int] = mapped_column(Integer)
     learning_rate: Mapped[float | None] = mapped_column(Float)
@@ -242,3 +246,28 @@ class ModelAlias(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     version: Mapped[ModelVersion] = relationship()
+
+
+class DatasetVersion(Base):
+    """One immutable version of a named data set: its content digest, where its files lie in
+    artifact storage, and the report of its check."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (
+        UniqueConstraint("name", "version", name="uq_dataset_versions_name_version"),
+        Index("ix_dataset_versions_name_created_at", "name", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(16))  # the digest's first hex digits
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of paths and file hashes
+    format: Mapped[str] = mapped_column(String(20))  # as uploaded: imagefolder | yolo | coco
+    task_type: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    num_images: Mapped[int] = mapped_column(Integer)
+    num_classes: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uri: Mapped[str] = mapped_column(String(2000))
+    report: Mapped[dict[str, Any]] = mapped_column(JSONDict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

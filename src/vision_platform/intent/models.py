@@ -11,6 +11,7 @@ IntentTask = Literal["classification", "detection", "segmentation", "pose"]
 PresetName = Literal["easy", "medium", "advanced"]
 IssueCode = Literal[
     "unknown_model",
+    "unknown_dataset",
     "model_assumed",
     "out_of_range",
     "contradiction",
@@ -32,6 +33,11 @@ class TrainingIntent(BaseModel):
     task_type: IntentTask | None = None
     preset: PresetName | None = None
     dataset_path: str | None = None
+    dataset: str | None = Field(
+        default=None,
+        description="A stored data set the request names (`name` or `name@version`), instead "
+        "of a path; read only where the caller passes in the names it knows (the chat).",
+    )
     num_epochs: int | None = None
     batch_size: int | None = None
     image_size: int | None = None

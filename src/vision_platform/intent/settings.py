@@ -70,7 +70,8 @@ def job_fields(intent: TrainingIntent) -> dict[str, Any]:
     model = intent.model_name or catalog.default_model(intent.task_type or "classification")
     return {
         "model_name": model,
-        "dataset_path": intent.dataset_path,
+        # A stored data set's name until the platform puts the place its version lies here.
+        "dataset_path": intent.dataset_path or intent.dataset,
         "framework": intent.framework or framework_of(model, None),
         "task_type": intent.task_type or catalog.task_of(model),
         "preset": intent.preset,
@@ -165,6 +166,6 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
         num_epochs=_given(intent.num_epochs, spec_fields["num_epochs"].default),
         batch_size=_given(intent.batch_size, spec_fields["batch_size"].default),
         image_size=_given(intent.image_size),
-        dataset_path=_given(intent.dataset_path),
+        dataset_path=_given(intent.dataset or intent.dataset_path),
         class_names=intent.class_names,
     )

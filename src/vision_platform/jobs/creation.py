@@ -16,6 +16,7 @@ from vision_platform.configs import (
     inactive_fields,
     unknown_name_message,
 )
+from vision_platform.datastore.service import resolve_dataset
 from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
@@ -94,15 +95,14 @@ class JobCreation:
             advanced_config=request.advanced_config,
             learning_rate=request.learning_rate,
         )
-        dataset = check_dataset(request.dataset_path, self.settings, "dataset_path")
-        if isinstance(dataset, Path):  # a remote data set is checked where it is downloaded
-            adapter_cls.load_dataset(str(dataset), skip_bad_images=False)
+        dataset, ref = self._dataset(request, info, task_type)
         with self.db.session() as session:
             job = new_training_row(
                 request,
                 framework=framework,
                 task_type=task_type,
-                dataset_path=str(dataset),
+                dataset_path=dataset,
+                dataset_ref=ref,
                 best_metric_name=info.best_metric(task_type),
             )
             session.add(job)
@@ -110,6 +110,26 @@ class JobCreation:
             job.output_dir = str(job_dir(self.settings, job.id))
             rows.log(session, job, f"Job created: {framework} {request.model_name}")
             return rows.flushed_out(session, job)
+
+    def _dataset(
+        self, request: JobCreate, info: AdapterInfo, task_type: str
+    ) -> tuple[str, str | None]:
+        """Where the job's data set lies, and the stored version it names (if it names one).
+
+        A stored version was checked when it was added: here it only has to fit the task."""
+        if request.dataset is not None:
+            version = resolve_dataset(self.db, request.dataset, "dataset")
+            if version.task_type != task_type:
+                raise InvalidInputError(
+                    f"dataset: {version.ref} is a {version.task_type} data set; "
+                    f"{request.model_name} trains {task_type}"
+                )
+            return version.uri, version.ref
+        assert request.dataset_path is not None  # JobCreate: exactly one of the two
+        dataset = check_dataset(request.dataset_path, self.settings, "dataset_path")
+        if isinstance(dataset, Path):  # a remote data set is checked where it is downloaded
+            info.adapter_class().load_dataset(str(dataset), skip_bad_images=False)
+        return str(dataset), None
 
     def create_batch(self, request: BatchJobCreate) -> BatchJobOut:
         """Check the request (model, inputs, output inside the roots) and queue a batch job."""
@@ -123,13 +143,11 @@ class JobCreation:
             )
         model = onnx if request.backend == "onnx" and onnx is not None else best
         images = self._input_images(request.input_images)
-        prefix = (
-            check_input_folder(request.input_prefix, self.settings)
-            if request.input_prefix
-            else None
-        )
+        prefix, ref = self._input_prefix(request)
         with self.db.session() as session:
-            job = new_batch_row(source, images=images, prefix=prefix, batch_size=request.batch_size)
+            job = new_batch_row(
+                source, images=images, prefix=prefix, batch_size=request.batch_size, dataset_ref=ref
+            )
             session.add(job)
             session.flush()
             folder = job_dir(self.settings, job.id)
@@ -151,6 +169,15 @@ class JobCreation:
             rows.log(session, job, f"Batch inference job created with job {source.id}'s model")
             session.flush()
             return batch.out()
+
+    def _input_prefix(self, request: BatchJobCreate) -> tuple[str | None, str | None]:
+        """The folder (or s3:// prefix) of the images, and the stored version it is, if any."""
+        if request.dataset is not None:
+            version = resolve_dataset(self.db, request.dataset, "dataset")
+            return version.uri, version.ref
+        if request.input_prefix is None:
+            return None, None
+        return check_input_folder(request.input_prefix, self.settings), None
 
     def _input_images(self, paths: list[str] | None) -> list[str] | None:
         if paths is None:

@@ -27,6 +27,7 @@ def new_training_row(
     task_type: str,
     dataset_path: str,
     best_metric_name: str,
+    dataset_ref: str | None = None,
 ) -> TrainingJob:
     """A pending training job's row: the request as checked and completed by job creation."""
     return TrainingJob(
@@ -35,6 +36,7 @@ def new_training_row(
         framework=framework,
         task_type=task_type,
         dataset_path=dataset_path,
+        dataset_ref=dataset_ref,
         num_epochs=request.num_epochs,
         batch_size=request.batch_size,
         learning_rate=request.learning_rate,
@@ -79,7 +81,12 @@ def attempt_spec(row: TrainingJob, *, resume: bool) -> TrainingSpec | BatchInfer
 
 # --- batch inference jobs ------------------------------------------------------------------
 def new_batch_row(
-    source: JobOut, *, images: list[str] | None, prefix: str | None, batch_size: int
+    source: JobOut,
+    *,
+    images: list[str] | None,
+    prefix: str | None,
+    batch_size: int,
+    dataset_ref: str | None = None,
 ) -> TrainingJob:
     """A pending batch job's row, before its id (and so its folder and spec) is known.
 
@@ -96,6 +103,7 @@ def new_batch_row(
         framework=source.framework,
         task_type=source.task_type,
         dataset_path=prefix or f"{len(images or [])} image(s)",
+        dataset_ref=dataset_ref,
         num_epochs=1,
         batch_size=batch_size,
         advanced_config={},
@@ -146,6 +154,7 @@ class BatchJobView:
             backend=spec.backend,
             batch_size=spec.batch_size,
             input_prefix=spec.input_prefix,
+            dataset=row.dataset_ref,
             num_input_images=len(spec.input_images) if spec.input_images is not None else None,
             output_path=spec.output_path,
             done=row.items_done,

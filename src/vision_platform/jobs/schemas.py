@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
 
 # A registered model's name: a lower-case slug (it goes in URLs, and `@` starts a version ref).
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+DATASET = 'A stored data set: "name" (its newest version) or "name@version".'
+# JobOut's `dataset` is the row's dataset_ref: the version a job used, as "name@version".
+_DATASET_REF = AliasChoices("dataset", "dataset_ref")
 
 
 class JobCreate(BaseModel):
@@ -20,7 +23,8 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_name: str = Field(min_length=1, max_length=200)
-    dataset_path: str = Field(min_length=1, max_length=2000)
+    dataset_path: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(default=None, min_length=1, max_length=100, description=DATASET)
     framework: str | None = Field(default=None, max_length=50)
     task_type: TaskType | None = None
     num_epochs: int = Field(default=10, ge=1, le=100_000)
@@ -37,6 +41,12 @@ class JobCreate(BaseModel):
         description="Register the job as a new version of this model when it completes.",
     )
 
+    @model_validator(mode="after")
+    def _one_dataset(self) -> JobCreate:
+        if (self.dataset_path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of dataset_path and dataset")
+        return self
+
 
 class JobOut(BaseModel):
     """A job as the API shows it."""
@@ -50,6 +60,11 @@ class JobOut(BaseModel):
     framework: str
     task_type: str
     dataset_path: str
+    dataset: str | None = Field(
+        default=None,
+        validation_alias=_DATASET_REF,
+        description="The stored data set version the job uses (name@version), if it named one.",
+    )
     num_epochs: int
     batch_size: int
     learning_rate: float | None
@@ -175,6 +190,9 @@ class BatchJobCreate(BaseModel):
     )
     input_images: list[str] | None = Field(default=None, min_length=1, max_length=1_000_000)
     input_prefix: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(
+        default=None, min_length=1, max_length=100, description=DATASET + " Its images."
+    )
     output_path: str | None = Field(
         default=None,
         max_length=2000,
@@ -188,8 +206,9 @@ class BatchJobCreate(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> BatchJobCreate:
-        if (self.input_images is None) == (self.input_prefix is None):
-            raise ValueError("give exactly one of input_images and input_prefix")
+        given = [self.input_images, self.input_prefix, self.dataset]
+        if sum(g is not None for g in given) != 1:
+            raise ValueError("give exactly one of input_images, input_prefix and dataset")
         return self
 
 
@@ -202,6 +221,7 @@ class BatchJobOut(BaseModel):
     backend: str
     batch_size: int
     input_prefix: str | None
+    dataset: str | None = None
     num_input_images: int | None
     output_path: str
     done: int

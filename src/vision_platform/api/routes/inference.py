@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import ClientDisconnect
 
 from vision_platform.adapters.base import InferenceResult
@@ -40,6 +40,7 @@ from vision_platform.jobs.paths import (
     check_readable_path,
     check_storage_uri,
 )
+from vision_platform.jobs.schemas import DATASET
 from vision_platform.settings import Settings
 from vision_platform.storage import is_remote, store_for
 
@@ -66,8 +67,15 @@ class TestRunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     job_id: int = Field(ge=0, le=2**31 - 1)
-    test_dataset_path: str = Field(min_length=1, max_length=4096)
+    test_dataset_path: str | None = Field(default=None, min_length=1, max_length=4096)
+    dataset: str | None = Field(default=None, min_length=1, max_length=100, description=DATASET)
     conf_threshold: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> TestRunCreate:
+        if (self.test_dataset_path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of test_dataset_path and dataset")
+        return self
 
 
 class TestRunOut(BaseModel):
@@ -76,6 +84,7 @@ class TestRunOut(BaseModel):
     id: str
     job_id: int
     test_dataset_path: str
+    dataset: str | None = Field(default=None, description="The stored version it ran on.")
     conf_threshold: float | None = None
     status: Literal["running", "completed", "failed"]
     progress: float
@@ -170,12 +179,20 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     """Evaluate in the background; poll GET /test/runs/{id} for progress and metrics."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, body.job_id, "eager")
-    dataset = check_dataset(body.test_dataset_path, settings, "test_dataset_path")
+    ref = None
+    dataset: Path | str
+    if body.dataset is not None:
+        version = request.app.state.datasets.resolve(body.dataset, "dataset")
+        dataset, ref = version.uri if is_remote(version.uri) else Path(version.uri), version.ref
+    else:
+        assert body.test_dataset_path is not None  # the validator: exactly one of the two
+        dataset = check_dataset(body.test_dataset_path, settings, "test_dataset_path")
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
         job_id=body.job_id,
         model_path=model_path,
         dataset_path=dataset,
         conf_threshold=body.conf_threshold,
+        dataset=ref,
     )
     return run
 
@@ -202,6 +219,8 @@ def get_test_run_mistake_image(run_id: str, index: int, request: Request) -> Fil
     image, folder = runs.mistake_image(run_id, index)
     if runs.is_local_copy(folder):  # the platform's own download of an s3:// data set
         folder = folder.resolve()
+    elif runs.get(run_id).get("dataset"):  # a stored version, in the artifact storage
+        folder = check_readable_path(str(folder), settings, "dataset")
     else:
         folder = check_data_path(str(folder), settings, "test_dataset_path")
     path = check_file_inside(image, folder)
