@@ -34,7 +34,7 @@ def make_executor(settings: Settings) -> Executor:
         return KubernetesExecutor(settings)
     from vision_platform.jobs.executors.local import LocalExecutor
 
-    return LocalExecutor()
+    return LocalExecutor(grace_seconds=settings.stop_grace_seconds)
 
 
 @asynccontextmanager

@@ -47,6 +47,7 @@ class JobService:
         # The scheduler's side.
         self.claim = self.attempts.claim
         self.set_handle = self.attempts.set_handle
+        self.adopt = self.attempts.adopt
         self.running = self.attempts.running
         self.finish_attempt = self.attempts.finish_attempt
         self.requeue_lost = self.attempts.requeue_lost
