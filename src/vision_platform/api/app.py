@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from vision_platform import __version__
 from vision_platform.api.chat_sessions import ChatSessionService
@@ -94,6 +95,22 @@ def _include_routes(app: FastAPI) -> None:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    @app.get(
+        f"{API_PREFIX}/health/ready",
+        tags=["health"],
+        responses={503: {"description": "Not ready: the database is away or being migrated."}},
+    )
+    def ready(request: Request) -> JSONResponse:
+        """Readiness (no token): the database answers and its schema is this server's."""
+        service: JobService = request.app.state.jobs
+        try:
+            current = service.db.schema_is_current()
+        except Exception as e:  # the database is unreachable
+            return JSONResponse({"status": "unavailable", "detail": str(e)[:200]}, 503)
+        if not current:
+            return JSONResponse({"status": "migrating", "version": __version__}, 503)
+        return JSONResponse({"status": "ready", "version": __version__})
+
 
 def create_app(
     settings: Settings | None = None,
@@ -129,3 +146,9 @@ def create_app(
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app as each worker of `vp serve --workers N` builds it: everything from VP_*."""
+    settings = get_settings()
+    return create_app(settings, callback_url=settings.callback_url)
