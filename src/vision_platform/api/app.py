@@ -13,6 +13,7 @@ from vision_platform import __version__
 from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
+from vision_platform.api.events import EventHub
 from vision_platform.api.frontend import mount_frontend
 from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
 from vision_platform.db.session import Database
@@ -56,7 +57,7 @@ async def _platform(
     app.state.chat = ChatSessionService(
         db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
     )
-    app.state.event_poll_seconds = event_poll_seconds
+    app.state.events = EventHub(service, poll_seconds=event_poll_seconds)
     app.state.inference = InferenceRuntime(
         home=settings.home,
         batch_wait_ms=settings.batch_wait_ms,
@@ -75,6 +76,7 @@ async def _platform(
     try:
         yield
     finally:
+        await app.state.events.stop()
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()

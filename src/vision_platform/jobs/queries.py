@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from vision_platform.db.models import LogLine, MetricPoint, TrainingJob
 from vision_platform.db.session import Database
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
-from vision_platform.jobs.mapping import TRAIN, BatchJobView, job_out
+from vision_platform.jobs.mapping import TRAIN, BatchJobView
 from vision_platform.jobs.paths import job_dir
 from vision_platform.jobs.rows import find_job
 from vision_platform.jobs.schemas import (
@@ -19,6 +20,7 @@ from vision_platform.jobs.schemas import (
     JobMetrics,
     JobOut,
     JobPage,
+    JobSummary,
     LogLineOut,
     MetricPointOut,
 )
@@ -26,6 +28,20 @@ from vision_platform.jobs.states import JobStatus
 from vision_platform.settings import Settings
 
 _KNOWN_JOBS_MAX = 100_000
+# The columns the API shows, read as plain rows: the hot reads skip the ORM and validation.
+_SUMMARY = tuple(TrainingJob.__table__.c[name] for name in JobSummary.model_fields)
+_FULL = (*_SUMMARY, TrainingJob.__table__.c.advanced_config)
+
+
+class PageQuery(TypedDict, total=False):
+    """What `list_jobs` and `list_page` take (keywords, all optional)."""
+
+    status: JobStatus | None
+    limit: int
+    offset: int
+    cursor: int | None
+    with_total: bool
+    kind: str | None
 
 
 class JobQueries:
@@ -39,8 +55,15 @@ class JobQueries:
         self._known_jobs: set[int] = set()
 
     def get(self, job_id: int) -> JobOut:
+        return JobOut.model_validate(self.get_doc(job_id))
+
+    def get_doc(self, job_id: int) -> dict[str, Any]:
+        """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends)."""
         with self.db.session() as session:
-            return job_out(find_job(session, job_id))
+            row = session.execute(select(*_FULL).where(TrainingJob.id == job_id)).one_or_none()
+        if row is None:
+            raise JobNotFoundError(job_id)
+        return dict(row._mapping)
 
     def get_batch(self, batch_id: int) -> BatchJobOut:
         """A batch inference job (JobNotFoundError for a job of another kind)."""
@@ -71,40 +94,54 @@ class JobQueries:
         onnx = folder / "model.onnx"
         return best, onnx if onnx.is_file() else None
 
-    def list_jobs(
+    def list_jobs(self, **query: Unpack[PageQuery]) -> JobPage:
+        """Jobs newest first: training jobs unless `kind` names another kind (None: every kind)."""
+        return JobPage.model_validate(self.list_page(**query))
+
+    def list_page(
         self,
         *,
         status: JobStatus | None = None,
         limit: int = 50,
         offset: int = 0,
+        cursor: int | None = None,
+        with_total: bool = True,
         kind: str | None = TRAIN,
-    ) -> JobPage:
-        """Jobs newest first: training jobs unless `kind` names another kind (None: every kind)."""
+    ) -> dict[str, Any]:
+        """`list_jobs` as a JobPage's fields (what GET /jobs sends). `cursor`: the jobs older
+        than that id (keyset: `WHERE id < cursor`, on the kind/status/id indexes)."""
+        where = []
+        if kind is not None:
+            where.append(TrainingJob.kind == kind)
+        if status is not None:
+            where.append(TrainingJob.status == status.value)
+        query: Select[Any] = select(*_SUMMARY).where(*where)
+        if cursor is not None:
+            query = query.where(TrainingJob.id < cursor)
+        query = query.order_by(TrainingJob.id.desc()).limit(limit).offset(offset)
         with self.db.session() as session:
-            query = select(TrainingJob)
-            count = select(func.count()).select_from(TrainingJob)
-            if kind is not None:
-                query = query.where(TrainingJob.kind == kind)
-                count = count.where(TrainingJob.kind == kind)
-            if status is not None:
-                query = query.where(TrainingJob.status == status.value)
-                count = count.where(TrainingJob.status == status.value)
-            rows = session.scalars(
-                query.order_by(TrainingJob.id.desc()).limit(limit).offset(offset)
-            ).all()
-            total = session.scalar(count) or 0
-            return JobPage(
-                items=[job_out(r) for r in rows], total=total, limit=limit, offset=offset
-            )
+            items = [dict(row._mapping) for row in session.execute(query)]
+            total = None
+            if with_total:
+                count = select(func.count()).select_from(TrainingJob).where(*where)
+                total = session.scalar(count) or 0
+        more = len(items) == limit
+        return {
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_cursor": str(items[-1]["id"]) if more else None,
+        }
 
-    def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobOut]:
+    def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobSummary]:
         """Jobs whose row was written at or after `since` (of any status), oldest write first."""
+        query = select(*_SUMMARY).where(TrainingJob.updated_at >= since)
+        if kind is not None:
+            query = query.where(TrainingJob.kind == kind)
         with self.db.session() as session:
-            query = select(TrainingJob).where(TrainingJob.updated_at >= since)
-            if kind is not None:
-                query = query.where(TrainingJob.kind == kind)
-            rows = session.scalars(query.order_by(TrainingJob.updated_at, TrainingJob.id)).all()
-            return [job_out(r) for r in rows]
+            found = session.execute(query.order_by(TrainingJob.updated_at, TrainingJob.id))
+            return [JobSummary.model_validate(row._mapping) for row in found]
 
     def metrics(self, job_id: int, *, after: int = 0) -> JobMetrics:
         with self.db.session() as session:

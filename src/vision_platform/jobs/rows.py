@@ -92,7 +92,9 @@ def move(
 
 
 def log(session: Session, job: TrainingJob, message: str, *, level: str = "info") -> None:
-    """A log line of the platform's own about the job, in its current attempt."""
+    """A log line of the platform's own about the job, in its current attempt (the job's row
+    is stamped too: event streams learn of new lines from the stamp)."""
+    job.updated_at = utcnow()
     session.add(
         LogLine(
             job_id=job.id,

@@ -29,8 +29,10 @@ class JobService:
 
         # Reading (the API, the event streams, predictions).
         self.get = self.queries.get
+        self.get_doc = self.queries.get_doc
         self.get_batch = self.queries.get_batch
         self.list_jobs = self.queries.list_jobs
+        self.list_page = self.queries.list_page
         self.changed_since = self.queries.changed_since
         self.metrics = self.queries.metrics
         self.logs = self.queries.logs
