@@ -1,11 +1,11 @@
 // The jobs table: status, model, task, epoch progress, best metric, start and duration.
 import { Link } from "react-router";
-import type { Job } from "../api/client";
+import type { JobSummary } from "../api/client";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
 import { useI18n } from "../i18n";
 import { ProgressBar, StatusBadge } from "./common";
 
-export function JobsTable({ jobs, now = Date.now() }: { jobs: Job[]; now?: number }) {
+export function JobsTable({ jobs, now = Date.now() }: { jobs: JobSummary[]; now?: number }) {
   const { t, lang } = useI18n();
   if (!jobs.length) return <p className="empty">{t("jobs.empty")}</p>;
   return (

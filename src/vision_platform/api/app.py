@@ -15,6 +15,7 @@ from vision_platform.api.deps import require_api_token
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.events import EventHub
 from vision_platform.api.frontend import mount_frontend
+from vision_platform.api.metrics import install_metrics
 from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
@@ -57,7 +58,9 @@ async def _platform(
     app.state.chat = ChatSessionService(
         db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
     )
-    app.state.events = EventHub(service, poll_seconds=event_poll_seconds)
+    app.state.events = EventHub(
+        service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll
+    )
     app.state.inference = InferenceRuntime(
         home=settings.home,
         batch_wait_ms=settings.batch_wait_ms,
@@ -145,6 +148,7 @@ def create_app(
     # The contract names /openapi.json too.
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
+    app.state.count_event_poll = install_metrics(app, dependencies=[Depends(require_api_token)])
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -51,9 +51,16 @@ class _JobFeed:
 class EventHub:
     """The process's one poller of job changes, and the streams it feeds."""
 
-    def __init__(self, service: JobService, *, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        service: JobService,
+        *,
+        poll_seconds: float,
+        on_poll: Callable[[int], None] | None = None,
+    ) -> None:
         self.service = service
         self.poll_seconds = poll_seconds
+        self._on_poll = on_poll  # told the database reads of each poll (/metrics)
         self.polls = 0  # polls done (for /metrics and tests)
         self._lists: set[asyncio.Queue[Event | None]] = set()
         self._jobs: dict[int, _JobFeed] = {}
@@ -119,12 +126,16 @@ class EventHub:
         for queue in list(self._lists):
             for job in fresh:
                 self._send(queue, {"event": "job", "job": job})
+        reads = 1
         for job in changed:
             feed = self._jobs.get(job.id)
             if feed is not None and feed.after_log is not None and feed.fed != job.updated_at:
                 feed.fed = job.updated_at
                 await self._feed_job(job.id, feed)
+                reads += 3
         self.polls += 1
+        if self._on_poll is not None:
+            self._on_poll(reads)
 
     def _fresh(self, changed: list[JobSummary], since: datetime) -> list[JobSummary]:
         """The changed jobs whose shown fields differ from what was passed on last time."""

@@ -8,7 +8,7 @@ from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Select, func, select
 
-from vision_platform.db.models import LogLine, MetricPoint, TrainingJob
+from vision_platform.db.models import LogLine, MetricPoint, TrainingJob, utcnow
 from vision_platform.db.session import Database
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
 from vision_platform.jobs.mapping import TRAIN, BatchJobView
@@ -142,6 +142,25 @@ class JobQueries:
         with self.db.session() as session:
             found = session.execute(query.order_by(TrainingJob.updated_at, TrainingJob.id))
             return [JobSummary.model_validate(row._mapping) for row in found]
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, status, number of jobs) of every kind and status there are jobs of."""
+        query = select(TrainingJob.kind, TrainingJob.status, func.count()).group_by(
+            TrainingJob.kind, TrainingJob.status
+        )
+        with self.db.session() as session:
+            return [(r[0], r[1], int(r[2])) for r in session.execute(query)]
+
+    def report_lags(self) -> list[tuple[int, float]]:
+        """(job id, seconds since its row was last written) of each running job: a trainer
+        reports every few seconds, so a growing lag is a trainer (or a scheduler) gone quiet."""
+        query = select(TrainingJob.id, TrainingJob.updated_at).where(
+            TrainingJob.status == JobStatus.RUNNING.value
+        )
+        now = utcnow()
+        with self.db.session() as session:
+            rows = session.execute(query.order_by(TrainingJob.id)).all()
+        return [(r[0], max(0.0, (now - r[1]).total_seconds())) for r in rows]
 
     def metrics(self, job_id: int, *, after: int = 0) -> JobMetrics:
         with self.db.session() as session:
