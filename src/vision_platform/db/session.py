@@ -56,6 +56,12 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for plain reads, without the ORM session's bookkeeping (hot routes)."""
+        with self.engine.connect() as connection:
+            yield connection
+
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (what every start does).
 

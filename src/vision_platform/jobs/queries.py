@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import bindparam, func, select
 
 from vision_platform.db.models import LogLine, MetricPoint, TrainingJob, utcnow
 from vision_platform.db.session import Database
@@ -31,6 +32,29 @@ _KNOWN_JOBS_MAX = 100_000
 # The columns the API shows, read as plain rows: the hot reads skip the ORM and validation.
 _SUMMARY = tuple(TrainingJob.__table__.c[name] for name in JobSummary.model_fields)
 _FULL = (*_SUMMARY, TrainingJob.__table__.c.advanced_config)
+_ONE_JOB = select(*_FULL).where(TrainingJob.id == bindparam("job_id"))
+
+
+@lru_cache(maxsize=8)
+def _page_statements(by_kind: bool, by_status: bool, by_cursor: bool) -> tuple[Any, Any]:
+    """A page's query and its count, with the filters as parameters: built once, not on
+    every request (building a statement costs about as much as running it)."""
+    where = []
+    if by_kind:
+        where.append(TrainingJob.kind == bindparam("kind"))
+    if by_status:
+        where.append(TrainingJob.status == bindparam("status"))
+    count = select(func.count()).select_from(TrainingJob).where(*where)
+    if by_cursor:
+        where.append(TrainingJob.id < bindparam("cursor"))
+    page = (
+        select(*_SUMMARY)
+        .where(*where)
+        .order_by(TrainingJob.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, count
 
 
 class PageQuery(TypedDict, total=False):
@@ -59,8 +83,8 @@ class JobQueries:
 
     def get_doc(self, job_id: int) -> dict[str, Any]:
         """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends)."""
-        with self.db.session() as session:
-            row = session.execute(select(*_FULL).where(TrainingJob.id == job_id)).one_or_none()
+        with self.db.read() as connection:
+            row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
         if row is None:
             raise JobNotFoundError(job_id)
         return dict(row._mapping)
@@ -110,21 +134,19 @@ class JobQueries:
     ) -> dict[str, Any]:
         """`list_jobs` as a JobPage's fields (what GET /jobs sends). `cursor`: the jobs older
         than that id (keyset: `WHERE id < cursor`, on the kind/status/id indexes)."""
-        where = []
-        if kind is not None:
-            where.append(TrainingJob.kind == kind)
-        if status is not None:
-            where.append(TrainingJob.status == status.value)
-        query: Select[Any] = select(*_SUMMARY).where(*where)
-        if cursor is not None:
-            query = query.where(TrainingJob.id < cursor)
-        query = query.order_by(TrainingJob.id.desc()).limit(limit).offset(offset)
-        with self.db.session() as session:
-            items = [dict(row._mapping) for row in session.execute(query)]
-            total = None
-            if with_total:
-                count = select(func.count()).select_from(TrainingJob).where(*where)
-                total = session.scalar(count) or 0
+        page, count = _page_statements(kind is not None, status is not None, cursor is not None)
+        params = {
+            "kind": kind,
+            "status": status.value if status is not None else None,
+            "cursor": cursor,
+            "limit": limit,
+            "offset": offset,
+        }
+        with self.db.read() as connection:
+            result = connection.execute(page, params)
+            keys = tuple(result.keys())
+            items = [dict(zip(keys, row, strict=True)) for row in result]
+            total = (connection.scalar(count, params) or 0) if with_total else None
         more = len(items) == limit
         return {
             "items": items,
