@@ -66,6 +66,7 @@ def _serve_workers(workers: int, *, callback: str, host: str, port: int, log_lev
             port=port,
             log_level=log_level,
             workers=workers,
+            http="vision_platform.cli.serving:NoDelayHTTPProtocol",
         )
     finally:
         if own_metrics_dir:

@@ -55,7 +55,12 @@ class Scheduler:
 
     # --- one round -------------------------------------------------------------------------
     def tick(self) -> None:
-        """One round, when this server holds the lease (else nothing: another schedules)."""
+        """One round, when this server holds the lease (else nothing: another schedules).
+
+        A server with no job slots (VP_MAX_CONCURRENT_JOBS=0) serves the API only: it never
+        takes the lease, so that it cannot keep it from a server that runs jobs."""
+        if self.max_running <= 0:
+            return
         fence = self.lease.hold()
         if fence is None:
             return
@@ -189,7 +194,7 @@ class Scheduler:
 
     def _keep_lease(self) -> None:
         """Renew the lease on time even while a round waits (a trainer saving, a release)."""
-        while not self._stop_keeper.wait(self.lease.seconds / 4):
+        while self.max_running > 0 and not self._stop_keeper.wait(self.lease.seconds / 4):
             try:
                 self.lease.hold()
             except Exception:

@@ -208,3 +208,19 @@ def test_a_clean_shutdown_hands_the_lease_over_at_once(
     assert holder == b.id
     for s in (a, b):
         s.service.db.dispose()
+
+
+def test_an_api_only_server_never_takes_the_lease(service: JobService, new_job: NewJob) -> None:
+    trainers = Trainers()
+    api_only = Scheduler(
+        service=service,
+        executor=FakeExecutor("api", trainers),
+        settings=service.settings.model_copy(update={"max_concurrent_jobs": 0}),
+    )
+    new_job()
+    api_only.tick()
+    assert api_only.lease.fence is None and not trainers.started
+    runner = scheduler(service, "runner", trainers)
+    runner.tick()  # the one with slots leads at once
+    assert runner.lease.fence is not None and len(trainers.started) == 1
+    runner.service.db.dispose()
