@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     scheduler_id: str | None = Field(
         default=None, description="Name of this scheduler in the database; default the host name."
     )
+    scheduler_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long the scheduler lease lasts unrenewed: when its server dies, "
+        "another takes over scheduling after this (at once on the same machine).",
+    )
 
     # --- Kubernetes executor (VP_EXECUTOR=kubernetes) ---------------------------------------
     k8s_namespace: str = Field(

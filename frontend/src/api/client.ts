@@ -4,6 +4,8 @@ import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
 export type Job = Schemas["JobOut"];
+/** A job as the jobs list shows it: all but its advanced config. */
+export type JobSummary = Schemas["JobSummary"];
 export type JobPage = Schemas["JobPage"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobCreate = Schemas["JobCreate"];
@@ -219,9 +221,9 @@ export function followJobEvents(jobId: number, handlers: JobEventHandlers): () =
 
 export interface JobListHandlers {
   /** The whole list, on each (re)connection. */
-  onSnapshot: (jobs: Job[]) => void;
+  onSnapshot: (jobs: JobSummary[]) => void;
   /** A job of the list changed, or a job joined it. */
-  onJob: (job: Job) => void;
+  onJob: (job: JobSummary) => void;
   /** A job left the list (its status no longer matches the filter). */
   onRemoved: (jobId: number) => void;
   /** A connection failed or dropped (it is retried), or null once connected. */
@@ -234,7 +236,7 @@ export function followJobList(status: JobStatus | null, limit: number, handlers:
   const dispatch = (event: string, data: string) => {
     const value = JSON.parse(data);
     if (event === "snapshot") handlers.onSnapshot((value as JobPage).items);
-    else if (event === "job") handlers.onJob(value as Job);
+    else if (event === "job") handlers.onJob(value as JobSummary);
     else if (event === "removed") handlers.onRemoved((value as { id: number }).id);
   };
   return followEventStream(`/api/v1/jobs/events?${query}`, dispatch, { onConnection: handlers.onConnection });

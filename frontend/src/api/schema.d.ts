@@ -276,6 +276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ready
+         * @description Readiness (no token): the database answers and its schema is this server's.
+         */
+        get: operations["ready_api_v1_health_ready_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inference/batch": {
         parameters: {
             query?: never;
@@ -344,7 +364,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Jobs */
+        /**
+         * List Jobs
+         * @description Jobs newest first, without their advanced config: by `offset`, or by `cursor`.
+         */
         get: operations["list_jobs_api_v1_jobs_get"];
         put?: never;
         /**
@@ -833,6 +856,26 @@ export interface paths {
          *     index; 415 when the file is no longer an image.
          */
         get: operations["get_test_run_mistake_image_api_v1_test_runs__run_id__mistakes__index__image_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus metrics (text exposition format).
+         */
+        get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1550,16 +1593,28 @@ export interface components {
         /**
          * JobPage
          * @description One page of jobs, newest first.
+         *
+         *     Read on with `offset`, or with `cursor=<next_cursor>`: a cursor page starts after the last
+         *     job of the one before, so jobs created meanwhile never shift it (no job twice, none
+         *     skipped).
          */
         JobPage: {
             /** Items */
-            items: components["schemas"]["JobOut"][];
+            items: components["schemas"]["JobSummary"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
-            /** Total */
-            total: number;
+            /**
+             * Total
+             * @description Jobs matching the filter; null with total=false.
+             */
+            total: number | null;
         };
         /**
          * JobStatus
@@ -1567,6 +1622,83 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        /**
+         * JobSummary
+         * @description A job as the jobs list shows it: all of it but its advanced config (GET /jobs/{id}).
+         */
+        JobSummary: {
+            /** Attempt Count */
+            attempt_count: number;
+            /** Batch Size */
+            batch_size: number;
+            /** Best Checkpoint Uri */
+            best_checkpoint_uri: string | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Epoch */
+            current_epoch: number;
+            /**
+             * Dataset
+             * @description The stored data set version the job uses (name@version), if it named one.
+             */
+            dataset?: string | null;
+            /** Dataset Path */
+            dataset_path: string;
+            /** Error Message */
+            error_message: string | null;
+            /** Failure Count */
+            failure_count: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Framework */
+            framework: string;
+            /** Id */
+            id: number;
+            /** Image Size */
+            image_size: number | null;
+            /**
+             * Kind
+             * @default train
+             */
+            kind: string;
+            /** Last Checkpoint Uri */
+            last_checkpoint_uri: string | null;
+            /** Learning Rate */
+            learning_rate: number | null;
+            /** Max Stage Seconds */
+            max_stage_seconds: number | null;
+            /** Model Name */
+            model_name: string;
+            /** Num Epochs */
+            num_epochs: number;
+            /** Preset */
+            preset: string | null;
+            /** Register As */
+            register_as?: string | null;
+            /** Requested Action */
+            requested_action: string | null;
+            /** Seed */
+            seed: number | null;
+            /** Stage Count */
+            stage_count: number;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["JobStatus"];
+            /** Task Type */
+            task_type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** LogLineOut */
         LogLineOut: {
             /** Attempt */
@@ -3258,6 +3390,33 @@ export interface operations {
             };
         };
     };
+    ready_api_v1_health_ready_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not ready: the database is away or being migrated. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     create_batch_job_api_v1_inference_batch_post: {
         parameters: {
             query?: never;
@@ -3488,6 +3647,10 @@ export interface operations {
                 status?: components["schemas"]["JobStatus"] | null;
                 limit?: number;
                 offset?: number;
+                /** @description The `next_cursor` of the page before (empty: the first page). */
+                cursor?: string | null;
+                /** @description Count the matching jobs (`total`). */
+                total?: boolean;
             };
             header?: never;
             path?: never;
@@ -5430,6 +5593,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
                 };
             };
         };

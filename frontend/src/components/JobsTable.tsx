@@ -1,7 +1,7 @@
 // The jobs table: status, model, task, epoch progress, best metric, start and duration; with
 // `selected`, a checkbox per row picks jobs (to compare them).
 import { Link } from "react-router";
-import type { Job } from "../api/client";
+import type { JobSummary } from "../api/client";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
 import { useI18n } from "../i18n";
 import { ProgressBar, StatusBadge } from "./common";
@@ -12,7 +12,7 @@ export function JobsTable({
   selected,
   onToggle,
 }: {
-  jobs: Job[];
+  jobs: JobSummary[];
   now?: number;
   selected?: Set<number>;
   onToggle?: (jobId: number) => void;

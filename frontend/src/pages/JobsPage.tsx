@@ -2,7 +2,7 @@
 // compare them.
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
-import { followJobList, JOB_STATUSES, type Job, type JobStatus } from "../api/client";
+import { followJobList, JOB_STATUSES, type JobStatus, type JobSummary } from "../api/client";
 import { JobsTable } from "../components/JobsTable";
 import { useNow } from "../hooks";
 import { useI18n } from "../i18n";
@@ -10,7 +10,7 @@ import { useI18n } from "../i18n";
 const LIMIT = 1000;
 
 /** `job` put in its place in a newest-first list (replacing its older self). */
-function upsert(jobs: Job[], job: Job): Job[] {
+function upsert(jobs: JobSummary[], job: JobSummary): JobSummary[] {
   return [...jobs.filter((j) => j.id !== job.id), job].sort((a, b) => b.id - a.id);
 }
 
@@ -18,7 +18,7 @@ export function JobsPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") || null) as JobStatus | null;
-  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [jobs, setJobs] = useState<JobSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(1000);
   const [selected, setSelected] = useState<Set<number>>(new Set());

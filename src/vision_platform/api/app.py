@@ -6,14 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from vision_platform import __version__
 from vision_platform.api.auth import API_PREFIX, AuthenticateFirst
 from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
+from vision_platform.api.events import EventHub
 from vision_platform.api.frontend import mount_frontend
+from vision_platform.api.metrics import install_metrics
 from vision_platform.api.routes import (
     batch,
     chat,
@@ -48,7 +51,7 @@ def make_executor(settings: Settings) -> Executor:
         return KubernetesExecutor(settings)
     from vision_platform.jobs.executors.local import LocalExecutor
 
-    return LocalExecutor()
+    return LocalExecutor(grace_seconds=settings.stop_grace_seconds)
 
 
 @asynccontextmanager
@@ -69,7 +72,9 @@ async def _platform(
     app.state.datasets = DatasetService(db, settings)
     chat = ChatService(parser=parser_from_settings(settings))
     app.state.chat = ChatSessionService(db, jobs=service, chat=chat, datasets=app.state.datasets)
-    app.state.event_poll_seconds = event_poll_seconds
+    app.state.events = EventHub(
+        service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll
+    )
     app.state.inference = InferenceRuntime(
         home=settings.home,
         batch_wait_ms=settings.batch_wait_ms,
@@ -94,6 +99,7 @@ async def _platform(
     try:
         yield
     finally:
+        await app.state.events.stop()
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()
@@ -122,6 +128,22 @@ def _include_routes(app: FastAPI) -> None:
     @app.get(f"{API_PREFIX}/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    @app.get(
+        f"{API_PREFIX}/health/ready",
+        tags=["health"],
+        responses={503: {"description": "Not ready: the database is away or being migrated."}},
+    )
+    def ready(request: Request) -> JSONResponse:
+        """Readiness (no token): the database answers and its schema is this server's."""
+        service: JobService = request.app.state.jobs
+        try:
+            current = service.db.schema_is_current()
+        except Exception as e:  # the database is unreachable
+            return JSONResponse({"status": "unavailable", "detail": str(e)[:200]}, 503)
+        if not current:
+            return JSONResponse({"status": "migrating", "version": __version__}, 503)
+        return JSONResponse({"status": "ready", "version": __version__})
 
 
 def create_app(
@@ -156,6 +178,13 @@ def create_app(
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
     app.add_middleware(AuthenticateFirst)
+    app.state.count_event_poll = install_metrics(app, dependencies=[API_SECURITY])
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app as each worker of `vp serve --workers N` builds it: everything from VP_*."""
+    settings = get_settings()
+    return create_app(settings, callback_url=settings.callback_url)

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 models: training jobs, their attempts, metric points, log lines; chat sessions;
-the model registry (named models, their versions and aliases), data set versions."""
+the model registry (named models, their versions and aliases), data set versions; the
+scheduler's lease."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ class TrainingJob(Base):
         Index("ix_training_jobs_status_id", "status", "id"),
         Index("ix_training_jobs_kind_updated_at", "kind", "updated_at"),  # the jobs event stream
         Index("ix_training_jobs_dataset_ref", "dataset_ref"),  # which jobs use a data set version
+        # Pages of the jobs list, newest first, of one kind and optionally one status.
+        Index("ix_training_jobs_kind_id", "kind", "id"),
+        Index("ix_training_jobs_kind_status_id", "kind", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -103,6 +107,9 @@ class TrainingJob(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     executor_handle: Mapped[str | None] = mapped_column(String(500))
     token_hash: Mapped[str | None] = mapped_column(String(64))
+    # The scheduler lease's epoch under which the running attempt was claimed or adopted: a
+    # leader tells its own jobs from those of a leader before it by this.
+    lease_epoch: Mapped[int | None] = mapped_column(Integer)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -271,3 +278,18 @@ class DatasetVersion(Base):
     uri: Mapped[str] = mapped_column(String(2000))
     report: Mapped[dict[str, Any]] = mapped_column(JSONDict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SchedulerLease(Base):
+    """The lease that elects the one scheduler of all the servers on one database.
+
+    `epoch` grows by one each time another holder takes the lease: it is the fencing token
+    every scheduler write is checked against. `expires_at` is in seconds since the epoch by
+    the database's own clock, so servers' clocks need not agree."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)

@@ -48,8 +48,8 @@ class JobCreate(BaseModel):
         return self
 
 
-class JobOut(BaseModel):
-    """A job as the API shows it."""
+class JobSummary(BaseModel):
+    """A job as the jobs list shows it: all of it but its advanced config (GET /jobs/{id})."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -70,7 +70,6 @@ class JobOut(BaseModel):
     learning_rate: float | None
     image_size: int | None
     preset: str | None
-    advanced_config: dict[str, Any]
     max_stage_seconds: float | None
     seed: int | None
     register_as: str | None = None
@@ -90,13 +89,26 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
-class JobPage(BaseModel):
-    """One page of jobs, newest first."""
+class JobOut(JobSummary):
+    """A job as the API shows it."""
 
-    items: list[JobOut]
-    total: int
+    advanced_config: dict[str, Any]
+
+
+class JobPage(BaseModel):
+    """One page of jobs, newest first.
+
+    Read on with `offset`, or with `cursor=<next_cursor>`: a cursor page starts after the last
+    job of the one before, so jobs created meanwhile never shift it (no job twice, none
+    skipped)."""
+
+    items: list[JobSummary]
+    total: int | None = Field(description="Jobs matching the filter; null with total=false.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class MetricPointOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -14,10 +15,19 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from vision_platform.errors import VisionPlatformError
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+from vision_platform.jobs.processes import alive as _alive
+from vision_platform.jobs.processes import proc_start_time as _proc_start_time
 
 # Settings a trainer must not inherit: it holds no database or API credentials.
 _WITHHELD_ENV = ("VP_DATABASE_URL", "VP_API_TOKEN")
+# Held by every trainer of a job (and by its data loader workers) for as long as it lives.
+_TRAINER_LOCK = "trainer.lock"
+
+
+class TrainerStillRunningError(VisionPlatformError):
+    """A trainer of an earlier attempt of the job would not end: no second one is started."""
 
 
 @dataclass
@@ -26,25 +36,15 @@ class _Attempt:
     log_path: Path
 
 
-def _proc_start_time(pid: int) -> str | None:
-    """Start time (clock ticks) of a live, non-zombie process, to tell it from a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
-def _alive(pid: int, started: str) -> bool:
-    return _proc_start_time(pid) == started
-
-
 class LocalExecutor(Executor):
-    """Runs trainers as child processes in their own session; logs go to the job's folder."""
+    """Runs trainers as child processes in their own session; logs go to the job's folder.
 
-    def __init__(self, *, python: str = sys.executable) -> None:
+    Each trainer holds its job folder's lock (flock, taken before it starts and inherited),
+    so that two trainers of one job never run at once, whichever server started them."""
+
+    def __init__(self, *, python: str = sys.executable, grace_seconds: float = 30.0) -> None:
         self._python = python
+        self._grace_seconds = grace_seconds
         self._attempts: dict[str, _Attempt] = {}
         self._lock = threading.Lock()
 
@@ -58,16 +58,22 @@ class LocalExecutor(Executor):
         env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
         env.update(request.env)
         env["PYTHONUNBUFFERED"] = "1"
-        with open(log_path, "ab") as log:
-            process = subprocess.Popen(
-                [self._python, "-m", "vision_platform", request.command, "--spec", str(spec_path)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=request.work_dir,
-                start_new_session=True,  # signals to the server's terminal do not reach it
-            )
+        command = [self._python, "-m", "vision_platform", request.command, "--spec", str(spec_path)]
+        lock = _lock_folder(logs / _TRAINER_LOCK, self._grace_seconds)
+        try:
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=request.work_dir,
+                    start_new_session=True,  # signals to the server's terminal do not reach it
+                    pass_fds=(lock,),  # the trainer holds the lock from here on
+                )
+        finally:
+            os.close(lock)
         handle = f"local:{process.pid}:{_proc_start_time(process.pid) or 0}:{log_path}"
         with self._lock:
             self._attempts[handle] = _Attempt(process, log_path)
@@ -133,3 +139,51 @@ class LocalExecutor(Executor):
                 os.killpg(pid, signal.SIGKILL)
             while _alive(pid, started):
                 time.sleep(0.1)
+
+
+def _lock_folder(path: Path, grace_seconds: float) -> int:
+    """An open descriptor holding the job folder's trainer lock.
+
+    The scheduler starts a new attempt only once the last one is over, so a holder left is a
+    trainer its leader lost track of (it died while starting it): that one saves and ends."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if _try_lock(fd):
+            return fd
+        for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 10.0)):
+            for pgid in _holder_groups(path):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, sig)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                if _try_lock(fd):
+                    return fd
+                time.sleep(0.1)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    raise TrainerStillRunningError(f"{path.parent.parent}: a trainer still runs there")
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder_groups(path: Path) -> set[int]:
+    """The process groups (a trainer and its workers) of the processes that hold `path` open."""
+    target, own = str(path.resolve()), os.getpgrp()
+    groups = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) == target for fd in (proc / "fd").iterdir()):
+                pgid = os.getpgid(int(proc.name))
+                if pgid != own:
+                    groups.add(pgid)
+    return groups
