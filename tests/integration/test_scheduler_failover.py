@@ -18,7 +18,7 @@ from tests.integration.platform_server import PlatformServer, trainer_pids, wait
 from vision_platform.db.models import JobAttempt, SchedulerLease
 from vision_platform.db.session import Database
 
-EPOCHS = 20  # long enough that the kill lands while all three run
+EPOCHS = 12  # long enough that the kill lands while all three run
 
 
 class TrainerWatch:
