@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     )
     callback_url: str | None = None
     job_token: str | None = None
+    job_attempt: int | None = Field(
+        default=None, ge=1, description="The attempt a job's process runs (set by the scheduler)."
+    )
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )

@@ -98,7 +98,7 @@ class Scheduler:
         self._signalled[job.job_id] = job.requested
 
     def _launch(self, claim: ClaimedJob) -> None:
-        env = {"VP_JOB_TOKEN": claim.token}
+        env = {"VP_JOB_TOKEN": claim.token, "VP_JOB_ATTEMPT": str(claim.attempt)}
         if self.callback_url:
             env["VP_CALLBACK_URL"] = self.callback_url
         request = ExecutionRequest(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.jobs.conftest import NewJob, claim_one, events
 from vision_platform.jobs.errors import JobTokenError
-from vision_platform.jobs.schemas import BatchJobCreate
+from vision_platform.jobs.schemas import BatchJobCreate, TrainerEvent, TrainerReport
 from vision_platform.jobs.service import JobService
 
 
@@ -102,3 +102,39 @@ def test_a_yolo_classifier_job_keeps_its_best_top1_accuracy(
     )
     service.record_report(job.id, claim.token, report)
     assert service.get(job.id).best_metric == 0.4
+
+
+def late(attempt: int, *items: tuple[int, str, dict[str, object]]) -> TrainerReport:
+    """Events of an earlier attempt, sent on from its outbox by the current one."""
+    return TrainerReport(
+        events=[TrainerEvent(attempt=attempt, seq=s, kind=k, payload=p) for s, k, p in items]  # type: ignore[arg-type]
+    )
+
+
+def test_an_earlier_attempts_undelivered_events_are_stored_once_and_undo_nothing(
+    service: JobService, new_job: NewJob
+) -> None:
+    job = new_job(num_epochs=5)
+    first = claim_one(service)
+    service.record_report(job.id, first.token, events((1, "epoch", {"epoch": 1, "val_acc": 0.5})))
+    service.requeue_lost(job.id, first.attempt, "the server shut down")
+    second = claim_one(service)
+    # Attempt 2 reran epoch 2 (attempt 1's epoch 2 was lost with its last.pt), then sends on
+    # what attempt 1 could not deliver: its epochs 2 and 3, its last log line.
+    service.record_report(job.id, second.token, events((1, "epoch", {"epoch": 2, "val_acc": 0.6})))
+    backlog = late(
+        1,
+        (2, "epoch", {"epoch": 2, "val_acc": 0.1}),
+        (3, "epoch", {"epoch": 3, "val_acc": 0.9}),
+        (4, "log", {"message": "Stopped early (SIGTERM)"}),
+        (5, "status", {"status": "running"}),
+    )
+    assert service.record_report(job.id, second.token, backlog).accepted == 4
+    assert service.record_report(job.id, second.token, backlog).accepted == 0  # sent twice
+    assert service.record_report(job.id, second.token, late(3, (1, "log", {}))).accepted == 0
+    points = [(p.epoch, p.values["val_acc"]) for p in service.metrics(job.id).points]
+    assert points == [(1, 0.5), (2, 0.6), (3, 0.9)]
+    stored = service.get(job.id)
+    assert (stored.current_epoch, stored.best_metric) == (3, 0.9)
+    (line,) = [x for x in service.logs(job.id).items if x.message == "Stopped early (SIGTERM)"]
+    assert line.attempt == 1
