@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     job_attempt: int | None = Field(
         default=None, ge=1, description="The attempt a job's process runs (set by the scheduler)."
     )
+    upload_wait_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="How long the end of a run waits for checkpoint uploads to remote storage.",
+    )
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )

@@ -127,10 +127,25 @@ class TrainingRunner:
             reporter.warning(note)
         self.uploader = self._make_uploader(settings, reporter)
         try:
-            return self._train(stop, adapter_cls, config, dataset, reporter)
+            code = self._train(stop, adapter_cls, config, dataset, reporter)
         finally:
-            if self.uploader is not None:
-                self.uploader.close()
+            missing = (
+                self.uploader.close(settings.upload_wait_seconds)
+                if self.uploader is not None
+                else []
+            )
+        if missing and code == EXIT_OK:
+            # The job is not done until its weights are stored: a retry resumes from the local
+            # files, trains nothing more and uploads them.
+            print(
+                f"ERROR: training completed, but the artifact store never received "
+                f"{', '.join(missing)}; the local files in {self.output_dir / 'weights'} are "
+                "complete: run again with --resume to upload them",
+                file=sys.stderr,
+                flush=True,
+            )
+            return EXIT_FAILURE
+        return code
 
     def _make_uploader(self, settings: Settings, reporter: Reporter) -> CheckpointUploader | None:
         """An uploader to `<storage>/job_<id>/weights/` when artifact storage is remote."""
@@ -200,6 +215,8 @@ class TrainingRunner:
             outcome = adapter.fit(ctx)
         finally:
             reporter.close()
+        if self.uploader is not None:
+            self.uploader.ensure_uploaded(store.dir, ("last.pt", "best.pt"))
         return self._finish(outcome, adapter_cls, store, reporter)
 
     def _finish(
