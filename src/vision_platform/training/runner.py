@@ -32,7 +32,7 @@ from vision_platform.storage import (
     manifest_path,
     store_for,
 )
-from vision_platform.training.checkpoints import CheckpointStore
+from vision_platform.training.checkpoints import CheckpointStore, is_disk_full
 from vision_platform.training.reporter import Reporter
 from vision_platform.training.uploads import CheckpointUploader
 from vision_platform.worker.callback import EventSink, callback_sinks
@@ -98,8 +98,17 @@ class TrainingRunner:
         except KeyboardInterrupt:
             print("Interrupted", file=sys.stderr, flush=True)
             return EXIT_RESUMABLE
-        except Exception:
-            traceback.print_exc()
+        except Exception as e:
+            if is_disk_full(e, self.output_dir):
+                print(
+                    f"ERROR: no space left on the disk of {self.output_dir} "
+                    f"({type(e).__name__}: {e}); the checkpoints saved before are intact: "
+                    "free some space, then run again with --resume",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            else:
+                traceback.print_exc()
             return EXIT_FAILURE
         finally:
             stop.uninstall()
