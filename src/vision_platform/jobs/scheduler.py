@@ -16,6 +16,10 @@ from vision_platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How often, and how far apart, storing a started trainer's handle is tried (~10 s).
+_RECORD_TRIES = 20
+_RECORD_PAUSE_S = 0.5
+
 
 class Scheduler:
     """Runs jobs with Kubernetes-Job guarantees: retries, stages, pause, cancel, recovery.
@@ -116,7 +120,20 @@ class Scheduler:
                 claim.job_id, claim.attempt, exit_code=1, log_tail=[f"could not start: {e}"]
             )
             return
-        self.service.set_handle(claim.job_id, claim.attempt, handle)
+        self._record_handle(claim, handle)
+
+    def _record_handle(self, claim: ClaimedJob, handle: str) -> None:
+        """Store the trainer's handle, retried through a dropped database connection: a job
+        whose handle is never stored is never reaped."""
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                self.service.set_handle(claim.job_id, claim.attempt, handle)
+                return
+            except Exception:
+                if attempt == _RECORD_TRIES:
+                    raise
+                log.warning("job %s: storing its handle failed; retrying", claim.job_id)
+                time.sleep(_RECORD_PAUSE_S)
 
     # --- in a thread -----------------------------------------------------------------------
     def start(self) -> None:
