@@ -3,11 +3,14 @@ job (log lines, epoch metrics and the best metric, checkpoints, batch progress).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +19,8 @@ from vision_platform.db.session import Database
 from vision_platform.jobs import rows
 from vision_platform.jobs.errors import JobTokenError
 from vision_platform.jobs.mapping import BatchJobView
-from vision_platform.jobs.schemas import ReportAck, TrainerReport
+from vision_platform.jobs.schemas import ReportAck, TrainerEvent, TrainerReport
+from vision_platform.worker.outbox import OUTBOX_NAME, read_outbox
 
 
 def _token_hash(token: str) -> str:
@@ -54,23 +58,38 @@ class TrainerReports:
         with self.db.session() as session:
             job = rows.find_job(session, job_id, lock=True)
             _check_token(job, token)
-            current = rows.find_attempt(session, job_id, job.attempt_count)
-            attempts: dict[int, JobAttempt | None] = {current.number: current}
-            accepted = 0
-            for event in sorted(report.events, key=lambda e: (e.attempt or current.number, e.seq)):
-                number = event.attempt or current.number
-                if number not in attempts:
-                    attempts[number] = _earlier_attempt(session, job_id, number, current.number)
-                target = attempts[number]
-                if target is None or event.seq <= target.last_seq:
-                    continue
-                apply = (_APPLY if target is current else _APPLY_LATE).get(event.kind)
-                if apply is not None:
-                    apply(session, job, number, event.payload)
-                job.updated_at = utcnow()
-                target.last_seq = event.seq
-                accepted += 1
-            return ReportAck(accepted=accepted, last_seq=current.last_seq)
+            return _store(session, job, report.events)
+
+
+def store_outbox(session: Session, job: TrainingJob) -> int:
+    """Store what the job's ended process could not deliver, from its run folder's outbox (when
+    that folder is on this machine); how many events were new. The file is left as it is: a
+    next attempt sends it again, and what is stored already is not stored twice."""
+    found = []
+    for doc in read_outbox(Path(job.output_dir) / OUTBOX_NAME).pending:
+        with contextlib.suppress(PydanticValidationError):
+            found.append(TrainerEvent.model_validate(doc))
+    return _store(session, job, found).accepted if found else 0
+
+
+def _store(session: Session, job: TrainingJob, events: list[TrainerEvent]) -> ReportAck:
+    current = rows.find_attempt(session, job.id, job.attempt_count)
+    attempts: dict[int, JobAttempt | None] = {current.number: current}
+    accepted = 0
+    for event in sorted(events, key=lambda e: (e.attempt or current.number, e.seq)):
+        number = event.attempt or current.number
+        if number not in attempts:
+            attempts[number] = _earlier_attempt(session, job.id, number, current.number)
+        target = attempts[number]
+        if target is None or event.seq <= target.last_seq:
+            continue
+        apply = (_APPLY if target is current else _APPLY_LATE).get(event.kind)
+        if apply is not None:
+            apply(session, job, number, event.payload)
+        job.updated_at = utcnow()
+        target.last_seq = event.seq
+        accepted += 1
+    return ReportAck(accepted=accepted, last_seq=current.last_seq)
 
 
 def _earlier_attempt(session: Session, job_id: int, number: int, current: int) -> JobAttempt | None:

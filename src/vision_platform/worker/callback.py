@@ -14,6 +14,7 @@ import atexit
 import os
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ _BATCH = 200
 _MAX_QUEUED = 20_000
 _MAX_BACKOFF_S = 10.0
 _FLUSH_AT_EXIT_S = 10.0
+_AWAY_AT_EXIT_S = 3.0
 
 
 class HttpCallbackSink:
@@ -103,6 +105,7 @@ class HttpCallbackSink:
 
     def _send_loop(self) -> None:
         backoff = 0.5
+        failing_since: float | None = None
         while True:
             with self._cond:
                 while not self._queue and not self._closing:
@@ -113,14 +116,18 @@ class HttpCallbackSink:
                 if batch[-1]["kind"] == "epoch" and len(self._queue) > len(batch):
                     batch.append(self._queue[len(batch)])  # its checkpoint goes with it
             if self._post(batch):
-                backoff = 0.5
+                backoff, failing_since = 0.5, None
                 with self._cond:
                     for _ in batch:  # the batch is the head of the queue; only we take from it
                         self._queue.popleft()
                     self._cond.notify_all()
             else:
+                failing_since = failing_since or time.monotonic()
+                away = time.monotonic() - failing_since
                 with self._cond:
-                    if self._closing and self._give_up:
+                    # At exit, a platform away for a while is not waited for: the outbox keeps
+                    # the events for whoever comes next.
+                    if self._closing and (self._give_up or away > _AWAY_AT_EXIT_S):
                         return
                     self._cond.wait(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
@@ -155,7 +162,7 @@ class HttpCallbackSink:
         if left:
             print(
                 f"WARNING: {left} report(s) could not reach the platform; kept in "
-                f"{self._outbox.path} for the job's next attempt to deliver",
+                f"{self._outbox.path} for the platform or the job's next attempt",
                 file=sys.stderr,
                 flush=True,
             )

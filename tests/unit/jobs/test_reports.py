@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from tests.unit.jobs.conftest import NewJob, claim_one, events
 from vision_platform.jobs.errors import JobTokenError
 from vision_platform.jobs.schemas import BatchJobCreate, TrainerEvent, TrainerReport
 from vision_platform.jobs.service import JobService
+from vision_platform.worker.outbox import OUTBOX_NAME
 
 
 def test_reports_need_the_attempt_token_and_are_stored_once(
@@ -138,3 +140,28 @@ def test_an_earlier_attempts_undelivered_events_are_stored_once_and_undo_nothing
     assert (stored.current_epoch, stored.best_metric) == (3, 0.9)
     (line,) = [x for x in service.logs(job.id).items if x.message == "Stopped early (SIGTERM)"]
     assert line.attempt == 1
+
+
+def test_what_a_finished_trainer_left_in_its_outbox_is_stored_when_its_attempt_ends(
+    service: JobService, new_job: NewJob
+) -> None:
+    """The last epoch ended while the platform was down, and the trainer exited 0: the platform
+    reads the run folder's outbox itself (no next attempt would send it)."""
+    job = new_job(num_epochs=2)
+    claim = claim_one(service)
+    service.record_report(job.id, claim.token, events((1, "epoch", {"epoch": 1, "val_acc": 0.5})))
+    claim.work_dir.mkdir(parents=True, exist_ok=True)
+    left = [
+        {"attempt": 1, "seq": 1, "kind": "epoch", "payload": {"epoch": 1, "val_acc": 0.5}},
+        {"attempt": 1, "acked": [1]},
+        {"attempt": 1, "seq": 2, "kind": "epoch", "payload": {"epoch": 2, "val_acc": 0.8}},
+        {"attempt": 1, "seq": 3, "kind": "log", "payload": {"message": "Training completed"}},
+        {"attempt": 1, "seq": 4, "kind": "no such kind", "payload": {}},
+    ]
+    outbox = claim.work_dir / OUTBOX_NAME
+    outbox.write_text("".join(json.dumps(doc) + "\n" for doc in left))
+    service.finish_attempt(job.id, claim.attempt, exit_code=0, log_tail=[])
+    done = service.get(job.id)
+    assert (done.status, done.current_epoch, done.best_metric) == ("completed", 2, 0.8)
+    assert [p.epoch for p in service.metrics(job.id).points] == [1, 2]
+    assert "Training completed" in [line.message for line in service.logs(job.id).items]
