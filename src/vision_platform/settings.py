@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
     max_upload_mb: float = Field(default=20, gt=0, description="Largest image upload accepted.")
+    max_body_mb: float = Field(
+        default=32, gt=0, description="Largest request body other than an upload (JSON)."
+    )
     batch_wait_ms: float = Field(
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )

@@ -14,6 +14,7 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
+from vision_platform.api.limits import BodyLimit
 from vision_platform.api.reconnect import RetryOnDisconnect
 from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
 from vision_platform.db.session import Database
@@ -125,6 +126,7 @@ def create_app(
     # The contract names /openapi.json too.
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)  # inside authentication: a caller without a token gets 401
     app.add_middleware(AuthenticateFirst)
     app.add_middleware(RetryOnDisconnect)  # outermost: around everything that reads the DB
     _include_routes(app)

@@ -22,6 +22,9 @@ from vision_platform.jobs.mapping import BatchJobView
 from vision_platform.jobs.schemas import ReportAck, TrainerEvent, TrainerReport
 from vision_platform.worker.outbox import OUTBOX_NAME, read_outbox
 
+# The longest trainer log line stored whole.
+MAX_LOG_LINE_CHARS = 4000
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -102,13 +105,16 @@ def _earlier_attempt(session: Session, job_id: int, number: int, current: int) -
 
 
 def _log(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
+    message = str(payload.get("message", ""))
+    if len(message) > MAX_LOG_LINE_CHARS:  # a log page stays a page: at most limit × this
+        message = f"{message[:MAX_LOG_LINE_CHARS]} … ({len(message)} characters, truncated)"
     session.add(
         LogLine(
             job_id=job.id,
             attempt=attempt,
             level=str(payload.get("level", "info"))[:10],
             source="trainer",
-            message=str(payload.get("message", "")),
+            message=message,
         )
     )
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.jobs.conftest import NewJob, claim_one, events
 from vision_platform.jobs.errors import JobTokenError
+from vision_platform.jobs.reports import MAX_LOG_LINE_CHARS
 from vision_platform.jobs.schemas import BatchJobCreate, TrainerEvent, TrainerReport
 from vision_platform.jobs.service import JobService
 from vision_platform.worker.outbox import OUTBOX_NAME
@@ -165,3 +166,12 @@ def test_what_a_finished_trainer_left_in_its_outbox_is_stored_when_its_attempt_e
     assert (done.status, done.current_epoch, done.best_metric) == ("completed", 2, 0.8)
     assert [p.epoch for p in service.metrics(job.id).points] == [1, 2]
     assert "Training completed" in [line.message for line in service.logs(job.id).items]
+
+
+def test_a_huge_log_line_is_stored_truncated(service: JobService, new_job: NewJob) -> None:
+    job = new_job()
+    claim = claim_one(service)
+    service.record_report(job.id, claim.token, events((1, "log", {"message": "x" * 100_000})))
+    (line,) = [x for x in service.logs(job.id).items if x.source == "trainer"]
+    assert len(line.message) < MAX_LOG_LINE_CHARS + 100
+    assert line.message.endswith("(100000 characters, truncated)")
