@@ -53,5 +53,12 @@ class PayloadTooLargeError(InvalidInputError):
     """An upload is larger than VP_MAX_UPLOAD_MB."""
 
 
+class DiskFullError(VisionPlatformError):
+    """A file of a run could not be written for want of space; what was saved before is intact.
+
+    Exit 1 (not 75): the platform retries with --resume a bounded number of times, instead of
+    running stage after stage into the same full disk."""
+
+
 class NotFoundError(VisionPlatformError):
     """A named thing (test run, …) does not exist."""

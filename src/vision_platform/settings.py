@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         "server or store (needs the mlflow extra); off when unset.",
     )
     job_token: str | None = None
+    job_attempt: int | None = Field(
+        default=None, ge=1, description="The attempt a job's process runs (set by the scheduler)."
+    )
+    upload_wait_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="How long the end of a run waits for checkpoint uploads to remote storage.",
+    )
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
@@ -52,6 +60,9 @@ class Settings(BaseSettings):
         default=100,
         gt=1,
         description="Most an archive may unpack to, as a multiple of its size (zip bombs).",
+    )
+    max_body_mb: float = Field(
+        default=32, gt=0, description="Largest request body other than an upload (JSON)."
     )
     batch_wait_ms: float = Field(
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."

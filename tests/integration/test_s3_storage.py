@@ -18,7 +18,6 @@ from vision_platform.api.app import create_app
 from vision_platform.inference.batch import BatchInferenceSpec, BatchRunner
 from vision_platform.settings import Settings
 from vision_platform.storage import ArtifactStore
-from vision_platform.training.uploads import CheckpointUploader
 
 BUCKET = "vp-test"
 __all__ = ["job_id", "onnx_model"]  # fixtures shared with the inference API tests
@@ -182,47 +181,6 @@ def test_a_job_may_train_on_a_data_set_under_the_storage_root(
     assert create(f"s3://{BUCKET}/outside/digits").status_code == 403
     empty = create(f"s3://{BUCKET}/artifacts/data/nothing")
     assert empty.status_code == 422 and "holds no files" in empty.text
-
-
-def test_a_failed_upload_is_retried(tmp_path: Path) -> None:
-    store = ArtifactStore(f"memory://{tmp_path.name}")
-    real_put = store.fs.put_file
-    failures = {"left": 2}
-
-    def flaky_put(local: str, remote: str, **kwargs: object) -> None:
-        if failures["left"]:
-            failures["left"] -= 1
-            raise ConnectionResetError("connection reset by peer")
-        real_put(local, remote, **kwargs)
-
-    store.fs.put_file = flaky_put  # type: ignore[method-assign]
-    warnings: list[str] = []
-    uploader = CheckpointUploader(store, "job_1/weights", warn=warnings.append, backoff_s=0.01)
-    checkpoint = tmp_path / "last.pt"
-    checkpoint.write_bytes(b"weights")
-    uploader.enqueue(checkpoint, name="last.pt", manifest={"epoch": 1, "sha256": "x"})
-    uploader.close(timeout=30)
-    assert uploader.uploaded == ["last.pt@1"] and not uploader.failed
-    assert len(warnings) == 2 and "retry 1/4" in warnings[0]
-    assert store.read_json("job_1/weights/last.pt.json") == {"epoch": 1, "sha256": "x"}
-    assert not list(tmp_path.glob(".upload-*"))
-
-
-def test_an_upload_that_keeps_failing_is_reported(tmp_path: Path) -> None:
-    store = ArtifactStore(f"memory://{tmp_path.name}-down")
-
-    def down(local: str, remote: str, **kwargs: object) -> None:
-        raise ConnectionRefusedError("endpoint down")
-
-    store.fs.put_file = down  # type: ignore[method-assign]
-    warnings: list[str] = []
-    uploader = CheckpointUploader(store, "j", warn=warnings.append, retries=2, backoff_s=0.01)
-    checkpoint = tmp_path / "last.pt"
-    checkpoint.write_bytes(b"weights")
-    uploader.enqueue(checkpoint, name="last.pt", manifest={"epoch": 4})
-    uploader.close(timeout=30)
-    assert uploader.failed == ["last.pt"]
-    assert "failed 2 times" in warnings[-1] and "endpoint down" in warnings[-1]
 
 
 def test_a_test_run_may_evaluate_a_data_set_under_the_storage_root(

@@ -2104,8 +2104,13 @@ export interface components {
         /**
          * TrainerEvent
          * @description One event a trainer reports; `seq` grows by one per event within an attempt.
+         *
+         *     `attempt` (absent: the current one) names an earlier attempt for events its process could
+         *     not deliver, which the next attempt sends on from the run folder's outbox.
          */
         TrainerEvent: {
+            /** Attempt */
+            attempt?: number | null;
             /**
              * Kind
              * @enum {string}

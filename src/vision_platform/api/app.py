@@ -16,7 +16,9 @@ from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.events import EventHub
 from vision_platform.api.frontend import mount_frontend
+from vision_platform.api.limits import BodyLimit
 from vision_platform.api.metrics import install_metrics
+from vision_platform.api.reconnect import RetryOnDisconnect
 from vision_platform.api.routes import (
     batch,
     chat,
@@ -177,8 +179,10 @@ def create_app(
     # The contract names /openapi.json too.
     app.add_api_route("/openapi.json", lambda: app.openapi(), include_in_schema=False)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)  # inside authentication: a caller without a token gets 401
     app.add_middleware(AuthenticateFirst)
     app.state.count_event_poll = install_metrics(app, dependencies=[API_SECURITY])
+    app.add_middleware(RetryOnDisconnect)  # outermost: around everything that reads the DB
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app

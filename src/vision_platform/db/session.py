@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,6 +38,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """Whether `error` is the database connection going away under a transaction (a server
+    restart, a terminated backend): the transaction was rolled back, and the pool connects anew
+    (pool_pre_ping) for the next one."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 class Database:

@@ -15,7 +15,7 @@ from vision_platform.db.models import JobAttempt, TrainingJob, utcnow
 from vision_platform.db.session import Database
 from vision_platform.jobs import rows
 from vision_platform.jobs.mapping import BatchJobView, attempt_spec
-from vision_platform.jobs.reports import issue_token
+from vision_platform.jobs.reports import issue_token, store_outbox
 from vision_platform.jobs.states import ExitDecision, JobStatus, StopRequest, decide_exit
 from vision_platform.settings import Settings
 
@@ -196,6 +196,7 @@ class AttemptProtocol:
         with self.db.session() as session:
             rows.fenced_update(session, job_id, attempt, fence)
             job = rows.find_job(session, job_id, lock=True)
+            store_outbox(session, job)  # what its trainer said while the platform was away
             current = rows.find_attempt(session, job_id, attempt)
             requested = StopRequest(job.requested_action) if job.requested_action else None
             decision = decide_exit(
@@ -234,6 +235,7 @@ class AttemptProtocol:
             job = rows.find_job(session, job_id, lock=True)
             if job.status != JobStatus.RUNNING:
                 return
+            store_outbox(session, job)
             current = rows.find_attempt(session, job_id, attempt)
             current.outcome = "lost"
             current.exit_code = exit_code

@@ -21,6 +21,10 @@ from vision_platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How often, and how far apart, storing a started trainer's handle is tried (~10 s).
+_RECORD_TRIES = 20
+_RECORD_PAUSE_S = 0.5
+
 
 class Scheduler:
     """Runs jobs with Kubernetes-Job guarantees: retries, stages, pause, cancel, recovery.
@@ -144,7 +148,7 @@ class Scheduler:
         self._signalled[job.job_id] = job.requested
 
     def _launch(self, claim: ClaimedJob, fence: Fence) -> None:
-        env = {"VP_JOB_TOKEN": claim.token}
+        env = {"VP_JOB_TOKEN": claim.token, "VP_JOB_ATTEMPT": str(claim.attempt)}
         if self.callback_url:
             env["VP_CALLBACK_URL"] = self.callback_url
         request = ExecutionRequest(
@@ -166,12 +170,24 @@ class Scheduler:
                 fence=fence,
             )
             return
-        try:
-            self.service.set_handle(claim.job_id, claim.attempt, handle, fence=fence)
-        except FencedOutError:
-            # The lease moved on while the trainer started: the new leader runs the job.
-            self.executor.cancel(handle, grace_seconds=0)
-            raise
+        self._record_handle(claim, handle, fence)
+
+    def _record_handle(self, claim: ClaimedJob, handle: str, fence: Fence) -> None:
+        """Store the trainer's handle, retried through a dropped database connection: a job
+        whose handle is never stored is never reaped."""
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                self.service.set_handle(claim.job_id, claim.attempt, handle, fence=fence)
+                return
+            except FencedOutError:
+                # The lease moved on while the trainer started: the new leader runs the job.
+                self.executor.cancel(handle, grace_seconds=0)
+                raise
+            except Exception:
+                if attempt == _RECORD_TRIES:
+                    raise
+                log.warning("job %s: storing its handle failed; retrying", claim.job_id)
+                time.sleep(_RECORD_PAUSE_S)
 
     # --- in threads ------------------------------------------------------------------------
     def start(self) -> None:

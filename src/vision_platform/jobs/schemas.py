@@ -152,10 +152,14 @@ EventKind = Literal["status", "log", "epoch", "epoch_started", "checkpoint", "pr
 
 
 class TrainerEvent(BaseModel):
-    """One event a trainer reports; `seq` grows by one per event within an attempt."""
+    """One event a trainer reports; `seq` grows by one per event within an attempt.
+
+    `attempt` (absent: the current one) names an earlier attempt for events its process could
+    not deliver, which the next attempt sends on from the run folder's outbox."""
 
     model_config = ConfigDict(extra="forbid")
 
+    attempt: int | None = Field(default=None, ge=1)
     seq: int = Field(ge=1)
     kind: EventKind
     payload: dict[str, Any] = Field(default_factory=dict)

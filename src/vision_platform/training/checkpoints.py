@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
 import shutil
 import time
@@ -10,15 +12,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vision_platform.errors import CheckpointError
+from vision_platform.errors import CheckpointError, DiskFullError
 from vision_platform.storage import (
     Reader,
     checkpoint_manifest,
     load_verified,
     manifest_path,
     torch_reader,
-    write_manifest,
+    verify,
 )
+
+# Less free space than this after a failed write: the disk was full (torch's zip writer says
+# only "unexpected pos", without an errno).
+_FULL_BELOW_BYTES = 4 * 1024 * 1024
+
+
+def is_disk_full(error: BaseException, folder: Path) -> bool:
+    """Whether `error`, raised writing into `folder`, came from a full disk or quota."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    try:
+        return shutil.disk_usage(folder).free < _FULL_BELOW_BYTES
+    except OSError:
+        return False
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -66,28 +82,48 @@ class CheckpointStore:
 
         started = time.perf_counter()
         tmp = self.temp_path()
-        with open(tmp, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(tmp, "wb") as f:
+                torch.save(state, f)
+                f.flush()
+                os.fsync(f.fileno())
+        except Exception as e:
+            full = is_disk_full(e, self.dir)  # asked before the partial file frees its space
+            tmp.unlink(missing_ok=True)
+            if full:
+                raise self._disk_full(epoch, e) from e
+            raise
         self.save_seconds += time.perf_counter() - started
         return self.publish(tmp, epoch=epoch, is_best=is_best)
 
     def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path:
-        """Make a fully written file the new last.pt (and best.pt), with its manifest."""
+        """Make a fully written file the new last.pt (and best.pt), with its manifest.
+
+        Everything that needs space (the manifests, best.pt's copy) is written under temporary
+        names first; only renames follow, so a full disk leaves last.pt as it was."""
         started = time.perf_counter()
         manifest = checkpoint_manifest(
             written, epoch=epoch, framework=self.framework, config_digest=self.config_digest
         )
+        staged = [(written, self.last_path)]
+        try:
+            staged.append(self._stage_manifest(self.last_path, manifest))
+            if is_best:
+                staged.append((self._stage_copy(written, self.best_path), self.best_path))
+                staged.append(self._stage_manifest(self.best_path, manifest))
+        except Exception as e:
+            full = is_disk_full(e, self.dir)
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            if full:
+                raise self._disk_full(epoch, e) from e
+            raise
         if self.last_path.exists():
             os.replace(self.last_path, self.prev_path)
             if manifest_path(self.last_path).exists():
                 os.replace(manifest_path(self.last_path), manifest_path(self.prev_path))
-        os.replace(written, self.last_path)
-        write_manifest(self.last_path, manifest)
-        if is_best:
-            self._copy_atomic(self.last_path, self.best_path)
-            write_manifest(self.best_path, manifest)
+        for tmp, target in staged:
+            os.replace(tmp, target)
         _fsync_dir(self.dir)
         if self.on_publish is not None:
             self.on_publish(self.last_path, "last.pt", manifest)
@@ -96,16 +132,39 @@ class CheckpointStore:
         self.save_seconds += time.perf_counter() - started
         return self.last_path
 
-    def _copy_atomic(self, src: Path, dst: Path) -> None:
+    def _stage_copy(self, src: Path, dst: Path) -> Path:
         tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
         try:
-            os.link(
-                src, tmp
-            )  # same bytes: a hard link costs nothing; last.pt is replaced, not edited
+            os.link(src, tmp)  # same bytes: a hard link costs nothing; last.pt is never edited
         except OSError:
             shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        return tmp
+
+    def _stage_manifest(self, checkpoint: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
+        target = manifest_path(checkpoint)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(manifest, indent=1))
+        except Exception:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp, target
+
+    def _disk_full(self, epoch: int, error: BaseException) -> DiskFullError:
+        """What a run says when a checkpoint does not fit: what is lost, what is still there."""
+        if verify(self.last_path) is None and manifest_path(self.last_path).is_file():
+            kept = json.loads(manifest_path(self.last_path).read_text()).get("epoch")
+            still = f"{self.last_path} still holds epoch {kept}, verified"
+        elif self.last_path.is_file():
+            still = f"{self.last_path} is unchanged"
+        else:
+            still = "no earlier checkpoint exists"
+        return DiskFullError(
+            f"no space left to write the checkpoint of epoch {epoch} in {self.dir} "
+            f"({type(error).__name__}: {error}); {still}. "
+            "Free some space, then run again with --resume"
+        )
 
     def load_latest(
         self, reader: Reader = torch_reader, warn: Callable[[str], None] = print

@@ -32,7 +32,7 @@ from vision_platform.storage import (
     manifest_path,
     store_for,
 )
-from vision_platform.training.checkpoints import CheckpointStore
+from vision_platform.training.checkpoints import CheckpointStore, is_disk_full
 from vision_platform.training.reporter import Reporter
 from vision_platform.training.uploads import CheckpointUploader
 from vision_platform.worker.callback import EventSink, callback_sinks
@@ -98,8 +98,17 @@ class TrainingRunner:
         except KeyboardInterrupt:
             print("Interrupted", file=sys.stderr, flush=True)
             return EXIT_RESUMABLE
-        except Exception:
-            traceback.print_exc()
+        except Exception as e:
+            if is_disk_full(e, self.output_dir):
+                print(
+                    f"ERROR: no space left on the disk of {self.output_dir} "
+                    f"({type(e).__name__}: {e}); the checkpoints saved before are intact: "
+                    "free some space, then run again with --resume",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            else:
+                traceback.print_exc()
             return EXIT_FAILURE
         finally:
             stop.uninstall()
@@ -127,10 +136,25 @@ class TrainingRunner:
             reporter.warning(note)
         self.uploader = self._make_uploader(settings, reporter)
         try:
-            return self._train(stop, adapter_cls, config, dataset, reporter)
+            code = self._train(stop, adapter_cls, config, dataset, reporter)
         finally:
-            if self.uploader is not None:
-                self.uploader.close()
+            missing = (
+                self.uploader.close(settings.upload_wait_seconds)
+                if self.uploader is not None
+                else []
+            )
+        if missing and code == EXIT_OK:
+            # The job is not done until its weights are stored: a retry resumes from the local
+            # files, trains nothing more and uploads them.
+            print(
+                f"ERROR: training completed, but the artifact store never received "
+                f"{', '.join(missing)}; the local files in {self.output_dir / 'weights'} are "
+                "complete: run again with --resume to upload them",
+                file=sys.stderr,
+                flush=True,
+            )
+            return EXIT_FAILURE
+        return code
 
     def _make_uploader(self, settings: Settings, reporter: Reporter) -> CheckpointUploader | None:
         """An uploader to `<storage>/job_<id>/weights/` when artifact storage is remote."""
@@ -200,6 +224,8 @@ class TrainingRunner:
             outcome = adapter.fit(ctx)
         finally:
             reporter.close()
+        if self.uploader is not None:
+            self.uploader.ensure_uploaded(store.dir, ("last.pt", "best.pt"))
         return self._finish(outcome, adapter_cls, store, reporter)
 
     def _finish(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
-from vision_platform.errors import CheckpointError
+from vision_platform.errors import CheckpointError, DiskFullError
 from vision_platform.storage import load_verified, verify
 from vision_platform.training.checkpoints import CheckpointStore
+
+DiskUsage = type(shutil.disk_usage("/"))
 
 
 def state(epoch: int) -> dict[str, object]:
@@ -71,3 +77,50 @@ def test_a_file_without_manifest_is_still_loaded_when_it_is_whole(tmp_path: Path
 
 def test_nothing_to_resume_from_gives_none(tmp_path: Path) -> None:
     assert CheckpointStore(tmp_path, framework="timm").load_latest() is None
+
+
+def test_a_full_disk_leaves_the_previous_last_intact_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save(state(1), epoch=1, is_best=True)
+    before = store.last_path.read_bytes()
+
+    def fills_the_disk(obj: object, f: Any, **kwargs: object) -> None:
+        f.write(b"half a checkpoint")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704")
+
+    monkeypatch.setattr(torch, "save", fills_the_disk)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: DiskUsage(10**9, 10**9, 0))
+    with pytest.raises(DiskFullError, match="epoch 2") as refused:
+        store.save(state(2), epoch=2, is_best=True)
+    assert "still holds epoch 1, verified" in str(refused.value)
+    assert "--resume" in str(refused.value)
+    assert store.last_path.read_bytes() == before and verify(store.last_path) is None
+    assert not list(tmp_path.glob(".*.tmp"))  # the partial file gave its space back
+
+
+def test_a_manifest_that_does_not_fit_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save(state(1), epoch=1, is_best=True)
+    real_write = Path.write_text
+
+    def no_space(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        if self.name.endswith(f".json.{os.getpid()}.tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", no_space)
+    with pytest.raises(DiskFullError, match="No space left on device"):
+        store.save(state(2), epoch=2, is_best=True)
+    assert load_verified(store.last_path)["epoch"] == 1
+    assert load_verified(store.best_path)["epoch"] == 1
+    assert not store.prev_path.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "best.pt",
+        "best.pt.json",
+        "last.pt",
+        "last.pt.json",
+    ]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from vision_platform.worker.callback import HttpCallbackSink
+from vision_platform.worker.outbox import OUTBOX_NAME
 
 
 class Platform:
@@ -34,12 +35,13 @@ class Platform:
             return httpx.Response(self.status, json={})
 
 
-def sink(platform: Platform, tmp_path: Path) -> HttpCallbackSink:
+def sink(platform: Platform, tmp_path: Path, *, attempt: int | None = None) -> HttpCallbackSink:
     return HttpCallbackSink(
         url="http://platform.test/api/v1",
         token="tok",
         job_id="7",
         output_dir=tmp_path,
+        attempt=attempt,
         transport=httpx.MockTransport(platform),
     )
 
@@ -126,3 +128,69 @@ def test_a_platform_that_never_comes_back_costs_at_most_the_timeout(
     reporter.close(timeout=1.0)
     assert time.monotonic() - started < 5
     assert "could not reach the platform" in capsys.readouterr().err
+
+
+def test_what_never_reached_the_platform_is_sent_by_the_next_attempt_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = sink(Platform(), tmp_path, attempt=1)
+    first("log", {"message": "delivered"})
+    first.close(timeout=30)
+    assert not (tmp_path / OUTBOX_NAME).exists()  # nothing waits: no outbox left behind
+
+    down = sink(Platform(down_for=10**9), tmp_path, attempt=1)
+    down("epoch", {"epoch": 3})
+    down("log", {"message": "Stopped early"})
+    down.close(timeout=0.5)
+    assert f"kept in {tmp_path / OUTBOX_NAME}" in capsys.readouterr().err
+
+    platform = Platform()
+    second = sink(platform, tmp_path, attempt=2)
+    second("log", {"message": "attempt 2"})
+    second.close(timeout=30)
+    sent = [(e["attempt"], e["seq"], e["kind"]) for e in platform.events]
+    assert sent == [
+        (1, 1, "status"),
+        (1, 2, "epoch"),
+        (1, 3, "checkpoint"),
+        (1, 4, "log"),
+        (2, 1, "status"),
+        (2, 2, "log"),
+    ]
+    assert not (tmp_path / OUTBOX_NAME).exists()
+
+
+def test_a_killed_process_leaves_what_was_not_confirmed(tmp_path: Path) -> None:
+    """A process killed mid-run: its outbox holds all it wrote, with confirmations of batches."""
+    outbox = tmp_path / OUTBOX_NAME
+    lines = [
+        {"attempt": 1, "seq": 1, "kind": "status", "payload": {}},
+        {"attempt": 1, "seq": 2, "kind": "epoch", "payload": {"epoch": 1}},
+        {"attempt": 1, "acked": [1, 2]},
+        {"attempt": 1, "seq": 3, "kind": "epoch", "payload": {"epoch": 2}},
+    ]
+    outbox.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"attempt": 1, "se')
+    platform = Platform()
+    sink(platform, tmp_path, attempt=2).close(timeout=30)
+    assert [(e["attempt"], e["seq"]) for e in platform.events] == [(1, 3), (2, 1)]
+
+
+def test_a_process_of_the_same_attempt_numbers_on(tmp_path: Path) -> None:
+    """A Kubernetes pod retried within one attempt: its seqs follow the first pod's."""
+    sink(Platform(down_for=10**9), tmp_path, attempt=4).close(timeout=0.2)
+    platform = Platform()
+    sink(platform, tmp_path, attempt=4).close(timeout=30)
+    assert [(e["attempt"], e["seq"]) for e in platform.events] == [(4, 1), (4, 2)]
+
+
+def test_refused_for_a_stale_token_stays_in_the_outbox(tmp_path: Path) -> None:
+    reporter = sink(Platform(status=401), tmp_path, attempt=1)
+    reporter("log", {"message": "x"})
+    reporter.close(timeout=30)
+    platform = Platform()
+    sink(platform, tmp_path, attempt=2).close(timeout=30)
+    assert [(e["attempt"], e["kind"]) for e in platform.events] == [
+        (1, "status"),
+        (1, "log"),
+        (2, "status"),
+    ]

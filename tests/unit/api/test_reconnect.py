@@ -1,0 +1,57 @@
+"""A request whose database connection is dropped under it: a read runs again, a write is 503."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+
+from vision_platform.api.reconnect import RetryOnDisconnect
+
+
+def dropped() -> OperationalError:
+    return OperationalError(
+        "SELECT 1",
+        {},
+        Exception("terminating connection due to administrator command"),
+        connection_invalidated=True,
+    )
+
+
+def app_failing(times: int) -> tuple[FastAPI, list[str]]:
+    app = FastAPI()
+    calls: list[str] = []
+
+    @app.api_route("/thing", methods=["GET", "POST"])
+    def thing() -> dict[str, int]:
+        calls.append("call")
+        if len(calls) <= times:
+            raise dropped()
+        return {"calls": len(calls)}
+
+    @app.get("/bug")
+    def bug() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("syntax error"))
+
+    app.add_middleware(RetryOnDisconnect)
+    return app, calls
+
+
+def test_a_read_runs_again_on_a_fresh_connection() -> None:
+    app, _ = app_failing(2)
+    response = TestClient(app).get("/thing")
+    assert response.status_code == 200 and response.json() == {"calls": 3}
+
+
+def test_a_write_or_a_read_that_keeps_failing_is_answered_503() -> None:
+    app, calls = app_failing(10)
+    client = TestClient(app, raise_server_exceptions=False)
+    written = client.post("/thing")
+    assert written.status_code == 503 and written.headers["Retry-After"] == "1"
+    assert "send the request again" in written.json()["detail"] and len(calls) == 1
+    assert client.get("/thing").status_code == 503 and len(calls) == 4
+
+
+def test_other_database_errors_are_not_hidden() -> None:
+    app, _ = app_failing(0)
+    assert TestClient(app, raise_server_exceptions=False).get("/bug").status_code == 500
