@@ -36,7 +36,12 @@ Concept = Literal[
     "rotation",
     "dropout",
     "pretrained",
+    "pretrained_path",
     "mixed_precision",
+    # Read by the preset resolution (vision_platform.presets), not asked for in words:
+    "step_size",
+    "nominal_batch",
+    "close_mosaic",
 ]
 ConceptValue = bool | float | str
 
