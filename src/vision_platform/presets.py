@@ -315,8 +315,7 @@ def heavy_augmentation_for_length(draft: Draft) -> None:
     strength = max(0.0, (epochs - low) / (full - low))
     how = "off below" if strength == 0 else "eased in from"
     reason = (
-        f"the run has {epochs} epochs; heavy augmentation pays off from about {full} "
-        f"({how} {low})"
+        f"the run has {epochs} epochs; heavy augmentation pays off from about {full} ({how} {low})"
     )
     for concept in HEAVY_AUGMENTATIONS:
         spec = draft.field_for(concept)

@@ -15,11 +15,12 @@ from vision_platform.configs import (
     inactive_fields,
     validate_config,
 )
-from vision_platform.errors import ConfigValidationError, UnknownNameError
+from vision_platform.errors import ConfigValidationError, InvalidInputError, UnknownNameError
 from vision_platform.intent import catalog
 from vision_platform.intent.extract import Extraction, OptionValue
 from vision_platform.intent.models import Issue, Language, TrainingIntent
 from vision_platform.intent.texts import label, say
+from vision_platform.presets import RunFacts
 
 TOP_LEVEL_NUMBERS = ("num_epochs", "batch_size", "image_size", "learning_rate")
 
@@ -203,6 +204,7 @@ class IntentResolver:
         self._check_task(intent)
         self._check_numbers(intent)
         self._check_advanced(intent)
+        self._check_run(intent)
         intent.missing = self._missing(intent)
         intent.notes = [issue.text for issue in self.issues]
         return intent
@@ -327,6 +329,40 @@ class IntentResolver:
         for detail in inactive_fields(resolved, schema):
             self.issue("inactive", "inactive", detail=detail)
         intent.advanced_config = config or None
+
+    def _check_run(self, intent: TrainingIntent) -> None:
+        """What the request sets that the run contradicts (a warm-up as long as the run, …)."""
+        if intent.framework is None:
+            return
+        spec = TrainingSpec.model_fields
+        run = RunFacts(
+            num_epochs=intent.num_epochs or spec["num_epochs"].default,
+            batch_size=intent.batch_size or spec["batch_size"].default,
+            image_size=intent.image_size,
+        )
+        try:
+            registry.info(intent.framework).resolve_config(
+                preset=intent.preset,
+                advanced_config=intent.advanced_config,
+                learning_rate=intent.learning_rate,
+                run=run,
+            )
+        except ConfigValidationError as e:
+            by_problem: dict[str, list[str]] = {}
+            for name, problem in e.errors.items():
+                by_problem.setdefault(problem, []).append(name)
+            for problem, names in by_problem.items():
+                fields = ", ".join(names)
+                self.issue(
+                    "contradiction",
+                    "run_conflict",
+                    field=names[0],
+                    blocking=True,
+                    fields=fields,
+                    problem=problem,
+                )
+        except InvalidInputError:  # an unknown preset or framework is reported elsewhere
+            return
 
     def _missing(self, intent: TrainingIntent) -> list[str]:
         missing = []

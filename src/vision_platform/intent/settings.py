@@ -2,8 +2,8 @@
 
 The chat's summary text and the web UI's settings card both show these (the card gets them in
 `POST /chat`'s `settings`), so the two always agree with each other and with the job: the values
-are resolved the way the trainer resolves them (`configs.effective_config`: defaults, then the
-preset, then the request's own values).
+are resolved the way the trainer resolves them (`AdapterInfo.resolve_config`: defaults, then the
+preset, then the request's own values, then the preset resolved for the run's numbers).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import Concept, ConfigField, TrainingSpec, effective_config
-from vision_platform.errors import InvalidInputError
+from vision_platform.errors import ConfigValidationError, InvalidInputError
 from vision_platform.intent import catalog
 from vision_platform.intent.models import TrainingIntent
 from vision_platform.intent.resolve import framework_of
+from vision_platform.presets import Adjustment, RunFacts
 
-SettingSource = Literal["request", "preset", "default"]
+# "resolved": the preset's (or default's) value changed for the run (see `adjustments`).
+SettingSource = Literal["request", "preset", "default", "resolved"]
 _AUGMENTATION_GROUP = "augmentation"
 
 
@@ -62,6 +64,11 @@ class ResolvedSettings(BaseModel):
     image_size: SettingValue
     dataset_path: SettingValue
     class_names: list[str] | None = None
+    preset_intent: str | None = None
+    adjustments: list[Adjustment] = Field(
+        default_factory=list,
+        description="Each value resolved for the run unlike the preset's, and why.",
+    )
 
 
 def job_fields(intent: TrainingIntent) -> dict[str, Any]:
@@ -99,24 +106,43 @@ class _Config:
         self.requested = set(requested)
         self.schema: list[ConfigField] = []
         self.preset_keys: set[str] = set()
+        self.intent: str | None = None
+        self.adjustments: list[Adjustment] = []
         try:
             info = registry.info(fields["framework"])
             self.schema = info.config_schema()
             presets = info.presets()
             self.preset_keys = set(presets.get(fields["preset"] or "", {}))
-            self.values = effective_config(
-                schema=self.schema,
-                presets=presets,
-                preset=fields["preset"],
-                advanced_config=fields["advanced_config"],
-                learning_rate=fields["learning_rate"],
-            )
+            self.values = self._resolve(info, fields)
         except InvalidInputError:  # the framework is not installed: what the request gave
             self.values = requested
+
+    def _resolve(self, info: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The config resolved for the run; nominal when the request contradicts the run
+        (the intent's issues say how)."""
+        spec_fields = TrainingSpec.model_fields
+        given = {
+            "preset": fields["preset"],
+            "advanced_config": fields["advanced_config"],
+            "learning_rate": fields["learning_rate"],
+        }
+        run = RunFacts(
+            num_epochs=fields["num_epochs"] or spec_fields["num_epochs"].default,
+            batch_size=fields["batch_size"] or spec_fields["batch_size"].default,
+            image_size=fields["image_size"],
+        )
+        try:
+            resolved = info.resolve_config(**given, run=run)
+        except ConfigValidationError:
+            return effective_config(schema=self.schema, presets=info.presets(), **given)
+        self.intent, self.adjustments = resolved.intent, resolved.adjustments
+        return resolved.config
 
     def source(self, name: str) -> SettingSource:
         if name in self.requested:
             return "request"
+        if any(a.field == name for a in self.adjustments):
+            return "resolved"
         return "preset" if name in self.preset_keys else "default"
 
     def applies(self, name: str) -> bool:
@@ -167,4 +193,6 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
         image_size=_given(intent.image_size),
         dataset_path=_given(intent.dataset_path),
         class_names=intent.class_names,
+        preset_intent=config.intent,
+        adjustments=config.adjustments,
     )

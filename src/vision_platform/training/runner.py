@@ -331,9 +331,7 @@ class TrainingRunner:
                 f"{state.get('class_names')} vs {class_names}"
             )
 
-    def _write_run_json(
-        self, resolved: ResolvedConfig, class_names: list[str], seed: int
-    ) -> None:
+    def _write_run_json(self, resolved: ResolvedConfig, class_names: list[str], seed: int) -> None:
         doc = {
             "spec": self.spec.model_dump(mode="json"),
             "framework": self.framework,

@@ -20,7 +20,14 @@ def test_korean_conversation_ends_in_exactly_the_agreed_spec() -> None:
     given = chat.respond(state, "/data/flowers")
     assert given.missing == [] and given.needs_confirmation
     assert "- 데이터셋: /data/flowers" in given.reply
-    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0001 (프리셋)" in given.reply
+    # the preset's 0.0001 is its rate for fine-tuning; from random weights at batch 16 it is
+    # resolved for the run, and the summary says why
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.00071 (실행에 맞춤)" in given.reply
+    assert (
+        "- 이번 실행에 맞게 조정: learning rate 0.0001 → 0.00071: the rate for adamw from "
+        "random weights; √scaled from batch 32 to 16"
+    ) in given.reply
+    assert "- 프리셋: medium: balanced: " in given.reply
     assert given.reply.endswith("이대로 진행할까요?")
 
     changed = chat.respond(given.state, "learning rate는 0.0005로 바꿔줘")
