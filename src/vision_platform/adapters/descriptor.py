@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from vision_platform.configs import Concept, ConfigField, schema_to_json_schema
-from vision_platform.errors import UnknownNameError
+from vision_platform.errors import UnknownNameError, WeightsUnavailableError
 from vision_platform.presets import (
     PresetIntent,
     ResolvedConfig,
@@ -24,6 +24,7 @@ from vision_platform.presets import (
     RunFacts,
     resolve_run_config,
 )
+from vision_platform.weights.search import FoundWeights
 
 if TYPE_CHECKING:
     from vision_platform.adapters.base import VisionAdapter
@@ -69,6 +70,9 @@ class AdapterInfo:
     aliases: Callable[[], Mapping[str, str]] = _no_spellings  # other spellings of exact names
     implied_models: Callable[[], Mapping[str, str]] = _no_spellings  # family word → its model
     onnx_by_adapter: bool = False  # its model.onnx runs through the adapter's `from_onnx`
+    # "package.module:function" finding a model's pretrained weights (model_name, config) →
+    # FoundWeights, light to import; None: the framework takes no pretrained weights.
+    weights_finder: str | None = None
 
     # --- model names and tasks ----------------------------------------------------------
     @property
@@ -149,6 +153,16 @@ class AdapterInfo:
     def field_for(self, concept: Concept | str) -> ConfigField | None:
         """The field that holds `concept` in this framework's schema, if it has one."""
         return next((spec for spec in self.config_schema() if spec.concept == concept), None)
+
+    def find_weights(self, model_name: str, config: Mapping[str, Any]) -> FoundWeights:
+        """Where a run of `model_name` with `config` would take its pretrained weights from
+        (WeightsUnavailableError naming every place looked)."""
+        if self.weights_finder is None:
+            raise WeightsUnavailableError(f"{self.framework} takes no pretrained weights")
+        module_name, _, function = self.weights_finder.partition(":")
+        finder = getattr(importlib.import_module(module_name), function)
+        found: FoundWeights = finder(model_name, dict(config))
+        return found
 
     # --- the adapter ----------------------------------------------------------------------
     def adapter_class(self) -> type[VisionAdapter]:

@@ -14,7 +14,15 @@ from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
 from vision_platform.api.frontend import mount_frontend
-from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import (
+    batch,
+    chat,
+    frameworks,
+    inference,
+    jobs,
+    report,
+    weights,
+)
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
@@ -82,7 +90,7 @@ async def _platform(
 
 def _include_routes(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX, dependencies=[API_SECURITY], responses=ERROR_RESPONSES)
-    for module in (jobs, frameworks, chat, inference, batch):
+    for module in (jobs, frameworks, chat, inference, batch, weights):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.

@@ -40,6 +40,7 @@ class Trainee(Protocol):
     model_name: str
     num_classes: int | None
     image_size: int | None
+    weights_note: str | None
 
     def prepare_model(self) -> Any: ...
 
@@ -313,6 +314,8 @@ def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
     if adapter.image_size is None:
         adapter.image_size = ctx.spec.image_size or default_image_size(adapter.model_name)
     run = TimmRun(adapter, ctx)
+    if adapter.weights_note:
+        ctx.reporter.info(adapter.weights_note)
     check_image_size(run.model, adapter.image_size, adapter.model_name)
     if ctx.resume_state is not None:
         run.restore(ctx.resume_state)

@@ -200,6 +200,15 @@ SCHEMA: list[ConfigField] = [
         concept="mixed_precision",
     ),
     _field(
+        "pretrained",
+        "bool",
+        False,
+        "training",
+        "Start from pretrained weights: weights_path, the weights store, VP_PRETRAINED_DIR, "
+        "or (VP_ALLOW_DOWNLOADS=1 only) Ultralytics' release assets.",
+        concept="pretrained",
+    ),
+    _field(
         "weights_path",
         "str",
         "",
