@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ def save_upload(source: BinaryIO, folder: Path, *, name: str, max_mb: float) -> 
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidInputError(f"file: {name!r} is not a weights file ({', '.join(SUFFIXES)})")
-    target, written = folder / f"upload{suffix}", 0
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).stem) or "upload"
+    target, written = folder / f"{safe}{suffix}", 0
     with open(target, "wb") as out:
         while chunk := source.read(2**20):
             written += len(chunk)

@@ -97,7 +97,8 @@ class WeightsStore:
         self, *, framework: str | None = None, model_name: str | None = None
     ) -> list[WeightsRecord]:
         """The stored weights, newest first (of one framework, of one model)."""
-        prefix = "/".join(p for p in (PREFIX, framework, model_name) if p)
+        parts = (PREFIX, framework, model_name) if framework else (PREFIX,)
+        prefix = "/".join(p for p in parts if p)
         try:
             listing = self.store.listing(prefix)
         except FileNotFoundError:

@@ -9,6 +9,7 @@ new for the data set's classes, and the run's log says which tensors were loaded
 
 from __future__ import annotations
 
+import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +96,14 @@ def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], str, str | Non
             return load_file(str(path)), "state dict", None
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
+        reason = (
+            "corrupt, or a pickle of more than tensors"
+            if isinstance(e, pickle.UnpicklingError)
+            else f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        )
         raise InvalidInputError(
             f"{path.name} is not a readable weights file (.safetensors, or a .pth/.pt state "
-            f"dict of tensors): {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            f"dict of tensors): {reason}"
         ) from e
     kind, model_name = "state dict", None
     if isinstance(loaded, dict) and loaded.get("format") == CHECKPOINT_FORMAT:
