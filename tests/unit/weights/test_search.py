@@ -46,7 +46,7 @@ def test_no_weights_anywhere_names_every_place_and_how_to_provide_them(tmp_path:
 
 
 def test_a_named_file_that_is_missing_is_an_error_of_its_own(tmp_path: Path) -> None:
-    with pytest.raises(WeightsUnavailableError, match="pretrained_path .* is not a file"):
+    with pytest.raises(WeightsUnavailableError, match=r"pretrained_path .* is not a file"):
         find_weights("m", [search.given_file(str(tmp_path / "no.pth"), "pretrained_path")], hint="")
 
 
