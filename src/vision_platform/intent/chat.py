@@ -211,6 +211,8 @@ class ChatService:
         ]
         if settings.class_names:
             rows.append(("classes", ", ".join(settings.class_names)))
+        if settings.weights is not None:
+            rows.append(("weights", settings.weights.message))
         lines = [f"- {label(k, lang)}: {v}" for k, v in rows]
         lines += [f"- {say('adjusted', lang, message=a.message)}" for a in settings.adjustments]
         return [say("summary_title", lang), *lines]

@@ -46,6 +46,16 @@ class AugmentationSetting(SettingValue):
     name: str
 
 
+class WeightsSource(BaseModel):
+    """Where a run with `pretrained: true` would take its weights from, or why it cannot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    found: bool
+    place: str | None = Field(description="The place that has them (the weights store, …).")
+    message: str = Field(description="The file found, or every place looked and what to do.")
+
+
 class ResolvedSettings(BaseModel):
     """What a job created now would run with: every value resolved, each with its source."""
 
@@ -65,6 +75,9 @@ class ResolvedSettings(BaseModel):
     dataset_path: SettingValue
     class_names: list[str] | None = None
     preset_intent: str | None = None
+    weights: WeightsSource | None = Field(
+        default=None, description="Set when the run starts from pretrained weights."
+    )
     adjustments: list[Adjustment] = Field(
         default_factory=list,
         description="Each value resolved for the run unlike the preset's, and why.",
@@ -168,6 +181,18 @@ class _Config:
         ]
 
 
+def _weights(fields: Mapping[str, Any], config: _Config) -> WeightsSource | None:
+    """Where the run's pretrained weights would come from (None: it starts from random ones)."""
+    if not config.setting("pretrained").value or fields["framework"] is None:
+        return None
+    try:
+        info = registry.info(fields["framework"])
+        found = info.find_weights(fields["model_name"], config.values)
+    except InvalidInputError as e:  # none anywhere (every place named), or no framework
+        return WeightsSource(found=False, place=None, message=str(e))
+    return WeightsSource(found=True, place=found.place, message=f"{found.place}: {found.path}")
+
+
 def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
     """The settings a job made from `intent` would run with; None until a model or task is known."""
     if intent.model_name is None and intent.task_type is None:
@@ -194,5 +219,6 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
         dataset_path=_given(intent.dataset_path),
         class_names=intent.class_names,
         preset_intent=config.intent,
+        weights=_weights(fields, config),
         adjustments=config.adjustments,
     )

@@ -118,6 +118,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "source_preset": ("preset", "프리셋"),
     "source_default": ("default", "기본값"),
     "source_resolved": ("resolved for the run", "실행에 맞춤"),
+    "weights": ("Pretrained weights", "사전학습 가중치"),
     "not_used": ("not used", "적용 안 됨"),
     "auto": ("auto, from the model", "자동, 모델 기준"),
     "from_data": ("from the data set", "데이터셋에서 읽음"),
