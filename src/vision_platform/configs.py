@@ -157,6 +157,8 @@ class ConfigField:
             prop["enum"] = list(self.options)
         if self.depends_on:
             prop["x-depends-on"] = {k: list(v) for k, v in self.depends_on.items()}
+        if self.concept:
+            prop["x-concept"] = self.concept  # the web UI finds the pretrained fields by it
         return prop
 
 

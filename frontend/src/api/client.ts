@@ -15,6 +15,8 @@ export type ResolvedSettings = Schemas["ResolvedSettings"];
 export type SettingValue = Schemas["SettingValue"];
 export type InferenceResult = Schemas["InferenceResult"];
 export type TestRun = Schemas["TestRunOut"];
+export type Adjustment = Schemas["Adjustment"];
+export type WeightsRecord = Schemas["WeightsRecord"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",

@@ -13,6 +13,7 @@ export interface SchemaField {
   "x-depends-on"?: Record<string, unknown[]>;
   "x-label"?: string;
   "x-suggestions"?: string[];
+  "x-concept"?: string;
 }
 
 export interface FormSchema {

@@ -4,7 +4,9 @@ import { useLocation, useNavigate } from "react-router";
 import { api, ApiError, unwrap, type JobCreate, type TrainingIntent } from "../api/client";
 import { SchemaForm } from "../components/SchemaForm";
 import { changedValues, presetValues, validate, type ConfigValues, type FormSchema } from "../components/schemaForm";
+import { ResolutionNotes } from "../components/ResolutionNotes";
 import { useI18n, type Translate } from "../i18n";
+import { useResolution, WeightsPicker } from "./newJobExtras";
 
 const MODEL_SUGGESTIONS = ["resnet10t", "resnet18", "resnet50", "efficientnet_b0", "mobilenetv3_small_100", "convnext_tiny", "vit_tiny_patch16_224", "yolo11n", "yolo11s", "yolo11n-seg", "yolo11n-pose"];
 
@@ -86,6 +88,8 @@ export function NewJobPage() {
   }, [framework]);
 
   const base = useMemo(() => basicsSchema(t, frameworks), [t, frameworks]);
+  const changed = useMemo(() => (schema ? changedValues(schema, config, presetValues(schema, preset)) : {}), [schema, config, preset]);
+  const resolution = useResolution(schema ? framework : null, preset, changed, basics);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -101,7 +105,7 @@ export function NewJobPage() {
       dataset_path: String(basics.dataset_path),
       num_epochs: Number(basics.num_epochs),
       batch_size: Number(basics.batch_size),
-      advanced_config: changedValues(schema, config, presetValues(schema, preset)),
+      advanced_config: changed,
       ...(basics.framework ? { framework: String(basics.framework) } : {}),
       ...(basics.task_type ? { task_type: basics.task_type as JobCreate["task_type"] } : {}),
       ...(basics.image_size !== "" && basics.image_size !== undefined ? { image_size: Number(basics.image_size) } : {}),
@@ -139,6 +143,8 @@ export function NewJobPage() {
           idPrefix="cfg"
         />
       )}
+      {schema && <WeightsPicker schema={schema} model={String(basics.model_name ?? "")} values={config} onChange={setConfig} />}
+      <ResolutionNotes intent={resolution.intent} adjustments={resolution.adjustments} problem={resolution.problem} />
       {message && (
         <p className="error" role="status">
           {message}
