@@ -261,7 +261,7 @@ def learning_rate_for_start(draft: Draft) -> None:
     intent, spec, opt = draft.intent, draft.field_for("learning_rate"), draft.field_for("optimizer")
     if intent is None or intent.learning_rate is None or spec is None or opt is None:
         return
-    if draft.user_set(spec.name):
+    if draft.user_set(spec.name) or draft.user_set(opt.name):  # a rate for another optimizer
         return
     start = "pretrained" if draft.from_weights else "random"
     rate = intent.learning_rate[1 if draft.from_weights else 0]

@@ -105,6 +105,9 @@ def test_what_the_user_set_is_never_changed() -> None:
     config = resolved.config
     assert (config["mixup"], config["warmup_epochs"], config["learning_rate"]) == (True, 1, 3e-4)
     assert {"mixup", "warmup_epochs", "learning_rate"}.isdisjoint(adjusted(resolved))
+    # the preset's rate is for its own optimizer: another one keeps the nominal rate
+    sgd = resolve(preset="medium", num_epochs=50, config={"optimizer_type": "sgd"})
+    assert "learning_rate" not in adjusted(sgd)
 
 
 @pytest.mark.parametrize(
