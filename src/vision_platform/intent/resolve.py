@@ -20,7 +20,6 @@ from vision_platform.intent import catalog
 from vision_platform.intent.extract import Extraction, OptionValue
 from vision_platform.intent.models import Issue, Language, TrainingIntent
 from vision_platform.intent.texts import label, say
-from vision_platform.presets import RunFacts
 
 TOP_LEVEL_NUMBERS = ("num_epochs", "batch_size", "image_size", "learning_rate")
 
@@ -332,35 +331,22 @@ class IntentResolver:
 
     def _check_run(self, intent: TrainingIntent) -> None:
         """What the request sets that the run contradicts (a warm-up as long as the run, …)."""
-        if intent.framework is None:
-            return
-        spec = TrainingSpec.model_fields
-        run = RunFacts(
-            num_epochs=intent.num_epochs or spec["num_epochs"].default,
-            batch_size=intent.batch_size or spec["batch_size"].default,
-            image_size=intent.image_size,
-        )
         try:
-            registry.info(intent.framework).resolve_config(
-                preset=intent.preset,
-                advanced_config=intent.advanced_config,
-                learning_rate=intent.learning_rate,
-                run=run,
-            )
+            if intent.framework is not None:
+                registry.info(intent.framework).resolve_config(
+                    preset=intent.preset,
+                    advanced_config=intent.advanced_config,
+                    learning_rate=intent.learning_rate,
+                    run=intent.run_facts(),
+                )
         except ConfigValidationError as e:
             by_problem: dict[str, list[str]] = {}
             for name, problem in e.errors.items():
                 by_problem.setdefault(problem, []).append(name)
             for problem, names in by_problem.items():
                 fields = ", ".join(names)
-                self.issue(
-                    "contradiction",
-                    "run_conflict",
-                    field=names[0],
-                    blocking=True,
-                    fields=fields,
-                    problem=problem,
-                )
+                self.issue("contradiction", "run_conflict", field=names[0], blocking=True,
+                           fields=fields, problem=problem)  # fmt: skip
         except InvalidInputError:  # an unknown preset or framework is reported elsewhere
             return
 

@@ -112,7 +112,8 @@ def _given(value: Any, default: Any = None) -> SettingValue:
 class _Config:
     """The run's advanced config as the trainer resolves it, and where each value comes from."""
 
-    def __init__(self, fields: Mapping[str, Any]) -> None:
+    def __init__(self, fields: Mapping[str, Any], run: RunFacts) -> None:
+        self.run = run
         requested = dict(fields["advanced_config"] or {})
         if fields["learning_rate"] is not None:
             requested["learning_rate"] = fields["learning_rate"]
@@ -133,19 +134,13 @@ class _Config:
     def _resolve(self, info: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
         """The config resolved for the run; nominal when the request contradicts the run
         (the intent's issues say how)."""
-        spec_fields = TrainingSpec.model_fields
         given = {
             "preset": fields["preset"],
             "advanced_config": fields["advanced_config"],
             "learning_rate": fields["learning_rate"],
         }
-        run = RunFacts(
-            num_epochs=fields["num_epochs"] or spec_fields["num_epochs"].default,
-            batch_size=fields["batch_size"] or spec_fields["batch_size"].default,
-            image_size=fields["image_size"],
-        )
         try:
-            resolved = info.resolve_config(**given, run=run)
+            resolved = info.resolve_config(**given, run=self.run)
         except ConfigValidationError:
             return effective_config(schema=self.schema, presets=info.presets(), **given)
         self.intent, self.adjustments = resolved.intent, resolved.adjustments
@@ -198,7 +193,7 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
     if intent.model_name is None and intent.task_type is None:
         return None
     fields = job_fields(intent)
-    config = _Config(fields)
+    config = _Config(fields, intent.run_facts())
     spec_fields = TrainingSpec.model_fields
     return ResolvedSettings(
         model_name=SettingValue(
