@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
+    allow_downloads: bool = Field(
+        default=False,
+        description="Let `pretrained: true` fetch weights from the hubs (Hugging Face for timm, "
+        "Ultralytics' release assets) when no local place has them; off: nothing is downloaded.",
+    )
+    max_weights_mb: float = Field(
+        default=2048, gt=0, description="Largest weights file `POST /weights` accepts."
+    )
     max_upload_mb: float = Field(default=20, gt=0, description="Largest image upload accepted.")
     max_dataset_mb: float = Field(
         default=2048, gt=0, description="Largest data set archive an upload may send."

@@ -116,7 +116,9 @@ class ArtifactStore:
         return bool(self.fs.exists(self._path(key)))
 
     def put_file(self, local: Path, key: str) -> None:
-        self.fs.put_file(str(local), self._path(key))
+        target = self._path(key)
+        self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)  # a local root needs folders
+        self.fs.put_file(str(local), target)
 
     def get_file(self, key: str, local: Path) -> None:
         local.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,8 @@ export type DatasetReport = Schemas["DatasetReport"];
 export type DatasetUpload = Schemas["UploadOut"];
 export type Sample = Schemas["Sample"];
 export type SamplePage = Schemas["SamplePage"];
+export type Adjustment = Schemas["Adjustment"];
+export type WeightsRecord = Schemas["WeightsRecord"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",

@@ -864,6 +864,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Weights
+         * @description The imported weights, newest first.
+         */
+        get: operations["list_weights_api_v1_weights_get"];
+        put?: never;
+        /**
+         * Upload Weights
+         * @description 201 with the stored record (sha256 of the file as sent and as stored); 413 over
+         *     VP_MAX_WEIGHTS_MB; 422 naming the file when it does not hold weights of the model.
+         */
+        post: operations["upload_weights_api_v1_weights_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -888,6 +913,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Adjustment
+         * @description One value the run uses that differs from the preset's (or the default's) nominal one.
+         */
+        Adjustment: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /** Nominal */
+            nominal: boolean | number | string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "request" | "preset" | "default";
+            /** Value */
+            value: boolean | number | string | null;
+        };
         /** AliasOut */
         AliasOut: {
             /** Alias */
@@ -922,7 +968,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "request" | "preset" | "default";
+            source: "request" | "preset" | "default" | "resolved";
             /**
              * Value
              * @description null: not set (image_size: the trainer picks the model's own size)
@@ -1043,6 +1089,18 @@ export interface components {
             file: string;
             /** Iou Threshold */
             iou_threshold?: number | null;
+        };
+        /** Body_upload_weights_api_v1_weights_post */
+        Body_upload_weights_api_v1_weights_post: {
+            /**
+             * File
+             * @description .safetensors, or a .pth/.pt state dict
+             */
+            file: string;
+            /** Framework */
+            framework?: string | null;
+            /** Model Name */
+            model_name: string;
         };
         /**
          * ChatRequest
@@ -1221,19 +1279,34 @@ export interface components {
             advanced_config?: {
                 [key: string]: unknown;
             };
+            /**
+             * Batch Size
+             * @default 16
+             */
+            batch_size: number;
             /** Framework */
             framework: string;
+            /** Image Size */
+            image_size?: number | null;
+            /** Learning Rate */
+            learning_rate?: number | null;
+            /** Num Epochs */
+            num_epochs?: number | null;
             /** Preset */
             preset?: string | null;
         };
         /** ConfigValidateResponse */
         ConfigValidateResponse: {
+            /** Adjustments */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Config */
             config: {
                 [key: string]: unknown;
             };
             /** Notes */
             notes: string[];
+            /** Preset Intent */
+            preset_intent?: string | null;
             /** Valid */
             valid: boolean;
         };
@@ -1514,6 +1587,8 @@ export interface components {
          * @description A job as the API shows it.
          */
         JobOut: {
+            /** Adjustments */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Advanced Config */
             advanced_config: {
                 [key: string]: unknown;
@@ -1528,6 +1603,8 @@ export interface components {
             best_metric: number | null;
             /** Best Metric Name */
             best_metric_name: string;
+            /** Config Notes */
+            config_notes?: string[];
             /**
              * Created At
              * Format: date-time
@@ -1571,6 +1648,8 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset: string | null;
+            /** Preset Intent */
+            preset_intent?: string | null;
             /** Register As */
             register_as?: string | null;
             /** Requested Action */
@@ -1914,6 +1993,11 @@ export interface components {
          * @description What a job created now would run with: every value resolved, each with its source.
          */
         ResolvedSettings: {
+            /**
+             * Adjustments
+             * @description Each value resolved for the run unlike the preset's, and why.
+             */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Augmentations */
             augmentations: components["schemas"]["AugmentationSetting"][];
             batch_size: components["schemas"]["SettingValue"];
@@ -1928,8 +2012,12 @@ export interface components {
             num_epochs: components["schemas"]["SettingValue"];
             optimizer: components["schemas"]["SettingValue"];
             preset: components["schemas"]["SettingValue"];
+            /** Preset Intent */
+            preset_intent?: string | null;
             task_type: components["schemas"]["SettingValue"];
             warmup_epochs: components["schemas"]["SettingValue"];
+            /** @description Set when the run starts from pretrained weights. */
+            weights?: components["schemas"]["WeightsSource"] | null;
         };
         /**
          * Sample
@@ -2006,7 +2094,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "request" | "preset" | "default";
+            source: "request" | "preset" | "default" | "resolved";
             /**
              * Value
              * @description null: not set (image_size: the trainer picks the model's own size)
@@ -2349,6 +2437,85 @@ export interface components {
             uri: string;
             /** Version */
             version: string;
+        };
+        /**
+         * WeightsRecord
+         * @description One imported weights file, as `vp weights list` and `GET /api/v1/weights` show it.
+         */
+        WeightsRecord: {
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "safetensors" | "ultralytics";
+            /** Framework */
+            framework: string;
+            /**
+             * Id
+             * @description The first 16 hex digits of the stored file's sha256.
+             */
+            id: string;
+            /**
+             * Imported At
+             * Format: date-time
+             */
+            imported_at: string;
+            /**
+             * Key
+             * @description The file's key under the artifact storage root.
+             */
+            key: string;
+            /** Model Name */
+            model_name: string;
+            /**
+             * Num Classes
+             * @description The size of the file's classifier head.
+             */
+            num_classes: number | null;
+            /**
+             * Sha256
+             * @description sha256 of the stored file.
+             */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Source Kind
+             * @description state dict, platform checkpoint, …
+             */
+            source_kind: string;
+            /**
+             * Source Name
+             * @description The name of the file that was imported.
+             */
+            source_name: string;
+            /**
+             * Source Sha256
+             * @description sha256 of the file as it was imported.
+             */
+            source_sha256: string;
+            /** Tensors */
+            tensors?: number | null;
+            /** Uri */
+            uri: string;
+        };
+        /**
+         * WeightsSource
+         * @description Where a run with `pretrained: true` would take its weights from, or why it cannot.
+         */
+        WeightsSource: {
+            /** Found */
+            found: boolean;
+            /**
+             * Message
+             * @description The file found, or every place looked and what to do.
+             */
+            message: string;
+            /**
+             * Place
+             * @description The place that has them (the weights store, …).
+             */
+            place: string | null;
         };
     };
     responses: never;
@@ -5553,6 +5720,143 @@ export interface operations {
                 };
                 content: {
                     "image/*": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_weights_api_v1_weights_get: {
+        parameters: {
+            query?: {
+                model_name?: string | null;
+                framework?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsRecord"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_weights_api_v1_weights_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_weights_api_v1_weights_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsRecord"];
                 };
             };
             /** @description Unauthorized */

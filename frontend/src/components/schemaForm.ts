@@ -15,6 +15,7 @@ export interface SchemaField {
   "x-suggestions"?: string[];
   /** What each `enum` option reads as (default: the value itself). */
   "x-enum-labels"?: string[];
+  "x-concept"?: string;
 }
 
 export interface FormSchema {

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { api, authFetch, followJobEvents, tokenStore, unwrap, type Job, type LogLine, type MetricPoint } from "../api/client";
 import { datasetHref } from "../api/datasets";
 import { ProgressBar, StatusBadge } from "../components/common";
+import { ResolutionNotes } from "../components/ResolutionNotes";
 import { LineChart, type Series } from "../components/LineChart";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
 import { useI18n } from "../i18n";
@@ -122,6 +123,7 @@ export function JobPage() {
         </section>
       </div>
       <h2>{t("job.config")}</h2>
+      <ResolutionNotes intent={job.preset_intent} adjustments={job.adjustments} />
       <pre className="config">{JSON.stringify(configOf(job), null, 2)}</pre>
     </section>
   );

@@ -130,3 +130,36 @@ test("a data set the chat named comes chosen by its name (the newest version whe
   await screen.findByText("job page");
   expect(calls.find((c) => c.key === "POST /api/v1/jobs")!.body).toMatchObject({ model_name: "efficientnet_b0", dataset: "digits" });
 });
+
+test("the form shows what the run resolves, and the weights the store has for the model", async () => {
+  const user = userEvent.setup();
+  const calls = stubFetch({
+    "GET /api/v1/frameworks": frameworks,
+    "GET /api/v1/frameworks/timm/schema": () => timmSchema,
+    "POST /api/v1/configs/validate": () => ({
+      valid: true,
+      config: {},
+      notes: [],
+      preset_intent: "strongest regularisation for the best final accuracy on long runs",
+      adjustments: [
+        { field: "warmup_epochs", nominal: 10, value: 0, source: "preset", reason: "r", message: "warm-up 10 → 0 epochs: the run has 2 epochs" },
+      ],
+    }),
+    "GET /api/v1/weights": () => [
+      { id: "abc123", framework: "timm", model_name: "resnet18", format: "safetensors", key: "k", uri: "/store/abc123.safetensors", size: 1, sha256: "s", source_name: "best.pt", source_sha256: "t", source_kind: "platform checkpoint", num_classes: 5, tensors: 122, imported_at: "2026-12-01T10:46:00Z" },
+    ],
+    "POST /api/v1/jobs": () => Response.json(job({ id: 8 }), { status: 201 }),
+  });
+  renderForm({ intent: { model_name: "resnet18", dataset_path: "data/digits", num_epochs: 2, preset: "advanced", missing: [], notes: [] } });
+  expect(await screen.findByText("warm-up 10 → 0 epochs: the run has 2 epochs")).toBeInTheDocument();
+  expect(screen.getByText("Preset intent: strongest regularisation for the best final accuracy on long runs")).toBeInTheDocument();
+  const asked = calls.find((c) => c.key === "POST /api/v1/configs/validate")!.body as Record<string, unknown>;
+  expect(asked).toMatchObject({ framework: "timm", preset: "advanced", num_epochs: 2, batch_size: 16 });
+
+  await user.click(screen.getByLabelText("pretrained"));
+  await user.selectOptions(await screen.findByLabelText("Pretrained weights"), "/store/abc123.safetensors");
+  await user.click(screen.getByRole("button", { name: "Start training" }));
+  expect(await screen.findByText("job page")).toBeInTheDocument();
+  const sent = calls.find((c) => c.key === "POST /api/v1/jobs")!.body as Record<string, unknown>;
+  expect(sent.advanced_config).toMatchObject({ pretrained: true, pretrained_path: "/store/abc123.safetensors" });
+});

@@ -6,7 +6,9 @@ import { datasetOptions, latestRef, withDataset, type DatasetOption } from "../c
 import { SchemaForm } from "../components/SchemaForm";
 import { changedValues, presetValues, validate, type ConfigValues, type FormSchema } from "../components/schemaForm";
 import { useDatasetVersions } from "../hooks";
+import { ResolutionNotes } from "../components/ResolutionNotes";
 import { useI18n, type Translate } from "../i18n";
+import { useResolution, WeightsPicker } from "./newJobExtras";
 
 const MODEL_SUGGESTIONS = ["resnet10t", "resnet18", "resnet50", "efficientnet_b0", "mobilenetv3_small_100", "convnext_tiny", "vit_tiny_patch16_224", "yolo11n", "yolo11s", "yolo11n-seg", "yolo11n-pose"];
 
@@ -122,6 +124,8 @@ export function NewJobPage() {
   }, [framework]);
 
   const base = useMemo(() => basicsSchema(t, frameworks, datasets, String(basics.dataset ?? "")), [t, frameworks, datasets, basics.dataset]);
+  const changed = useMemo(() => (schema ? changedValues(schema, config, presetValues(schema, preset)) : {}), [schema, config, preset]);
+  const resolution = useResolution(schema ? framework : null, preset, changed, basics);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -137,7 +141,7 @@ export function NewJobPage() {
       ...(basics.dataset ? { dataset: String(basics.dataset) } : { dataset_path: String(basics.dataset_path) }),
       num_epochs: Number(basics.num_epochs),
       batch_size: Number(basics.batch_size),
-      advanced_config: changedValues(schema, config, presetValues(schema, preset)),
+      advanced_config: changed,
       ...(basics.framework ? { framework: String(basics.framework) } : {}),
       ...(basics.task_type ? { task_type: basics.task_type as JobCreate["task_type"] } : {}),
       ...(basics.image_size !== "" && basics.image_size !== undefined ? { image_size: Number(basics.image_size) } : {}),
@@ -175,6 +179,8 @@ export function NewJobPage() {
           idPrefix="cfg"
         />
       )}
+      {schema && <WeightsPicker schema={schema} model={String(basics.model_name ?? "")} values={config} onChange={setConfig} />}
+      <ResolutionNotes intent={resolution.intent} adjustments={resolution.adjustments} problem={resolution.problem} />
       {message && (
         <p className="error" role="status">
           {message}

@@ -9,11 +9,14 @@ export const timmSchema: FormSchema = {
     warmup_epochs: { type: "integer", default: 0, minimum: 0, maximum: 100, "x-group": "scheduler" },
     mixup: { type: "boolean", default: false, "x-group": "augmentation" },
     mixup_alpha: { type: "number", default: 0.2, minimum: 0, maximum: 10, "x-group": "augmentation", "x-depends-on": { mixup: [true] } },
+    pretrained: { type: "boolean", default: false, "x-group": "training", "x-concept": "pretrained" },
+    pretrained_path: { type: "string", default: "", "x-group": "training", "x-depends-on": { pretrained: [true] }, "x-concept": "pretrained_path" },
   },
   "x-groups": [
     { name: "optimizer", fields: ["optimizer_type", "learning_rate", "momentum"] },
     { name: "scheduler", fields: ["warmup_epochs"] },
     { name: "augmentation", fields: ["mixup", "mixup_alpha"] },
+    { name: "training", fields: ["pretrained", "pretrained_path"] },
   ],
   "x-presets": {
     easy: { optimizer_type: "adam", learning_rate: 0.001 },

@@ -30,6 +30,7 @@ from vision_platform.api.routes import (
     jobs,
     models,
     report,
+    weights,
 )
 from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
@@ -121,6 +122,7 @@ def _include_routes(app: FastAPI) -> None:
         models,
         deployments,
         datasets,
+        weights,
     ):
         api.include_router(module.router)
     app.include_router(api)

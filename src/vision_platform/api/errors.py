@@ -67,11 +67,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# A config refused for the run's numbers also names these fields of the request itself.
+_RUN_FIELDS = ("num_epochs", "batch_size", "image_size")
+
+
 def _validation_items(error: Exception) -> list[dict[str, Any]]:
     """A domain 422 in FastAPI's own shape: one item per bad field, `loc` naming it."""
     if isinstance(error, ConfigValidationError):
         return [
-            {"loc": ["body", "advanced_config", name], "msg": problem, "type": "value_error"}
+            {
+                "loc": ["body", name] if name in _RUN_FIELDS else ["body", "advanced_config", name],
+                "msg": problem,
+                "type": "value_error",
+            }
             for name, problem in error.errors.items()
         ]
     return [{"loc": ["body"], "msg": str(error), "type": "value_error"}]

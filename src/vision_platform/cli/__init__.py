@@ -17,6 +17,7 @@ from vision_platform.cli.models import models_app
 from vision_platform.cli.predict import export, infer_batch, predict
 from vision_platform.cli.serve import serve
 from vision_platform.cli.train import train
+from vision_platform.cli.weights import weights_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -38,6 +39,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(models_app, name="models")
 app.add_typer(k8s_app, name="k8s")
+app.add_typer(weights_app, name="weights")
 
 
 def main() -> None:

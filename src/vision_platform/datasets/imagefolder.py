@@ -25,6 +25,10 @@ class ImageFolderSplit:
     bad_images: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def train_images(self) -> int:
+        return len(self.train)
+
 
 def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES

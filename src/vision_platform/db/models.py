@@ -78,6 +78,9 @@ class TrainingJob(Base):
     image_size: Mapped[int | None] = mapped_column(Integer)
     preset: Mapped[str | None] = mapped_column(String(50))
     advanced_config: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
+    # The preset's intent and each value resolved for the run (vision_platform.presets), as
+    # job creation worked them out; the trainer works them out again and logs them.
+    config_resolution: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
     max_stage_seconds: Mapped[float | None] = mapped_column(Float)
     seed: Mapped[int | None] = mapped_column(Integer)
     # The registered model this job becomes a version of when it completes.

@@ -203,6 +203,7 @@ class ChatService:
             task = label(str(settings.task_type.value), lang)
             model = say("default_model", lang, model=settings.model_name.value, task=task)
         task_value = settings.task_type.value
+        intent_text = settings.preset_intent
         augs = [
             shown(aug.model_copy(update={"value": _aug_text(aug.name, aug.value)}))
             for aug in settings.augmentations
@@ -210,7 +211,7 @@ class ChatService:
         rows = [
             ("model", model),
             ("task", label(str(task_value), lang) if task_value else "-"),
-            ("preset", shown(settings.preset)),
+            ("preset", shown(settings.preset) + (f": {intent_text}" if intent_text else "")),
             ("dataset", shown(settings.dataset_path)),
             ("optimizer", f"{shown(settings.optimizer)} / {shown(settings.learning_rate)}"),
             ("warmup", shown(settings.warmup_epochs)),
@@ -221,7 +222,11 @@ class ChatService:
         ]
         if settings.class_names:
             rows.append(("classes", ", ".join(settings.class_names)))
-        return [say("summary_title", lang), *(f"- {label(k, lang)}: {v}" for k, v in rows)]
+        if settings.weights is not None:
+            rows.append(("weights", settings.weights.message))
+        lines = [f"- {label(k, lang)}: {v}" for k, v in rows]
+        lines += [f"- {say('adjusted', lang, message=a.message)}" for a in settings.adjustments]
+        return [say("summary_title", lang), *lines]
 
 
 def _value_text(value: bool | int | float | str) -> str:

@@ -93,7 +93,8 @@ _SWITCH_WORDS: dict[str, str] = {
     "label_smoothing": r"label[\s_-]*smoothing|라벨\s*스무딩|레이블\s*스무딩",
     "flip": r"(?:horizontal\s*)?flips?|좌우\s*반전|뒤집기|플립",
     "color_jitter": r"colou?r[\s_-]*jitter|색상\s*(?:변화|변형|지터)|컬러\s*지터",
-    "pretrained": r"pre[\s-]*trained|사전\s*학습(?:된)?|프리트레인(?:드)?",
+    "pretrained": r"pre[\s-]*trained|사전\s*학습(?:된)?|프리트레인(?:드)?|(?:from\s+)?imagenet"
+    r"(?:\s+weights)?|fine[\s-]*tun\w*|transfer[\s-]*learning|파인\s*튜닝|미세\s*조정|전이\s*학습",
     "mixed_precision": r"mixed[\s_-]*precision|amp|혼합\s*정밀도",
 }
 _NEGATION_AFTER = (

@@ -6,6 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vision_platform.configs import TrainingSpec
+from vision_platform.presets import RunFacts
+
 Language = Literal["ko", "en"]
 IntentTask = Literal["classification", "detection", "segmentation", "pose"]
 PresetName = Literal["easy", "medium", "advanced"]
@@ -48,6 +51,15 @@ class TrainingIntent(BaseModel):
     )
     missing: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+
+    def run_facts(self) -> RunFacts:
+        """The run this intent stands for, with the spec's defaults for what it does not say."""
+        spec = TrainingSpec.model_fields
+        return RunFacts(
+            num_epochs=self.num_epochs or spec["num_epochs"].default,
+            batch_size=self.batch_size or spec["batch_size"].default,
+            image_size=self.image_size,
+        )
 
 
 class Issue(BaseModel):

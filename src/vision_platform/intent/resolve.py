@@ -15,7 +15,7 @@ from vision_platform.configs import (
     inactive_fields,
     validate_config,
 )
-from vision_platform.errors import ConfigValidationError, UnknownNameError
+from vision_platform.errors import ConfigValidationError, InvalidInputError, UnknownNameError
 from vision_platform.intent import catalog
 from vision_platform.intent.datasets import apply_dataset, check_dataset
 from vision_platform.intent.extract import Extraction, OptionValue
@@ -209,6 +209,7 @@ class IntentResolver:
         self._check_numbers(intent)
         self._check_advanced(intent)
         check_dataset(self, intent)
+        self._check_run(intent)
         intent.missing = self._missing(intent)
         intent.notes = [issue.text for issue in self.issues]
         return intent
@@ -333,6 +334,27 @@ class IntentResolver:
         for detail in inactive_fields(resolved, schema):
             self.issue("inactive", "inactive", detail=detail)
         intent.advanced_config = config or None
+
+    def _check_run(self, intent: TrainingIntent) -> None:
+        """What the request sets that the run contradicts (a warm-up as long as the run, …)."""
+        try:
+            if intent.framework is not None:
+                registry.info(intent.framework).resolve_config(
+                    preset=intent.preset,
+                    advanced_config=intent.advanced_config,
+                    learning_rate=intent.learning_rate,
+                    run=intent.run_facts(),
+                )
+        except ConfigValidationError as e:
+            by_problem: dict[str, list[str]] = {}
+            for name, problem in e.errors.items():
+                by_problem.setdefault(problem, []).append(name)
+            for problem, names in by_problem.items():
+                fields = ", ".join(names)
+                self.issue("contradiction", "run_conflict", field=names[0], blocking=True,
+                           fields=fields, problem=problem)  # fmt: skip
+        except InvalidInputError:  # an unknown preset or framework is reported elsewhere
+            return
 
     def _missing(self, intent: TrainingIntent) -> list[str]:
         missing = []

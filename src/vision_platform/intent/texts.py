@@ -60,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{framework} 어댑터를 사용할 수 없어({error}) 적용하지 못했습니다: {options}.",
     ),
     "inactive": ("{detail}", "{detail}"),
+    "run_conflict": (
+        "{fields}: {problem}. What should I change?",
+        "{fields}: {problem}. 어떻게 바꿀까요?",
+    ),
     "no_framework": (
         "{options}: kept until the model or task is known.",
         "{options}: 모델이나 작업이 정해지면 적용합니다.",
@@ -103,6 +107,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "어떤 모델이나 작업을 원하시나요? (예: resnet50 이미지 분류, yolo11n 객체 탐지)",
     ),
     "summary_title": ("Here are the settings I will use:", "다음 설정으로 학습합니다:"),
+    "adjusted": ("Resolved for this run: {message}", "이번 실행에 맞게 조정: {message}"),
     "confirm": ("Shall I start?", "이대로 진행할까요?"),
     "started": (
         "Confirmed. The training spec is ready to run.",
@@ -132,6 +137,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "source_request": ("asked", "요청"),
     "source_preset": ("preset", "프리셋"),
     "source_default": ("default", "기본값"),
+    "source_resolved": ("resolved for the run", "실행에 맞춤"),
+    "weights": ("Pretrained weights", "사전학습 가중치"),
     "not_used": ("not used", "적용 안 됨"),
     "auto": ("auto, from the model", "자동, 모델 기준"),
     "from_data": ("from the data set", "데이터셋에서 읽음"),

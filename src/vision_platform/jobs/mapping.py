@@ -9,6 +9,7 @@ from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.db.models import TrainingJob
 from vision_platform.jobs.schemas import BatchJobOut, JobCreate, JobOut
 from vision_platform.jobs.states import JobStatus
+from vision_platform.presets import Adjustment
 
 TRAIN = "train"
 BATCH_INFERENCE = "batch_inference"
@@ -16,7 +17,12 @@ BATCH_INFERENCE = "batch_inference"
 
 def job_out(row: TrainingJob) -> JobOut:
     """The job as the API shows it (every kind alike: a batch job shows its stand-ins)."""
-    return JobOut.model_validate(row)
+    out = JobOut.model_validate(row)
+    resolution = row.config_resolution or {}
+    out.preset_intent = resolution.get("intent")
+    out.adjustments = [Adjustment.model_validate(a) for a in resolution.get("adjustments", [])]
+    out.config_notes = list(resolution.get("notes", []))
+    return out
 
 
 # --- training jobs -------------------------------------------------------------------------

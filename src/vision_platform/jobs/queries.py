@@ -45,7 +45,11 @@ def _column(field: str) -> Any:
 
 
 _SUMMARY = tuple(_column(name) for name in JobSummary.model_fields)
-_FULL = (*_SUMMARY, TrainingJob.__table__.c.advanced_config)
+_FULL = (
+    *_SUMMARY,
+    TrainingJob.__table__.c.advanced_config,
+    TrainingJob.__table__.c.config_resolution,
+)
 _ONE_JOB = select(*_FULL).where(TrainingJob.id == bindparam("job_id"))
 
 
@@ -101,7 +105,12 @@ class JobQueries:
             row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
         if row is None:
             raise JobNotFoundError(job_id)
-        return dict(row._mapping)
+        doc = dict(row._mapping)
+        resolution = doc.pop("config_resolution") or {}
+        doc["preset_intent"] = resolution.get("intent")
+        doc["adjustments"] = list(resolution.get("adjustments", []))
+        doc["config_notes"] = list(resolution.get("notes", []))
+        return doc
 
     def get_batch(self, batch_id: int) -> BatchJobOut:
         """A batch inference job (JobNotFoundError for a job of another kind)."""

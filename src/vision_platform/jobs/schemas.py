@@ -9,6 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
+from vision_platform.presets import Adjustment
 
 # A registered model's name: a lower-case slug (it goes in URLs, and `@` starts a version ref).
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
@@ -93,6 +94,10 @@ class JobOut(JobSummary):
     """A job as the API shows it."""
 
     advanced_config: dict[str, Any]
+    # The preset's intent and each value resolved for the run differently from its nominal one.
+    preset_intent: str | None = None
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    config_notes: list[str] = Field(default_factory=list)
 
 
 class JobPage(BaseModel):
@@ -188,12 +193,19 @@ class ConfigValidateRequest(BaseModel):
     framework: str = Field(min_length=1, max_length=50)
     preset: str | None = Field(default=None, max_length=50)
     advanced_config: dict[str, Any] = Field(default_factory=dict)
+    # The run's numbers: with num_epochs, the config is resolved for the run (else nominal).
+    num_epochs: int | None = Field(default=None, ge=1, le=100_000)
+    batch_size: int = Field(default=16, ge=1, le=4096)
+    learning_rate: float | None = Field(default=None, gt=0, le=10)
+    image_size: int | None = Field(default=None, ge=8, le=4096)
 
 
 class ConfigValidateResponse(BaseModel):
     valid: bool
     config: dict[str, Any]
     notes: list[str]
+    preset_intent: str | None = None
+    adjustments: list[Adjustment] = Field(default_factory=list)
 
 
 class BatchJobCreate(BaseModel):
