@@ -34,6 +34,7 @@ def test_every_timm_preset_trains_a_good_model_in_five_epochs(
         "train", "--model-name", "resnet18", "--dataset-path", str(digits),
         "--num-epochs", str(EPOCHS), "--batch-size", "32", "--image-size", "32",
         "--preset", preset, "--seed", "0", "--output-dir", str(out), "--workers", "0",
+        timeout=540,  # a bound for a stuck run (under pytest's 600 s), not a timing check
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
