@@ -75,7 +75,10 @@ def test_list_rows_leave_the_config_to_the_job_route(client: TestClient, tiny_di
     assert shown["advanced_config"] == created["advanced_config"]
     # The fast JSON is what the model would have written, datetimes ("…Z") included.
     assert shown == JobOut.model_validate(shown).model_dump(mode="json") == created
-    assert row == {k: v for k, v in shown.items() if k != "advanced_config"}
+    # The detail's own fields: the config and how it was resolved for the run.
+    detail_only = {"advanced_config", "preset_intent", "adjustments", "config_notes"}
+    assert shown["adjustments"] and shown["preset_intent"]
+    assert row == {k: v for k, v in shown.items() if k not in detail_only}
 
 
 def test_offset_pages_and_the_total_as_before(client: TestClient) -> None:
