@@ -40,16 +40,53 @@ def _alive(pid: int, started: str) -> bool:
     return _proc_start_time(pid) == started
 
 
+def _end(pid: int, started: str, grace_seconds: float) -> None:
+    """Stop the process group of `pid` (if it is still the process started then): SIGTERM, so
+    that a trainer saves, and SIGKILL after `grace_seconds`."""
+    if not _alive(pid, started):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(os.getpgid(pid), signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while _alive(pid, started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(pid, started):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        while _alive(pid, started):
+            time.sleep(0.1)
+
+
+def _leftovers(work_dir: Path) -> list[tuple[int, str]]:
+    """Live processes (pid, start time) still running a spec of `work_dir`: trainers whose
+    server died before it stored their handle, that no one would otherwise stop."""
+    marker = f"{work_dir}/logs/spec-".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes() if proc.name.isdigit() else b""
+        except OSError:
+            continue
+        started = _proc_start_time(int(proc.name)) if marker in cmdline else None
+        if started is not None and b"vision_platform" in cmdline:
+            found.append((int(proc.name), started))
+    return found
+
+
 class LocalExecutor(Executor):
     """Runs trainers as child processes in their own session; logs go to the job's folder."""
 
-    def __init__(self, *, python: str = sys.executable) -> None:
+    def __init__(self, *, python: str = sys.executable, leftover_grace_s: float = 30.0) -> None:
         self._python = python
+        self._leftover_grace_s = leftover_grace_s
         self._attempts: dict[str, _Attempt] = {}
         self._lock = threading.Lock()
 
     def submit(self, request: ExecutionRequest) -> str:
         request.work_dir.mkdir(parents=True, exist_ok=True)
+        # Never two trainers of one job: an earlier attempt's still running is stopped first.
+        for pid, started in _leftovers(request.work_dir):
+            _end(pid, started, self._leftover_grace_s)
         logs = request.work_dir / "logs"
         logs.mkdir(exist_ok=True)
         spec_path = logs / f"spec-{request.attempt}.json"
@@ -119,17 +156,5 @@ class LocalExecutor(Executor):
         parts = handle.split(":", 3)
         if len(parts) != 4 or parts[0] != "local" or not parts[1].isdigit():
             return
-        pid, started = int(parts[1]), parts[2]
-        if not _alive(pid, started):
-            return
         # A trainer left from an earlier server run: let it save, then make sure it is gone.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_seconds
-        while _alive(pid, started) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid, started):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            while _alive(pid, started):
-                time.sleep(0.1)
+        _end(int(parts[1]), parts[2], grace_seconds)

@@ -97,3 +97,21 @@ def test_release_ends_a_trainer_left_from_an_earlier_server(
     restarted.release(handle, grace_seconds=5)  # returns once the trainer is gone
     assert executor.logs(handle)[-1] == "saved"  # it was asked to save first
     assert wait_exit(executor, handle).exit_code == 75
+
+
+def test_a_trainer_whose_handle_was_never_stored_is_stopped_before_the_next_attempt(
+    executor: LocalExecutor, tmp_path: Path
+) -> None:
+    """The server died between starting a trainer and storing its handle: the next attempt of
+    the job must not run beside it."""
+    first = submit(executor, tmp_path)
+    wait_for_line(executor, first, "token:")
+    restarted = LocalExecutor(python=executor._python, leftover_grace_s=5)
+    spec = TrainingSpec(model_name="resnet10t", dataset_path="/data", job_id="7")
+    second = restarted.submit(
+        ExecutionRequest(job_id=7, attempt=2, spec=spec, work_dir=tmp_path / "job_7", env={})
+    )
+    assert executor.logs(first)[-1] == "saved"  # asked to save, and gone before it started
+    assert wait_exit(executor, first).exit_code == 75
+    assert restarted.status(second).running
+    restarted.cancel(second, grace_seconds=0.1)
