@@ -5,6 +5,8 @@
 Then single-request latency of `POST /test/inference/single` on a live `vp serve` against the
 raw in-process preprocessing + forward, at 1 and at 16 concurrent clients (httpx), and at 1
 client on a lean standard-library connection (what the server adds, without httpx's ~1 ms).
+Last, uploads by job (`POST /jobs/{id}/predict`) against uploads by registered name
+(`POST /models/{name}/predict`, the production alias): what resolving the name adds.
 
     .venv/bin/python benchmarks/inference.py [--images 256] [--requests 200]
 """
@@ -147,6 +149,62 @@ def one_client_latencies(
     return timings[raw], timings[by_httpx], timings[by_lean]
 
 
+def upload_latencies(
+    url: str, routes: list[str], images: list[Path], rounds: int = 5
+) -> list[list[float]]:
+    """Multipart uploads to each route on one kept-open http.client connection, the routes
+    taking turns in runs of len(images) / rounds (see `one_client_latencies`)."""
+    host, port = url.removeprefix("http://").split(":")
+    lean = http.client.HTTPConnection(host, int(port), timeout=60)
+    boundary = "vp-bench-boundary"
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    def body(path: Path) -> bytes:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\nContent-Type: image/png\r\n\r\n'
+        )
+        return head.encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+
+    bodies = [body(path) for path in images]
+    timings: list[list[float]] = [[] for _ in routes]
+    size = max(1, len(images) // rounds)
+    for start in range(0, len(images), size):
+        for route, out in zip(routes, timings, strict=True):
+            for data in bodies[start : start + size]:
+                started = time.perf_counter()
+                lean.request("POST", route, data, headers)
+                response = lean.getresponse()
+                response.read()
+                assert response.status == 200, (route, response.status)
+                out.append((time.perf_counter() - started) * 1000)
+    lean.close()
+    return timings
+
+
+def by_name_vs_by_job(url: str, job_id: int, db: Path, images: list[Path]) -> None:
+    """Register the job (marked completed in the database: this server runs no trainer) as
+    model `bench` with a production alias, then time uploads both ways."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE training_jobs SET status = 'completed' WHERE id = ?", (job_id,))
+    api = f"{url}/api/v1"
+    httpx.post(f"{api}/models/bench/versions", json={"job_id": job_id}).raise_for_status()
+    httpx.put(f"{api}/models/bench/aliases/production", json={"version": 1}).raise_for_status()
+    routes = [f"/api/v1/jobs/{job_id}/predict", "/api/v1/models/bench/predict"]
+    upload_latencies(url, routes, images[:16])  # warm-up
+    by_job, by_name = upload_latencies(url, routes, images)
+    print()
+    print("| upload latency, 1 client (http.client) | p50 ms | p99 ms |")
+    print("| --- | --- | --- |")
+    for name, lat in (
+        ("POST /jobs/{id}/predict", by_job),
+        ("POST /models/{name}/predict", by_name),
+    ):
+        print(f"| {name} | {statistics.median(lat):.2f} | {percentile(lat, 0.99):.2f} |")
+    added = statistics.median(by_name) - statistics.median(by_job)
+    print(f"by name adds {added:.3f} ms at p50 (goal: within 0.2 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=256)
@@ -228,6 +286,7 @@ def main() -> None:
             one_client_latencies(url, job_id, reqs[:16], model.infer_single)
             raw, one, lean = one_client_latencies(url, job_id, reqs, model.infer_single)
             many = http_latencies(url, job_id, reqs, 16)
+            by_name_vs_by_job(url, job_id, home / "vp.db", reqs)
         finally:
             server.terminate()
             server.wait()

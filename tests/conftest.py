@@ -15,6 +15,8 @@ sys.path.insert(0, str(NETGUARD))
 import netguard  # noqa: E402
 
 netguard.install()
+# MLflow 3 starts a usage-telemetry client on import (the bridge's tests import it in process).
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 VENV_BIN = Path(sys.executable).parent
 

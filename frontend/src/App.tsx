@@ -4,8 +4,12 @@ import { BrowserRouter, NavLink, Route, Routes } from "react-router";
 import { onUnauthorized, tokenStore } from "./api/client";
 import { I18nProvider, useI18n, type Language } from "./i18n";
 import { ChatPage } from "./pages/ChatPage";
+import { ComparePage } from "./pages/ComparePage";
+import { DatasetPage } from "./pages/DatasetPage";
+import { DatasetsPage } from "./pages/DatasetsPage";
 import { JobPage } from "./pages/JobPage";
 import { JobsPage } from "./pages/JobsPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import { NewJobPage } from "./pages/NewJobPage";
 import { PlaygroundPage } from "./pages/PlaygroundPage";
 import { TestRunsPage } from "./pages/TestRunsPage";
@@ -49,9 +53,12 @@ function Shell() {
       }),
     [],
   );
-  const links: [string, Parameters<typeof t>[0]][] = [
+  // [path, label, whether the link is active on the pages below it too]
+  const links: [string, Parameters<typeof t>[0], boolean?][] = [
     ["/jobs", "nav.jobs"],
     ["/jobs/new", "nav.new"],
+    ["/models", "nav.models", true],
+    ["/datasets", "nav.datasets", true],
     ["/chat", "nav.chat"],
     ["/playground", "nav.playground"],
     ["/tests", "nav.tests"],
@@ -61,8 +68,8 @@ function Shell() {
       <nav className="topbar">
         <strong className="brand">Vision Platform</strong>
         <div className="links">
-          {links.map(([to, key]) => (
-            <NavLink key={to} to={to} end>
+          {links.map(([to, key, below]) => (
+            <NavLink key={to} to={to} end={!below}>
               {t(key)}
             </NavLink>
           ))}
@@ -79,6 +86,11 @@ function Shell() {
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/new" element={<NewJobPage />} />
           <Route path="/jobs/:jobId" element={<JobPage />} />
+          <Route path="/compare" element={<ComparePage />} />
+          <Route path="/models" element={<ModelsPage />} />
+          <Route path="/models/:name" element={<ModelsPage />} />
+          <Route path="/datasets" element={<DatasetsPage />} />
+          <Route path="/datasets/:name" element={<DatasetPage />} />
           <Route path="/chat" element={<ChatPage />} />
           <Route path="/playground" element={<PlaygroundPage />} />
           <Route path="/tests" element={<TestRunsPage />} />

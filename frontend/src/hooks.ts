@@ -1,7 +1,8 @@
-// Data hooks: a load that re-runs on an interval, a ticking clock, the completed jobs, and a file
-// fetched with the token.
+// Data hooks: a load that re-runs on an interval, a ticking clock, the completed jobs, a file
+// fetched with the token, and the data set versions.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, authFetch, toApiError, unwrap, type Job } from "./api/client";
+import { api, authFetch, toApiError, unwrap, type DatasetVersion } from "./api/client";
+import { loadAllVersions } from "./api/datasets";
 
 export function usePolling<T>(load: () => Promise<T>, intervalMs: number | null, deps: unknown[]) {
   const [data, setData] = useState<T | null>(null);
@@ -38,7 +39,7 @@ export function useNow(intervalMs: number): number {
 
 export function useCompletedJobs() {
   return usePolling(
-    async () => (await unwrap(api.GET("/api/v1/jobs", { params: { query: { status: "completed", limit: 200 } } }))).items as Job[],
+    async () => (await unwrap(api.GET("/api/v1/jobs", { params: { query: { status: "completed", limit: 200 } } }))).items,
     null,
     [],
   );
@@ -71,4 +72,10 @@ export function useBlobUrl(url: string): { src: string | null; error: string | n
     };
   }, [url]);
   return state;
+}
+
+/** Every version of every data set (for the pickers); an empty list when they cannot load. */
+export function useDatasetVersions(): DatasetVersion[] | null {
+  const { data, error } = usePolling(loadAllVersions, null, []);
+  return error ? [] : data;
 }

@@ -36,7 +36,12 @@ Concept = Literal[
     "rotation",
     "dropout",
     "pretrained",
+    "pretrained_path",
     "mixed_precision",
+    # Read by the preset resolution (vision_platform.presets), not asked for in words:
+    "step_size",
+    "nominal_batch",
+    "close_mosaic",
 ]
 ConceptValue = bool | float | str
 
@@ -152,6 +157,8 @@ class ConfigField:
             prop["enum"] = list(self.options)
         if self.depends_on:
             prop["x-depends-on"] = {k: list(v) for k, v in self.depends_on.items()}
+        if self.concept:
+            prop["x-concept"] = self.concept  # the web UI finds the pretrained fields by it
         return prop
 
 

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="How long one LLM call may take before the rules are used."
     )
     callback_url: str | None = None
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="Also log completed jobs and registered versions to this MLflow tracking "
+        "server or store (needs the mlflow extra); off when unset.",
+    )
     job_token: str | None = None
     job_attempt: int | None = Field(
         default=None, ge=1, description="The attempt a job's process runs (set by the scheduler)."
@@ -44,7 +49,26 @@ class Settings(BaseSettings):
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )
+    allow_downloads: bool = Field(
+        default=False,
+        description="Let `pretrained: true` fetch weights from the hubs (Hugging Face for timm, "
+        "Ultralytics' release assets) when no local place has them; off: nothing is downloaded.",
+    )
+    max_weights_mb: float = Field(
+        default=2048, gt=0, description="Largest weights file `POST /weights` accepts."
+    )
     max_upload_mb: float = Field(default=20, gt=0, description="Largest image upload accepted.")
+    max_dataset_mb: float = Field(
+        default=2048, gt=0, description="Largest data set archive an upload may send."
+    )
+    max_dataset_extracted_mb: float = Field(
+        default=8192, gt=0, description="Most an uploaded archive may unpack to."
+    )
+    max_dataset_ratio: float = Field(
+        default=100,
+        gt=1,
+        description="Most an archive may unpack to, as a multiple of its size (zip bombs).",
+    )
     max_body_mb: float = Field(
         default=32, gt=0, description="Largest request body other than an upload (JSON)."
     )
@@ -73,6 +97,12 @@ class Settings(BaseSettings):
     )
     scheduler_id: str | None = Field(
         default=None, description="Name of this scheduler in the database; default the host name."
+    )
+    scheduler_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long the scheduler lease lasts unrenewed: when its server dies, "
+        "another takes over scheduling after this (at once on the same machine).",
     )
 
     # --- Kubernetes executor (VP_EXECUTOR=kubernetes) ---------------------------------------

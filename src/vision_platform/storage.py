@@ -116,7 +116,9 @@ class ArtifactStore:
         return bool(self.fs.exists(self._path(key)))
 
     def put_file(self, local: Path, key: str) -> None:
-        self.fs.put_file(str(local), self._path(key))
+        target = self._path(key)
+        self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)  # a local root needs folders
+        self.fs.put_file(str(local), target)
 
     def get_file(self, key: str, local: Path) -> None:
         local.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +138,17 @@ class ArtifactStore:
     def read_json(self, key: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.fs.cat_file(self._path(key)))
         return data
+
+    def put_files(self, pairs: list[tuple[Path, str]]) -> None:
+        """Upload many files (local path, key) in one call, which s3fs runs concurrently."""
+        if pairs:
+            self.fs.put([str(p) for p, _ in pairs], [self._path(k) for _, k in pairs])
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object under `prefix` (nothing there is fine)."""
+        path = self._path(prefix)
+        if self.fs.exists(path):
+            self.fs.rm(path, recursive=True)
 
     def listing(self, prefix: str) -> list[dict[str, Any]]:
         """Files under `prefix`, each with its key (relative to the prefix), size and etag."""

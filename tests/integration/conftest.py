@@ -1,1 +1,1 @@
-from tests.integration.fixtures import database_url, tiny_digits  # noqa: F401
+from tests.integration.fixtures import database_url, s3_endpoint, tiny_digits  # noqa: F401

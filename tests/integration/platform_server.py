@@ -27,7 +27,10 @@ def free_port() -> int:
 class PlatformServer:
     """`vp serve` on a free port with its own home, database and data root."""
 
-    def __init__(self, *, home: Path, data_root: Path, **env: str) -> None:
+    def __init__(
+        self, *, home: Path, data_root: Path, serve_args: tuple[str, ...] = (), **env: str
+    ) -> None:
+        self.serve_args = serve_args  # e.g. ("--workers", "2")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = vp_env(
@@ -45,7 +48,9 @@ class PlatformServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                vp_command("serve", "--port", str(self.port), "--log-level", "warning"),
+                vp_command(
+                    "serve", "--port", str(self.port), "--log-level", "warning", *self.serve_args
+                ),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

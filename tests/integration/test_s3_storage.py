@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.conftest import run_vp
+from tests.integration.fixtures import s3_storage_env
 from tests.integration.test_inference_api import job_id, onnx_model
 from vision_platform.api.app import create_app
 from vision_platform.inference.batch import BatchInferenceSpec, BatchRunner
@@ -23,38 +23,9 @@ BUCKET = "vp-test"
 __all__ = ["job_id", "onnx_model"]  # fixtures shared with the inference API tests
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "VP_S3_ENDPOINT_URL": s3_endpoint,
-        "VP_STORAGE_URI": f"s3://{BUCKET}/artifacts",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    store = ArtifactStore(f"s3://{BUCKET}", endpoint_url=s3_endpoint)
-    if not store.fs.exists(BUCKET):
-        store.fs.mkdir(BUCKET)
-    return env
+    return s3_storage_env(s3_endpoint, f"s3://{BUCKET}/artifacts", monkeypatch)
 
 
 def train(data: str, out: Path, epochs: int, *extra: str) -> str:

@@ -140,8 +140,29 @@ def test_the_api_runs_as_the_service_account_the_role_is_bound_to() -> None:
     pod = deployment["spec"]["template"]["spec"]
     assert binding["subjects"][0]["name"] == pod["serviceAccountName"]
     container = pod["containers"][0]
-    for probe in ("readinessProbe", "livenessProbe"):
+    for probe in ("startupProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == "/api/v1/health"
+    # Traffic only once the schema is this version's (not while a migration runs).
+    assert container["readinessProbe"]["httpGet"]["path"] == "/api/v1/health/ready"
+
+
+def test_the_api_runs_replicated_and_a_disruption_leaves_one_serving() -> None:
+    """Two replicas (one schedules, by the lease), rolled one at a time, and a budget that
+    keeps one up through a drain."""
+    (deployment,) = documents(DEPLOY / "k8s/base/api-deployment.yaml")
+    (budget,) = documents(DEPLOY / "k8s/base/api-pdb.yaml")
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert budget["kind"] == "PodDisruptionBudget"
+    assert budget["spec"]["minAvailable"] == 1
+    assert budget["spec"]["minAvailable"] < spec["replicas"]  # a drain can still proceed
+    labels = spec["template"]["metadata"]["labels"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    args = spec["template"]["spec"]["containers"][0]["args"]
+    assert args[:2] == ["vp", "serve"] and "--workers" in args
+    annotations = spec["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/path"] == "/metrics"
 
 
 @pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.name)

@@ -4,6 +4,8 @@ import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
 export type Job = Schemas["JobOut"];
+/** A job as the jobs list shows it: all but its advanced config. */
+export type JobSummary = Schemas["JobSummary"];
 export type JobPage = Schemas["JobPage"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobCreate = Schemas["JobCreate"];
@@ -15,6 +17,19 @@ export type ResolvedSettings = Schemas["ResolvedSettings"];
 export type SettingValue = Schemas["SettingValue"];
 export type InferenceResult = Schemas["InferenceResult"];
 export type TestRun = Schemas["TestRunOut"];
+export type ModelSummary = Schemas["ModelSummary"];
+export type RegisteredModel = Schemas["ModelOut"];
+export type ModelVersion = Schemas["ModelVersionOut"];
+export type ModelInferenceResult = Schemas["ModelInferenceResult"];
+export type JobComparison = Schemas["JobComparison"];
+export type DatasetSummary = Schemas["DatasetSummary"];
+export type DatasetVersion = Schemas["VersionOut"];
+export type DatasetReport = Schemas["DatasetReport"];
+export type DatasetUpload = Schemas["UploadOut"];
+export type Sample = Schemas["Sample"];
+export type SamplePage = Schemas["SamplePage"];
+export type Adjustment = Schemas["Adjustment"];
+export type WeightsRecord = Schemas["WeightsRecord"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",
@@ -39,6 +54,8 @@ export function onUnauthorized(listener: () => void): () => void {
   unauthorizedListeners.add(listener);
   return () => unauthorizedListeners.delete(listener);
 }
+/** Tell the listeners the server answered 401 (for calls made without fetch). */
+export const notifyUnauthorized = () => unauthorizedListeners.forEach((listener) => listener());
 
 export function authHeaders(): Record<string, string> {
   const token = tokenStore.get();
@@ -52,7 +69,7 @@ const auth: Middleware = {
     return request;
   },
   onResponse({ response }) {
-    if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+    if (response.status === 401) notifyUnauthorized();
     return response;
   },
 };
@@ -114,19 +131,28 @@ export async function authFetch(url: string, init: RequestInit = {}): Promise<Re
     ...init,
     headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) },
   });
-  if (response.status === 401) unauthorizedListeners.forEach((listener) => listener());
+  if (response.status === 401) notifyUnauthorized();
   return response;
 }
 
-/** One uploaded image; `confThreshold` is the detection floor the model runs with (default: its own). */
-export async function predictImage(jobId: number, file: File, confThreshold?: number): Promise<InferenceResult> {
+async function predictUpload<T>(url: string, file: File, confThreshold?: number): Promise<T> {
   const form = new FormData();
   form.append("file", file);
   if (confThreshold !== undefined) form.append("conf_threshold", String(confThreshold));
-  const response = await authFetch(`/api/v1/jobs/${jobId}/predict`, { method: "POST", body: form });
+  const response = await authFetch(url, { method: "POST", body: form });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw toApiError(response.status, body);
-  return body as InferenceResult;
+  return body as T;
+}
+
+/** One uploaded image; `confThreshold` is the detection floor the model runs with (default: its own). */
+export function predictImage(jobId: number, file: File, confThreshold?: number): Promise<InferenceResult> {
+  return predictUpload(`/api/v1/jobs/${jobId}/predict`, file, confThreshold);
+}
+
+/** One uploaded image through a registered model: `ref` is name, name@alias or name@v3. */
+export function predictByName(ref: string, file: File, confThreshold?: number): Promise<ModelInferenceResult> {
+  return predictUpload(`/api/v1/models/${encodeURIComponent(ref)}/predict`, file, confThreshold);
 }
 
 export interface JobEventHandlers {
@@ -197,9 +223,9 @@ export function followJobEvents(jobId: number, handlers: JobEventHandlers): () =
 
 export interface JobListHandlers {
   /** The whole list, on each (re)connection. */
-  onSnapshot: (jobs: Job[]) => void;
+  onSnapshot: (jobs: JobSummary[]) => void;
   /** A job of the list changed, or a job joined it. */
-  onJob: (job: Job) => void;
+  onJob: (job: JobSummary) => void;
   /** A job left the list (its status no longer matches the filter). */
   onRemoved: (jobId: number) => void;
   /** A connection failed or dropped (it is retried), or null once connected. */
@@ -212,7 +238,7 @@ export function followJobList(status: JobStatus | null, limit: number, handlers:
   const dispatch = (event: string, data: string) => {
     const value = JSON.parse(data);
     if (event === "snapshot") handlers.onSnapshot((value as JobPage).items);
-    else if (event === "job") handlers.onJob(value as Job);
+    else if (event === "job") handlers.onJob(value as JobSummary);
     else if (event === "removed") handlers.onRemoved((value as { id: number }).id);
   };
   return followEventStream(`/api/v1/jobs/events?${query}`, dispatch, { onConnection: handlers.onConnection });

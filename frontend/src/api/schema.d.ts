@@ -85,6 +85,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Every data set with its newest version.
+         */
+        get: operations["list_datasets_api_v1_datasets_get"];
+        put?: never;
+        /**
+         * Add Dataset
+         * @description Add a version: a multipart upload (`name`, `file`: .zip, .tar or .tar.gz; optional
+         *     `description`, `skip_bad_images`, `task_type`), or JSON `{"name", "source"}` naming a
+         *     folder under a data root or an s3:// prefix under the storage root. The format is found
+         *     and checked as training checks it; 201 with the new version, or 200 with the existing one
+         *     when the content is already a version of that name.
+         */
+        post: operations["add_dataset_api_v1_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset
+         * @description A data set's versions, newest first.
+         */
+        get: operations["get_dataset_api_v1_datasets__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Version
+         * @description One version with its report: format, task, classes with image and instance counts per
+         *     split, image sizes, and the problems found and skipped.
+         */
+        get: operations["get_version_api_v1_datasets__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Version
+         * @description Delete a version and its files; 409 while a job that uses it has not ended.
+         */
+        delete: operations["delete_version_api_v1_datasets__name__versions__version__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Samples
+         * @description Images of the version with their labels (boxes and polygons in fractions of the image
+         *     for YOLO data sets), each with the URL of its thumbnail.
+         */
+        get: operations["get_samples_api_v1_datasets__name__versions__version__samples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/samples/{index}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sample Thumbnail
+         * @description A sample's image as a JPEG of at most `size` pixels a side.
+         */
+        get: operations["get_sample_thumbnail_api_v1_datasets__name__versions__version__samples__index__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/frameworks": {
         parameters: {
             query?: never;
@@ -162,6 +276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ready
+         * @description Readiness (no token): the database answers and its schema is this server's.
+         */
+        get: operations["ready_api_v1_health_ready_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inference/batch": {
         parameters: {
             query?: never;
@@ -230,7 +364,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Jobs */
+        /**
+         * List Jobs
+         * @description Jobs newest first, without their advanced config: by `offset`, or by `cursor`.
+         */
         get: operations["list_jobs_api_v1_jobs_get"];
         put?: never;
         /**
@@ -238,6 +375,27 @@ export interface paths {
          * @description Validate the request (config against the schema, the data set) and queue the job.
          */
         post: operations["create_job_api_v1_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare
+         * @description For each job its resolved config, the settings that differ, per-epoch curves aligned
+         *     by epoch, final and best metrics, and which job is best.
+         */
+        get: operations["compare_api_v1_jobs_compare_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -457,6 +615,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description Every registered model with its aliases and newest version, by name.
+         */
+        get: operations["list_models_api_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Model
+         * @description One model: its aliases and its versions with their metrics.
+         */
+        get: operations["get_model_api_v1_models__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Alias
+         * @description Point the alias at a version. Predictions already running finish on the version they
+         *     started with; those that start after this answer use the new one, whose model is loaded
+         *     in the background now so that they need not wait for it.
+         */
+        put: operations["set_alias_api_v1_models__name__aliases__alias__put"];
+        post?: never;
+        /** Delete Alias */
+        delete: operations["delete_alias_api_v1_models__name__aliases__alias__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Version
+         * @description Register a completed training job as the model's next version (the model is created
+         *     on first use); 409 when the job has not completed or already is a version of it.
+         */
+        post: operations["register_version_api_v1_models__name__versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["get_version_api_v1_models__name__versions__version__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Version
+         * @description Delete a version (its job and files stay); 409 while an alias points at it.
+         */
+        delete: operations["delete_version_api_v1_models__name__versions__version__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Version
+         * @description The version's checkpoint (pt) or ONNX export, checked against its recorded sha256.
+         */
+        get: operations["download_version_api_v1_models__name__versions__version__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{ref}/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict By Name
+         * @description One uploaded image (multipart `file`, like /jobs/{id}/predict); 404 for an unknown
+         *     model, version or alias (naming the aliases the model has), 413, 415 as for jobs.
+         */
+        post: operations["predict_by_name_api_v1_models__ref__predict_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{ref}/predict/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Predict Stream By Name
+         * @description NDJSON, like /inference/stream (the form fields before the `files`): the whole stream
+         *     is answered by the version `ref` named when it started.
+         */
+        post: operations["predict_stream_by_name_api_v1_models__ref__predict_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/test/inference/single": {
         parameters: {
             query?: never;
@@ -539,10 +864,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Weights
+         * @description The imported weights, newest first.
+         */
+        get: operations["list_weights_api_v1_weights_get"];
+        put?: never;
+        /**
+         * Upload Weights
+         * @description 201 with the stored record (sha256 of the file as sent and as stored); 413 over
+         *     VP_MAX_WEIGHTS_MB; 422 naming the file when it does not hold weights of the model.
+         */
+        post: operations["upload_weights_api_v1_weights_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus metrics (text exposition format).
+         */
+        get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Adjustment
+         * @description One value the run uses that differs from the preset's (or the default's) nominal one.
+         */
+        Adjustment: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /** Nominal */
+            nominal: boolean | number | string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "request" | "preset" | "default";
+            /** Value */
+            value: boolean | number | string | null;
+        };
+        /** AliasOut */
+        AliasOut: {
+            /** Alias */
+            alias: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * AliasSet
+         * @description Point an alias at a version (moving it when it pointed elsewhere).
+         */
+        AliasSet: {
+            /** Version */
+            version: number;
+        };
         /**
          * AugmentationSetting
          * @description One augmentation the run uses (turned on), by its field name in the framework's config.
@@ -560,7 +968,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "request" | "preset" | "default";
+            source: "request" | "preset" | "default" | "resolved";
             /**
              * Value
              * @description null: not set (image_size: the trainer picks the model's own size)
@@ -583,6 +991,11 @@ export interface components {
              * @default 16
              */
             batch_size: number;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version". Its images.
+             */
+            dataset?: string | null;
             /** Input Images */
             input_images?: string[] | null;
             /** Input Prefix */
@@ -614,6 +1027,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Dataset */
+            dataset?: string | null;
             /** Done */
             done: number;
             /** Error */
@@ -645,6 +1060,21 @@ export interface components {
              */
             updated_at: string;
         };
+        /** Body_predict_by_name_api_v1_models__ref__predict_post */
+        Body_predict_by_name_api_v1_models__ref__predict_post: {
+            /**
+             * Backend
+             * @default eager
+             * @enum {string}
+             */
+            backend: "eager" | "onnx";
+            /** Conf Threshold */
+            conf_threshold?: number | null;
+            /** File */
+            file: string;
+            /** Iou Threshold */
+            iou_threshold?: number | null;
+        };
         /** Body_predict_upload_api_v1_jobs__job_id__predict_post */
         Body_predict_upload_api_v1_jobs__job_id__predict_post: {
             /**
@@ -659,6 +1089,18 @@ export interface components {
             file: string;
             /** Iou Threshold */
             iou_threshold?: number | null;
+        };
+        /** Body_upload_weights_api_v1_weights_post */
+        Body_upload_weights_api_v1_weights_post: {
+            /**
+             * File
+             * @description .safetensors, or a .pth/.pt state dict
+             */
+            file: string;
+            /** Framework */
+            framework?: string | null;
+            /** Model Name */
+            model_name: string;
         };
         /**
          * ChatRequest
@@ -777,6 +1219,58 @@ export interface components {
             label_id: number;
         };
         /**
+         * ClassStats
+         * @description One class: how many images hold it and how many objects of it there are, per split
+         *     (for classification the two are equal).
+         */
+        ClassStats: {
+            /** Id */
+            id: number;
+            /** Images */
+            images: {
+                [key: string]: number;
+            };
+            /** Instances */
+            instances: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+        };
+        /**
+         * ComparedJob
+         * @description One job of a comparison; `curves` maps each metric to its values at the comparison's
+         *     `epochs` (null where this job has no such epoch).
+         */
+        ComparedJob: {
+            /** Best Epoch */
+            best_epoch: number | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: number;
+            };
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Curves */
+            curves: {
+                [key: string]: (number | null)[];
+            };
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: number;
+            };
+            /** Job Id */
+            job_id: number;
+            /** Status */
+            status: string;
+        };
+        /**
          * ConfigValidateRequest
          * @description An advanced config to check against a framework's schema (POST /configs/validate).
          */
@@ -785,21 +1279,125 @@ export interface components {
             advanced_config?: {
                 [key: string]: unknown;
             };
+            /**
+             * Batch Size
+             * @default 16
+             */
+            batch_size: number;
             /** Framework */
             framework: string;
+            /** Image Size */
+            image_size?: number | null;
+            /** Learning Rate */
+            learning_rate?: number | null;
+            /** Num Epochs */
+            num_epochs?: number | null;
             /** Preset */
             preset?: string | null;
         };
         /** ConfigValidateResponse */
         ConfigValidateResponse: {
+            /** Adjustments */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Config */
             config: {
                 [key: string]: unknown;
             };
             /** Notes */
             notes: string[];
+            /** Preset Intent */
+            preset_intent?: string | null;
             /** Valid */
             valid: boolean;
+        };
+        /** DatasetList */
+        DatasetList: {
+            /** Items */
+            items: components["schemas"]["DatasetSummary"][];
+        };
+        /** DatasetOut */
+        DatasetOut: {
+            /** Name */
+            name: string;
+            /**
+             * Versions
+             * @description Newest first.
+             */
+            versions: components["schemas"]["VersionOut"][];
+        };
+        /**
+         * DatasetReport
+         * @description What a version holds, as found when it was checked with training's own loaders.
+         */
+        DatasetReport: {
+            /**
+             * Auto Split
+             * @description No val/ folder: training holds out 20% of each class.
+             * @default false
+             */
+            auto_split: boolean;
+            /**
+             * Bytes
+             * @default 0
+             */
+            bytes: number;
+            /** Class Names */
+            class_names: string[];
+            /** Classes */
+            classes: components["schemas"]["ClassStats"][];
+            /**
+             * Files
+             * @default 0
+             */
+            files: number;
+            /**
+             * Format
+             * @description The uploaded format (COCO is stored as YOLO).
+             * @enum {string}
+             */
+            format: "imagefolder" | "yolo" | "coco";
+            /**
+             * Ignored Files
+             * @description Hidden files and archiver junk dropped.
+             * @default 0
+             */
+            ignored_files: number;
+            image_sizes: components["schemas"]["ImageSizes"] | null;
+            /**
+             * Images Without Labels
+             * @default 0
+             */
+            images_without_labels: number;
+            /**
+             * Layout
+             * @description How the stored version is laid out.
+             * @enum {string}
+             */
+            layout: "imagefolder" | "yolo";
+            /** Problems */
+            problems?: components["schemas"]["Problem"][];
+            /**
+             * Splits
+             * @description Images per split.
+             */
+            splits: {
+                [key: string]: number;
+            };
+            /** Task Type */
+            task_type: string;
+            /** Warnings */
+            warnings?: string[];
+        };
+        /**
+         * DatasetSummary
+         * @description A data set name with its newest version.
+         */
+        DatasetSummary: {
+            latest: components["schemas"]["VersionOut"];
+            /** Name */
+            name: string;
+            /** Versions */
+            versions: number;
         };
         /**
          * Detection
@@ -827,10 +1425,40 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * ExportOut
+         * @description One exported form of a version's model, as it was when registered.
+         */
+        ExportOut: {
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * ImageSizes
+         * @description The spread of the images' sizes in pixels, and the most common sizes.
+         */
+        ImageSizes: {
+            /** Common */
+            common: components["schemas"]["SizeCount"][];
+            /** Max Height */
+            max_height: number;
+            /** Max Width */
+            max_width: number;
+            /** Mean Height */
+            mean_height: number;
+            /** Mean Width */
+            mean_width: number;
+            /** Min Height */
+            min_height: number;
+            /** Min Width */
+            min_width: number;
         };
         /**
          * InferenceResult
@@ -857,6 +1485,33 @@ export interface components {
             top5_predictions?: components["schemas"]["ClassScore"][] | null;
         };
         /**
+         * JobComparison
+         * @description Jobs compared: `differences` maps each setting (dotted, e.g. `config.optimizer`) whose
+         *     value is not the same in every job to each job's value, in the order of `job_ids`.
+         */
+        JobComparison: {
+            /**
+             * Best Job Id
+             * @description The job with the highest best metric.
+             */
+            best_job_id: number | null;
+            /**
+             * Best Metric Name
+             * @description The metric the jobs are ranked by; null when they do not share one.
+             */
+            best_metric_name: string | null;
+            /** Differences */
+            differences: {
+                [key: string]: unknown[];
+            };
+            /** Epochs */
+            epochs: number[];
+            /** Job Ids */
+            job_ids: number[];
+            /** Jobs */
+            jobs: components["schemas"]["ComparedJob"][];
+        };
+        /**
          * JobCreate
          * @description A request for a training job (POST /jobs).
          */
@@ -870,8 +1525,13 @@ export interface components {
              * @default 16
              */
             batch_size: number;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version".
+             */
+            dataset?: string | null;
             /** Dataset Path */
-            dataset_path: string;
+            dataset_path?: string | null;
             /** Framework */
             framework?: string | null;
             /** Image Size */
@@ -889,6 +1549,11 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset?: string | null;
+            /**
+             * Register As
+             * @description Register the job as a new version of this model when it completes.
+             */
+            register_as?: string | null;
             /** Seed */
             seed?: number | null;
             /** Task Type */
@@ -922,6 +1587,8 @@ export interface components {
          * @description A job as the API shows it.
          */
         JobOut: {
+            /** Adjustments */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Advanced Config */
             advanced_config: {
                 [key: string]: unknown;
@@ -936,6 +1603,8 @@ export interface components {
             best_metric: number | null;
             /** Best Metric Name */
             best_metric_name: string;
+            /** Config Notes */
+            config_notes?: string[];
             /**
              * Created At
              * Format: date-time
@@ -943,6 +1612,11 @@ export interface components {
             created_at: string;
             /** Current Epoch */
             current_epoch: number;
+            /**
+             * Dataset
+             * @description The stored data set version the job uses (name@version), if it named one.
+             */
+            dataset?: string | null;
             /** Dataset Path */
             dataset_path: string;
             /** Error Message */
@@ -974,6 +1648,10 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset: string | null;
+            /** Preset Intent */
+            preset_intent?: string | null;
+            /** Register As */
+            register_as?: string | null;
             /** Requested Action */
             requested_action: string | null;
             /** Seed */
@@ -994,16 +1672,28 @@ export interface components {
         /**
          * JobPage
          * @description One page of jobs, newest first.
+         *
+         *     Read on with `offset`, or with `cursor=<next_cursor>`: a cursor page starts after the last
+         *     job of the one before, so jobs created meanwhile never shift it (no job twice, none
+         *     skipped).
          */
         JobPage: {
             /** Items */
-            items: components["schemas"]["JobOut"][];
+            items: components["schemas"]["JobSummary"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
-            /** Total */
-            total: number;
+            /**
+             * Total
+             * @description Jobs matching the filter; null with total=false.
+             */
+            total: number | null;
         };
         /**
          * JobStatus
@@ -1011,6 +1701,83 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        /**
+         * JobSummary
+         * @description A job as the jobs list shows it: all of it but its advanced config (GET /jobs/{id}).
+         */
+        JobSummary: {
+            /** Attempt Count */
+            attempt_count: number;
+            /** Batch Size */
+            batch_size: number;
+            /** Best Checkpoint Uri */
+            best_checkpoint_uri: string | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Epoch */
+            current_epoch: number;
+            /**
+             * Dataset
+             * @description The stored data set version the job uses (name@version), if it named one.
+             */
+            dataset?: string | null;
+            /** Dataset Path */
+            dataset_path: string;
+            /** Error Message */
+            error_message: string | null;
+            /** Failure Count */
+            failure_count: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Framework */
+            framework: string;
+            /** Id */
+            id: number;
+            /** Image Size */
+            image_size: number | null;
+            /**
+             * Kind
+             * @default train
+             */
+            kind: string;
+            /** Last Checkpoint Uri */
+            last_checkpoint_uri: string | null;
+            /** Learning Rate */
+            learning_rate: number | null;
+            /** Max Stage Seconds */
+            max_stage_seconds: number | null;
+            /** Model Name */
+            model_name: string;
+            /** Num Epochs */
+            num_epochs: number;
+            /** Preset */
+            preset: string | null;
+            /** Register As */
+            register_as?: string | null;
+            /** Requested Action */
+            requested_action: string | null;
+            /** Seed */
+            seed: number | null;
+            /** Stage Count */
+            stage_count: number;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["JobStatus"];
+            /** Task Type */
+            task_type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** LogLineOut */
         LogLineOut: {
             /** Attempt */
@@ -1048,6 +1815,172 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * ModelInferenceResult
+         * @description An InferenceResult and the registered version that answered it.
+         */
+        ModelInferenceResult: {
+            /** Confidence */
+            confidence: number;
+            /** Detections */
+            detections?: components["schemas"]["Detection"][] | null;
+            /** Image Path */
+            image_path: string;
+            /** Inference Time Ms */
+            inference_time_ms: number;
+            /**
+             * Model
+             * @description The registered model's name.
+             */
+            model: string;
+            /**
+             * Model Version
+             * @description The version that answered.
+             */
+            model_version: number;
+            /** Postprocessing Time Ms */
+            postprocessing_time_ms: number;
+            /** Predicted Label */
+            predicted_label: string;
+            /** Preprocessing Time Ms */
+            preprocessing_time_ms: number;
+            /** Task Type */
+            task_type: string;
+            /** Top5 Predictions */
+            top5_predictions?: components["schemas"]["ClassScore"][] | null;
+        };
+        /** ModelList */
+        ModelList: {
+            /** Items */
+            items: components["schemas"]["ModelSummary"][];
+        };
+        /**
+         * ModelOut
+         * @description A model with all its versions, oldest first.
+         */
+        ModelOut: {
+            /**
+             * Aliases
+             * @description Alias → the version it points at.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Num Versions */
+            num_versions: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Versions */
+            versions: components["schemas"]["ModelVersionOut"][];
+        };
+        /**
+         * ModelSummary
+         * @description A model as the list shows it.
+         */
+        ModelSummary: {
+            /**
+             * Aliases
+             * @description Alias → the version it points at.
+             */
+            aliases: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Latest Version */
+            latest_version: number | null;
+            /** Name */
+            name: string;
+            /** Num Versions */
+            num_versions: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ModelVersionOut
+         * @description One version: its job, checkpoint, data set, resolved config, metrics and exports.
+         */
+        ModelVersionOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Best Epoch */
+            best_epoch: number | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: number;
+            };
+            /** Checkpoint Sha256 */
+            checkpoint_sha256: string;
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Exports */
+            exports: {
+                [key: string]: components["schemas"]["ExportOut"];
+            };
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: number;
+            };
+            /** Framework */
+            framework: string;
+            /** Job Id */
+            job_id: number;
+            /** Model Name */
+            model_name: string;
+            /** Name */
+            name: string;
+            /** Task Type */
+            task_type: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * Problem
+         * @description Something wrong with one file that was left out of the version instead of failing it.
+         */
+        Problem: {
+            /**
+             * Action
+             * @default skipped
+             * @constant
+             */
+            action: "skipped";
+            /** File */
+            file: string;
+            /** Problem */
+            problem: string;
+        };
         /** ReportAck */
         ReportAck: {
             /** Accepted */
@@ -1060,6 +1993,11 @@ export interface components {
          * @description What a job created now would run with: every value resolved, each with its source.
          */
         ResolvedSettings: {
+            /**
+             * Adjustments
+             * @description Each value resolved for the run unlike the preset's, and why.
+             */
+            adjustments?: components["schemas"]["Adjustment"][];
             /** Augmentations */
             augmentations: components["schemas"]["AugmentationSetting"][];
             batch_size: components["schemas"]["SettingValue"];
@@ -1074,8 +2012,72 @@ export interface components {
             num_epochs: components["schemas"]["SettingValue"];
             optimizer: components["schemas"]["SettingValue"];
             preset: components["schemas"]["SettingValue"];
+            /** Preset Intent */
+            preset_intent?: string | null;
             task_type: components["schemas"]["SettingValue"];
             warmup_epochs: components["schemas"]["SettingValue"];
+            /** @description Set when the run starts from pretrained weights. */
+            weights?: components["schemas"]["WeightsSource"] | null;
+        };
+        /**
+         * Sample
+         * @description One image of a version with its labels.
+         */
+        Sample: {
+            /** Class Ids */
+            class_ids: number[];
+            /** Class Names */
+            class_names?: string[];
+            /** File */
+            file: string;
+            /** Height */
+            height: number;
+            /** Index */
+            index: number;
+            /** Objects */
+            objects?: components["schemas"]["SampleObject"][];
+            /** Split */
+            split: string;
+            /**
+             * Thumbnail Url
+             * @default
+             */
+            thumbnail_url: string;
+            /** Width */
+            width: number;
+        };
+        /**
+         * SampleObject
+         * @description One labelled object; coordinates are fractions of the image's width and height.
+         */
+        SampleObject: {
+            /**
+             * Bbox
+             * @description [x1, y1, x2, y2], each in [0, 1].
+             */
+            bbox: number[];
+            /** Class Id */
+            class_id: number;
+            /**
+             * Class Name
+             * @default
+             */
+            class_name: string;
+            /** Keypoints */
+            keypoints?: number[][] | null;
+            /** Polygon */
+            polygon?: number[][] | null;
+        };
+        /** SamplePage */
+        SamplePage: {
+            /** Items */
+            items: components["schemas"]["Sample"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /**
          * SettingValue
@@ -1092,7 +2094,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "request" | "preset" | "default";
+            source: "request" | "preset" | "default" | "resolved";
             /**
              * Value
              * @description null: not set (image_size: the trainer picks the model's own size)
@@ -1125,6 +2127,15 @@ export interface components {
             /** Job Id */
             job_id: number;
         };
+        /** SizeCount */
+        SizeCount: {
+            /** Count */
+            count: number;
+            /** Height */
+            height: number;
+            /** Width */
+            width: number;
+        };
         /**
          * TestRunCreate
          * @description Evaluate a job's best model on a labelled data set.
@@ -1132,10 +2143,15 @@ export interface components {
         TestRunCreate: {
             /** Conf Threshold */
             conf_threshold?: number | null;
+            /**
+             * Dataset
+             * @description A stored data set: "name" (its newest version) or "name@version".
+             */
+            dataset?: string | null;
             /** Job Id */
             job_id: number;
             /** Test Dataset Path */
-            test_dataset_path: string;
+            test_dataset_path?: string | null;
         };
         /**
          * TestRunOut
@@ -1146,6 +2162,11 @@ export interface components {
             conf_threshold?: number | null;
             /** Created At */
             created_at: string;
+            /**
+             * Dataset
+             * @description The stored version it ran on.
+             */
+            dataset?: string | null;
             /** Error */
             error: string | null;
             /** Finished At */
@@ -1216,6 +2237,11 @@ export interface components {
             batch_size?: number | null;
             /** Class Names */
             class_names?: string[] | null;
+            /**
+             * Dataset
+             * @description A stored data set the request names (`name` or `name@version`), instead of a path; read only where the caller passes in the names it knows (the chat).
+             */
+            dataset?: string | null;
             /** Dataset Path */
             dataset_path?: string | null;
             /** Framework */
@@ -1306,6 +2332,51 @@ export interface components {
              */
             workers: number;
         };
+        /**
+         * UploadOut
+         * @description The version an upload made, or the existing one with the same content.
+         */
+        UploadOut: {
+            /**
+             * Created
+             * @description False when this content was already a version.
+             */
+            created: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Digest */
+            digest: string;
+            /** Format */
+            format: string;
+            /** Name */
+            name: string;
+            /** Num Classes */
+            num_classes: number;
+            /** Num Images */
+            num_images: number;
+            /**
+             * Ref
+             * @description name@version: what jobs take as `dataset`.
+             */
+            ref: string;
+            report?: components["schemas"]["DatasetReport"] | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Task Type */
+            task_type: string;
+            /**
+             * Uri
+             * @description Where the version's files lie (a folder or an s3:// prefix).
+             */
+            uri: string;
+            /** Version */
+            version: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1318,6 +2389,133 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VersionCreate
+         * @description Register a completed training job as the model's next version.
+         */
+        VersionCreate: {
+            /** Job Id */
+            job_id: number;
+        };
+        /**
+         * VersionOut
+         * @description One version of a data set; `report` is left out of lists.
+         */
+        VersionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Digest */
+            digest: string;
+            /** Format */
+            format: string;
+            /** Name */
+            name: string;
+            /** Num Classes */
+            num_classes: number;
+            /** Num Images */
+            num_images: number;
+            /**
+             * Ref
+             * @description name@version: what jobs take as `dataset`.
+             */
+            ref: string;
+            report?: components["schemas"]["DatasetReport"] | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Task Type */
+            task_type: string;
+            /**
+             * Uri
+             * @description Where the version's files lie (a folder or an s3:// prefix).
+             */
+            uri: string;
+            /** Version */
+            version: string;
+        };
+        /**
+         * WeightsRecord
+         * @description One imported weights file, as `vp weights list` and `GET /api/v1/weights` show it.
+         */
+        WeightsRecord: {
+            /**
+             * Format
+             * @enum {string}
+             */
+            format: "safetensors" | "ultralytics";
+            /** Framework */
+            framework: string;
+            /**
+             * Id
+             * @description The first 16 hex digits of the stored file's sha256.
+             */
+            id: string;
+            /**
+             * Imported At
+             * Format: date-time
+             */
+            imported_at: string;
+            /**
+             * Key
+             * @description The file's key under the artifact storage root.
+             */
+            key: string;
+            /** Model Name */
+            model_name: string;
+            /**
+             * Num Classes
+             * @description The size of the file's classifier head.
+             */
+            num_classes: number | null;
+            /**
+             * Sha256
+             * @description sha256 of the stored file.
+             */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Source Kind
+             * @description state dict, platform checkpoint, …
+             */
+            source_kind: string;
+            /**
+             * Source Name
+             * @description The name of the file that was imported.
+             */
+            source_name: string;
+            /**
+             * Source Sha256
+             * @description sha256 of the file as it was imported.
+             */
+            source_sha256: string;
+            /** Tensors */
+            tensors?: number | null;
+            /** Uri */
+            uri: string;
+        };
+        /**
+         * WeightsSource
+         * @description Where a run with `pretrained: true` would take its weights from, or why it cannot.
+         */
+        WeightsSource: {
+            /** Found */
+            found: boolean;
+            /**
+             * Message
+             * @description The file found, or every place looked and what to do.
+             */
+            message: string;
+            /**
+             * Place
+             * @description The place that has them (the weights store, …).
+             */
+            place: string | null;
         };
     };
     responses: never;
@@ -1602,6 +2800,548 @@ export interface operations {
             };
         };
     };
+    list_datasets_api_v1_datasets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    add_dataset_api_v1_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Description */
+                    description?: string | null;
+                    /**
+                     * Name
+                     * @description A slug: a-z, 0-9, '-', '_'.
+                     */
+                    name: string;
+                    /**
+                     * Skip Bad Images
+                     * @description Leave corrupt images out (listed in the report).
+                     * @default false
+                     */
+                    skip_bad_images?: boolean;
+                    /** Source */
+                    source: string;
+                    /**
+                     * Task Type
+                     * @description Only when the labels do not tell (detection vs segmentation).
+                     */
+                    task_type?: ("classification" | "detection" | "segmentation" | "pose" | "obb") | null;
+                };
+                "multipart/form-data": {
+                    /** Description */
+                    description?: string | null;
+                    /**
+                     * Format: binary
+                     * @description A .zip, .tar or .tar.gz of an ImageFolder, YOLO or COCO data set.
+                     */
+                    file: string;
+                    /**
+                     * Name
+                     * @description A slug: a-z, 0-9, '-', '_'.
+                     */
+                    name: string;
+                    /**
+                     * Skip Bad Images
+                     * @description Leave corrupt images out (listed in the report).
+                     * @default false
+                     */
+                    skip_bad_images?: boolean;
+                    /**
+                     * Task Type
+                     * @description Only when the labels do not tell (detection vs segmentation).
+                     */
+                    task_type?: ("classification" | "detection" | "segmentation" | "pose" | "obb") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description This content was already a version: that one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The archive is over VP_MAX_DATASET_MB, or unpacks to too much. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_datasets__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_datasets__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_version_api_v1_datasets__name__versions__version__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_samples_api_v1_datasets__name__versions__version__samples_get: {
+        parameters: {
+            query?: {
+                split?: string | null;
+                class?: string | null;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sample_thumbnail_api_v1_datasets__name__versions__version__samples__index__thumbnail_get: {
+        parameters: {
+            query?: {
+                /** @description Pixels a side, at most. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The data set's name. */
+                name: string;
+                /** @description A version id. */
+                version: string;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_frameworks_api_v1_frameworks_get: {
         parameters: {
             query?: never;
@@ -1819,6 +3559,33 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
+            };
+        };
+    };
+    ready_api_v1_health_ready_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not ready: the database is away or being migrated. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2052,6 +3819,10 @@ export interface operations {
                 status?: components["schemas"]["JobStatus"] | null;
                 limit?: number;
                 offset?: number;
+                /** @description The `next_cursor` of the page before (empty: the first page). */
+                cursor?: string | null;
+                /** @description Count the matching jobs (`total`). */
+                total?: boolean;
             };
             header?: never;
             path?: never;
@@ -2135,6 +3906,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_api_v1_jobs_compare_get: {
+        parameters: {
+            query: {
+                /** @description Comma-separated job ids, e.g. 3,7 (2 to 20). */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobComparison"];
                 };
             };
             /** @description Unauthorized */
@@ -2946,6 +4785,717 @@ export interface operations {
             };
         };
     };
+    list_models_api_v1_models_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_model_api_v1_models__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_alias_api_v1_models__name__aliases__alias__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description An alias such as production or staging. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AliasSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AliasOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_alias_api_v1_models__name__aliases__alias__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description An alias such as production or staging. */
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    register_version_api_v1_models__name__versions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_models__name__versions__version__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersionOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_version_api_v1_models__name__versions__version__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_version_api_v1_models__name__versions__version__download_get: {
+        parameters: {
+            query?: {
+                /** @description best.pt or model.onnx */
+                format?: "pt" | "onnx";
+            };
+            header?: never;
+            path: {
+                /** @description The model's name (a lower-case slug). */
+                name: string;
+                /** @description A version number: 3 or v3. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    predict_by_name_api_v1_models__ref__predict_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `name` (its production alias), `name@alias` or `name@v3`. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_predict_by_name_api_v1_models__ref__predict_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The version that answered. */
+                    "X-Model-Version"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInferenceResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    predict_stream_by_name_api_v1_models__ref__predict_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `name` (its production alias), `name@alias` or `name@v3`. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Backend
+                     * @default eager
+                     * @enum {string}
+                     */
+                    backend?: "eager" | "onnx";
+                    /** Conf Threshold */
+                    conf_threshold?: number | null;
+                    /**
+                     * Files
+                     * @description The images, after the other fields.
+                     */
+                    files: string[];
+                    /** Iou Threshold */
+                    iou_threshold?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description One JSON object per line, one line per file in the order sent: an InferenceResult, or `{image_path, error}` for a file that is not a readable image (415) or is over VP_MAX_UPLOAD_MB (413). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     predict_single_api_v1_test_inference_single_post: {
         parameters: {
             query?: never;
@@ -3215,6 +5765,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_weights_api_v1_weights_get: {
+        parameters: {
+            query?: {
+                model_name?: string | null;
+                framework?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsRecord"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_weights_api_v1_weights_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_weights_api_v1_weights_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsRecord"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
                 };
             };
         };

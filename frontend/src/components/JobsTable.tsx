@@ -1,11 +1,22 @@
-// The jobs table: status, model, task, epoch progress, best metric, start and duration.
+// The jobs table: status, model, task, epoch progress, best metric, start and duration; with
+// `selected`, a checkbox per row picks jobs (to compare them).
 import { Link } from "react-router";
-import type { Job } from "../api/client";
+import type { JobSummary } from "../api/client";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
 import { useI18n } from "../i18n";
 import { ProgressBar, StatusBadge } from "./common";
 
-export function JobsTable({ jobs, now = Date.now() }: { jobs: Job[]; now?: number }) {
+export function JobsTable({
+  jobs,
+  now = Date.now(),
+  selected,
+  onToggle,
+}: {
+  jobs: JobSummary[];
+  now?: number;
+  selected?: Set<number>;
+  onToggle?: (jobId: number) => void;
+}) {
   const { t, lang } = useI18n();
   if (!jobs.length) return <p className="empty">{t("jobs.empty")}</p>;
   return (
@@ -13,6 +24,7 @@ export function JobsTable({ jobs, now = Date.now() }: { jobs: Job[]; now?: numbe
       <table className="jobs-table">
         <thead>
           <tr>
+            {selected && <th aria-label={t("jobs.select")} />}
             <th>{t("col.id")}</th>
             <th>{t("col.status")}</th>
             <th>{t("col.model")}</th>
@@ -26,6 +38,16 @@ export function JobsTable({ jobs, now = Date.now() }: { jobs: Job[]; now?: numbe
         <tbody>
           {jobs.map((job) => (
             <tr key={job.id} data-testid={`job-row-${job.id}`}>
+              {selected && (
+                <td>
+                  <input
+                    type="checkbox"
+                    checked={selected.has(job.id)}
+                    onChange={() => onToggle?.(job.id)}
+                    aria-label={t("jobs.selectOne", { id: job.id })}
+                  />
+                </td>
+              )}
               <td>
                 <Link to={`/jobs/${job.id}`}>#{job.id}</Link>
               </td>

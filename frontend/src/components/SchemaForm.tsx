@@ -89,9 +89,9 @@ function Field({ id, name, field, value, error, presetValue, onChange }: FieldPr
   } else if (field.enum) {
     input = (
       <select {...common} value={String(value ?? "")} onChange={(e) => onChange(field.enum!.find((o) => String(o) === e.target.value))}>
-        {field.enum.map((option) => (
+        {field.enum.map((option, i) => (
           <option key={String(option)} value={String(option)}>
-            {String(option) || "—"}
+            {field["x-enum-labels"]?.[i] ?? (String(option) || "—")}
           </option>
         ))}
       </select>

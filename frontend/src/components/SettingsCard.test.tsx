@@ -93,3 +93,33 @@ test("the card cannot start while settings are missing, and shows dashes before 
   expect(screen.getByText("Still needed: model_name, dataset_path")).toBeInTheDocument();
   expect(row("Optimizer / learning rate")).toHaveTextContent(/^—$/);
 });
+
+test("values resolved for the run are marked and the card says why and where weights come from", () => {
+  const settings: ResolvedSettings = {
+    ...SETTINGS,
+    num_epochs: asked(4),
+    warmup_epochs: { value: 0, source: "resolved", applies: true },
+    preset_intent: "balanced: AdamW, warm-up, colour jitter, mixup on longer runs",
+    adjustments: [
+      {
+        field: "warmup_epochs",
+        nominal: 5,
+        value: 0,
+        source: "preset",
+        reason: "the run has 4 epochs; warm-up is kept to 10% of a run",
+        message: "warm-up 5 → 0 epochs: the run has 4 epochs; warm-up is kept to 10% of a run",
+      },
+    ],
+    weights: { found: true, place: "the weights store", message: "the weights store: /w/resnet18.safetensors" },
+  };
+  render(
+    <I18nProvider initial="en">
+      <SettingsCard settings={settings} missing={[]} canStart onStart={() => {}} onEdit={() => {}} />
+    </I18nProvider>,
+  );
+  expect(row("Warm-up epochs")).toHaveTextContent(/^0 \(resolved for the run\)$/);
+  expect(row("Pretrained weights")).toHaveTextContent("the weights store: /w/resnet18.safetensors");
+  const notes = within(screen.getByRole("region", { name: "Resolved for this run" }));
+  expect(notes.getByText("Preset intent: balanced: AdamW, warm-up, colour jitter, mixup on longer runs")).toBeInTheDocument();
+  expect(notes.getByText("warm-up 5 → 0 epochs: the run has 4 epochs; warm-up is kept to 10% of a run")).toBeInTheDocument();
+});

@@ -4,11 +4,13 @@
 import type { ReactNode } from "react";
 import type { ResolvedSettings, SettingValue } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
+import { ResolutionNotes } from "./ResolutionNotes";
 
 const SOURCE_KEYS: Record<SettingValue["source"], MessageKey | null> = {
   request: null, // what the user asked for is shown plain
   preset: "card.source.preset",
   default: "card.source.default",
+  resolved: "card.source.resolved",
 };
 
 function Value({ setting, text }: { setting: SettingValue; text?: string }) {
@@ -58,6 +60,9 @@ export function SettingsCard({ settings, missing, canStart, busy = false, onStar
     ["card.imageSize", shown(s?.image_size, t("card.auto"))],
     ["card.dataset", shown(s?.dataset_path)],
   ];
+  if (s?.weights) {
+    rows.push(["card.weights", <span className={s.weights.found ? "weights-found" : "error"}>{s.weights.message}</span>]);
+  }
   return (
     <section className="card settings-card" aria-label={t("chat.settings")}>
       <h3>{t("chat.settings")}</h3>
@@ -70,6 +75,7 @@ export function SettingsCard({ settings, missing, canStart, busy = false, onStar
         ))}
       </dl>
       {s?.class_names && <p>{t("card.classes", { names: s.class_names.join(", ") })}</p>}
+      <ResolutionNotes intent={s?.preset_intent} adjustments={s?.adjustments} />
       <p className="source-legend">{t("card.legend")}</p>
       {missing.length > 0 && <p className="missing">{t("chat.missing", { fields: missing.join(", ") })}</p>}
       <div className="actions">

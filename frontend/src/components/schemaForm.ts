@@ -13,6 +13,9 @@ export interface SchemaField {
   "x-depends-on"?: Record<string, unknown[]>;
   "x-label"?: string;
   "x-suggestions"?: string[];
+  /** What each `enum` option reads as (default: the value itself). */
+  "x-enum-labels"?: string[];
+  "x-concept"?: string;
 }
 
 export interface FormSchema {

@@ -1,8 +1,10 @@
 // One job: live charts, log tail, controls, attempt history, config and artifacts.
 import { useEffect, useMemo, useState } from "react";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, authFetch, followJobEvents, tokenStore, unwrap, type Job, type LogLine, type MetricPoint } from "../api/client";
+import { datasetHref } from "../api/datasets";
 import { ProgressBar, StatusBadge } from "../components/common";
+import { ResolutionNotes } from "../components/ResolutionNotes";
 import { LineChart, type Series } from "../components/LineChart";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
 import { useI18n } from "../i18n";
@@ -97,6 +99,14 @@ export function JobPage() {
         <span>
           {t("col.started")}: {formatTime(job.started_at, lang)} · {t("col.duration")}: {formatDuration(jobSeconds(job.started_at, job.finished_at))}
         </span>
+        <span className="job-dataset" data-testid="job-dataset">
+          {t("job.dataset")}:{" "}
+          {job.dataset ? (
+            <Link to={datasetHref(job.dataset)}>{job.dataset}</Link>
+          ) : (
+            <code title={job.dataset_path}>{job.dataset_path}</code>
+          )}
+        </span>
       </div>
       <h2>{t("job.charts")}</h2>
       <Charts points={points} />
@@ -113,14 +123,15 @@ export function JobPage() {
         </section>
       </div>
       <h2>{t("job.config")}</h2>
+      <ResolutionNotes intent={job.preset_intent} adjustments={job.adjustments} />
       <pre className="config">{JSON.stringify(configOf(job), null, 2)}</pre>
     </section>
   );
 }
 
 function configOf(job: Job) {
-  const { model_name, framework, task_type, dataset_path, num_epochs, batch_size, learning_rate, image_size, preset, seed, max_stage_seconds, advanced_config } = job;
-  return { model_name, framework, task_type, dataset_path, num_epochs, batch_size, learning_rate, image_size, preset, seed, max_stage_seconds, advanced_config };
+  const { model_name, framework, task_type, dataset, dataset_path, num_epochs, batch_size, learning_rate, image_size, preset, seed, max_stage_seconds, advanced_config } = job;
+  return { model_name, framework, task_type, dataset, dataset_path, num_epochs, batch_size, learning_rate, image_size, preset, seed, max_stage_seconds, advanced_config };
 }
 
 export function splitMetrics(points: MetricPoint[]) {

@@ -1,7 +1,8 @@
-// The jobs list: filter by status, kept live by the server's jobs event stream.
+// The jobs list: filter by status, kept live by the server's jobs event stream; pick jobs to
+// compare them.
 import { useEffect, useState } from "react";
-import { useSearchParams } from "react-router";
-import { followJobList, JOB_STATUSES, type Job, type JobStatus } from "../api/client";
+import { useNavigate, useSearchParams } from "react-router";
+import { followJobList, JOB_STATUSES, type JobStatus, type JobSummary } from "../api/client";
 import { JobsTable } from "../components/JobsTable";
 import { useNow } from "../hooks";
 import { useI18n } from "../i18n";
@@ -9,7 +10,7 @@ import { useI18n } from "../i18n";
 const LIMIT = 1000;
 
 /** `job` put in its place in a newest-first list (replacing its older self). */
-function upsert(jobs: Job[], job: Job): Job[] {
+function upsert(jobs: JobSummary[], job: JobSummary): JobSummary[] {
   return [...jobs.filter((j) => j.id !== job.id), job].sort((a, b) => b.id - a.id);
 }
 
@@ -17,9 +18,17 @@ export function JobsPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
   const status = (params.get("status") || null) as JobStatus | null;
-  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [jobs, setJobs] = useState<JobSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow(1000);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const navigate = useNavigate();
+  const toggle = (jobId: number) =>
+    setSelected((old) => {
+      const next = new Set(old);
+      if (!next.delete(jobId)) next.add(jobId);
+      return next;
+    });
 
   useEffect(() => {
     setJobs(null);
@@ -46,13 +55,20 @@ export function JobsPage() {
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          disabled={selected.size < 2}
+          onClick={() => navigate(`/compare?ids=${[...selected].sort((a, b) => a - b).join(",")}`)}
+        >
+          {t("jobs.compare", { count: selected.size })}
+        </button>
       </header>
       {error && (
         <p className="error" role="status">
           {t("jobs.reconnecting", { message: error })}
         </p>
       )}
-      {jobs ? <JobsTable jobs={jobs} now={now} /> : <p>{t("common.loading")}</p>}
+      {jobs ? <JobsTable jobs={jobs} now={now} selected={selected} onToggle={toggle} /> : <p>{t("common.loading")}</p>}
     </section>
   );
 }

@@ -1,22 +1,41 @@
 // The new-job form: basics plus the framework's advanced config, generated from its schema.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { api, ApiError, unwrap, type JobCreate, type TrainingIntent } from "../api/client";
+import { datasetOptions, latestRef, withDataset, type DatasetOption } from "../components/datasets/options";
 import { SchemaForm } from "../components/SchemaForm";
 import { changedValues, presetValues, validate, type ConfigValues, type FormSchema } from "../components/schemaForm";
+import { useDatasetVersions } from "../hooks";
+import { ResolutionNotes } from "../components/ResolutionNotes";
 import { useI18n, type Translate } from "../i18n";
+import { useResolution, WeightsPicker } from "./newJobExtras";
 
 const MODEL_SUGGESTIONS = ["resnet10t", "resnet18", "resnet50", "efficientnet_b0", "mobilenetv3_small_100", "convnext_tiny", "vit_tiny_patch16_224", "yolo11n", "yolo11s", "yolo11n-seg", "yolo11n-pose"];
 
-function basicsSchema(t: Translate, frameworks: string[]): FormSchema {
+/** What the page may be opened with: a chat's intent, or a data set to train on. */
+interface Opened {
+  intent?: TrainingIntent;
+  dataset?: string;
+  task_type?: string;
+}
+
+/** The basics; with stored data sets, a list of them first and the typed path as its last resort. */
+function basicsSchema(t: Translate, frameworks: string[], datasets: DatasetOption[], chosen: string): FormSchema {
+  // A name alone (from the chat), or a version no longer listed, is offered as it is.
+  const extra = { value: chosen, label: chosen.includes("@") ? chosen : t("ds.optionName", { name: chosen }) };
+  const options = chosen && !datasets.some((d) => d.value === chosen) ? [extra, ...datasets] : datasets;
+  const choice: FormSchema["properties"] = options.length
+    ? { dataset: { type: "string", "x-label": t("new.datasetChoice"), enum: ["", ...options.map((d) => d.value)], "x-enum-labels": [t("ds.typedPath"), ...options.map((d) => d.label)] } }
+    : {};
   return {
     required: ["model_name", "dataset_path", "num_epochs", "batch_size"],
-    "x-groups": [{ name: t("new.basics"), fields: ["model_name", "framework", "task_type", "dataset_path", "num_epochs", "batch_size", "image_size"] }],
+    "x-groups": [{ name: t("new.basics"), fields: ["model_name", "framework", "task_type", "dataset", "dataset_path", "num_epochs", "batch_size", "image_size"] }],
     properties: {
+      ...choice,
       model_name: { type: "string", "x-label": t("new.model"), "x-suggestions": MODEL_SUGGESTIONS },
       framework: { type: "string", "x-label": t("new.framework"), enum: ["", ...frameworks] },
       task_type: { type: "string", "x-label": t("new.task"), enum: ["", "classification", "detection", "segmentation", "pose", "obb"] },
-      dataset_path: { type: "string", "x-label": t("new.dataset") },
+      dataset_path: { type: "string", "x-label": t("new.dataset"), "x-depends-on": { dataset: [""] } },
       num_epochs: { type: "integer", "x-label": t("new.epochs"), minimum: 1, maximum: 100000, default: 10 },
       batch_size: { type: "integer", "x-label": t("new.batch"), minimum: 1, maximum: 4096, default: 16 },
       image_size: { type: "integer", "x-label": t("new.imageSize"), minimum: 8, maximum: 4096 },
@@ -32,9 +51,10 @@ export function frameworkFor(basics: ConfigValues, available: string[]): string 
   return available.includes(guess) ? guess : (available[0] ?? null);
 }
 
-function basicsFromIntent(intent: TrainingIntent | undefined): ConfigValues {
-  return {
+function basicsFrom({ intent, dataset, task_type }: Opened): ConfigValues {
+  const basics = {
     model_name: intent?.model_name ?? "resnet18",
+    dataset: "",
     framework: intent?.framework ?? "",
     task_type: intent?.task_type ?? "",
     dataset_path: intent?.dataset_path ?? "",
@@ -42,14 +62,32 @@ function basicsFromIntent(intent: TrainingIntent | undefined): ConfigValues {
     batch_size: intent?.batch_size ?? 16,
     image_size: intent?.image_size ?? "",
   };
+  // "Train on this" gives a version; the chat gives the name a message named.
+  const chosen = dataset ?? intent?.dataset;
+  return chosen ? withDataset(basics, chosen, task_type ?? intent?.task_type ?? "") : basics;
 }
 
 export function NewJobPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
-  const intent = (useLocation().state as { intent?: TrainingIntent } | null)?.intent;
+  const opened = (useLocation().state as Opened | null) ?? {};
+  const intent = opened.intent;
   const [frameworks, setFrameworks] = useState<string[]>([]);
-  const [basics, setBasics] = useState<ConfigValues>(() => basicsFromIntent(intent));
+  const [basics, setBasics] = useState<ConfigValues>(() => basicsFrom(opened));
+  const versions = useDatasetVersions();
+  const datasets = useMemo(() => datasetOptions(versions ?? [], t), [versions, t]);
+  const taskOf = (ref: string) => datasets.find((d) => d.value === ref)?.task ?? "";
+  // Until the user chooses, the data set added last is the choice (unless a path came along).
+  const defaulted = useRef(false);
+  useEffect(() => {
+    if (!versions || defaulted.current) return;
+    defaulted.current = true;
+    const ref = latestRef(versions);
+    const task = versions.find((v) => v.ref === ref)?.task_type ?? "";
+    if (ref) setBasics((b) => (b.dataset || b.dataset_path ? b : withDataset(b, ref, task)));
+  }, [versions]);
+  const changeBasics = (next: ConfigValues) =>
+    setBasics(next.dataset && next.dataset !== basics.dataset ? withDataset(next, String(next.dataset), taskOf(String(next.dataset))) : next);
   const [schema, setSchema] = useState<FormSchema | null>(null);
   const [preset, setPreset] = useState<string | null>(intent?.preset ?? "easy");
   const [config, setConfig] = useState<ConfigValues>({});
@@ -85,7 +123,9 @@ export function NewJobPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [framework]);
 
-  const base = useMemo(() => basicsSchema(t, frameworks), [t, frameworks]);
+  const base = useMemo(() => basicsSchema(t, frameworks, datasets, String(basics.dataset ?? "")), [t, frameworks, datasets, basics.dataset]);
+  const changed = useMemo(() => (schema ? changedValues(schema, config, presetValues(schema, preset)) : {}), [schema, config, preset]);
+  const resolution = useResolution(schema ? framework : null, preset, changed, basics);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -98,10 +138,10 @@ export function NewJobPage() {
     }
     const body: JobCreate = {
       model_name: String(basics.model_name),
-      dataset_path: String(basics.dataset_path),
+      ...(basics.dataset ? { dataset: String(basics.dataset) } : { dataset_path: String(basics.dataset_path) }),
       num_epochs: Number(basics.num_epochs),
       batch_size: Number(basics.batch_size),
-      advanced_config: changedValues(schema, config, presetValues(schema, preset)),
+      advanced_config: changed,
       ...(basics.framework ? { framework: String(basics.framework) } : {}),
       ...(basics.task_type ? { task_type: basics.task_type as JobCreate["task_type"] } : {}),
       ...(basics.image_size !== "" && basics.image_size !== undefined ? { image_size: Number(basics.image_size) } : {}),
@@ -124,7 +164,7 @@ export function NewJobPage() {
   return (
     <form className="new-job" onSubmit={(e) => void submit(e)} noValidate>
       <h1>{t("new.title")}</h1>
-      <SchemaForm schema={base} values={basics} onChange={setBasics} errors={errors} idPrefix="basic" />
+      <SchemaForm schema={base} values={basics} onChange={changeBasics} errors={errors} idPrefix="basic" />
       {schema && (
         <SchemaForm
           schema={schema}
@@ -139,6 +179,8 @@ export function NewJobPage() {
           idPrefix="cfg"
         />
       )}
+      {schema && <WeightsPicker schema={schema} model={String(basics.model_name ?? "")} values={config} onChange={setConfig} />}
+      <ResolutionNotes intent={resolution.intent} adjustments={resolution.adjustments} problem={resolution.problem} />
       {message && (
         <p className="error" role="status">
           {message}

@@ -1,14 +1,25 @@
 // Try a trained model on one image: top-5 bars or boxes, a confidence slider, the timing split.
+// The model is a completed job's, or a registered model's by ref (`?model=name@v3`).
 import { useEffect, useState } from "react";
-import { predictImage, type InferenceResult } from "../api/client";
+import { api, predictByName, predictImage, unwrap, type InferenceResult } from "../api/client";
 import { DetectionView } from "../components/DetectionView";
 import { Top5Bars } from "../components/Top5Bars";
-import { useCompletedJobs } from "../hooks";
+import { useCompletedJobs, usePolling } from "../hooks";
 import { useI18n } from "../i18n";
 
 // Boxes are fetched down to this confidence, so that the slider can re-filter below the
 // model's own threshold (0.25 by default) without asking the server again.
 const CONF_FLOOR = 0.05;
+
+// A select value: a job id ("3"), or a registered model's ref after this prefix.
+const MODEL = "model:";
+
+/** The refs to offer: each alias of each registered model, and the one the URL names. */
+function useModelRefs(asked: string | null): string[] {
+  const { data } = usePolling(async () => (await unwrap(api.GET("/api/v1/models"))).items, null, []);
+  const refs = (data ?? []).flatMap((model) => Object.keys(model.aliases).map((alias) => `${model.name}@${alias}`));
+  return asked && !refs.includes(asked) ? [asked, ...refs] : refs;
+}
 
 interface Shown {
   url: string;
@@ -19,9 +30,11 @@ interface Shown {
 export function PlaygroundPage() {
   const { t } = useI18n();
   const { data: jobs } = useCompletedJobs();
-  const [jobId, setJobId] = useState<number | null>(null);
+  const [asked] = useState(() => new URLSearchParams(globalThis.location?.search).get("model"));
+  const refs = useModelRefs(asked);
+  const [source, setSource] = useState<string | null>(asked ? MODEL + asked : null);
   const [image, setImage] = useState<Shown | null>(null);
-  const [result, setResult] = useState<InferenceResult | null>(null);
+  const [result, setResult] = useState<(InferenceResult & { model?: string; model_version?: number }) | null>(null);
   const [threshold, setThreshold] = useState(0.25);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -34,7 +47,7 @@ export function PlaygroundPage() {
   );
 
   const run = async (file: File | undefined) => {
-    if (!file || jobId === null) return;
+    if (!file || source === null) return;
     const url = URL.createObjectURL(file);
     const shown = await new Promise<Shown>((resolve) => {
       const img = new Image();
@@ -46,7 +59,11 @@ export function PlaygroundPage() {
     setResult(null);
     setBusy(true);
     try {
-      setResult(await predictImage(jobId, file, CONF_FLOOR));
+      setResult(
+        source.startsWith(MODEL)
+          ? await predictByName(source.slice(MODEL.length), file, CONF_FLOOR)
+          : await predictImage(Number(source), file, CONF_FLOOR),
+      );
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -67,17 +84,26 @@ export function PlaygroundPage() {
       <div className="controls">
         <label>
           {t("play.job")}{" "}
-          <select value={jobId ?? ""} onChange={(e) => setJobId(e.target.value ? Number(e.target.value) : null)}>
+          <select value={source ?? ""} onChange={(e) => setSource(e.target.value || null)}>
             <option value="">{t("play.pick")}</option>
             {(jobs ?? []).map((job) => (
               <option key={job.id} value={job.id}>
                 #{job.id} {job.model_name} ({job.task_type})
               </option>
             ))}
+            {refs.length > 0 && (
+              <optgroup label={t("play.registered")}>
+                {refs.map((ref) => (
+                  <option key={ref} value={MODEL + ref}>
+                    {ref}
+                  </option>
+                ))}
+              </optgroup>
+            )}
           </select>
         </label>
         <label
-          className={`dropzone${jobId === null ? " disabled" : ""}`}
+          className={`dropzone${source === null ? " disabled" : ""}`}
           onDragOver={(e) => e.preventDefault()}
           onDrop={(e) => {
             e.preventDefault();
@@ -85,7 +111,7 @@ export function PlaygroundPage() {
           }}
         >
           {t("play.drop")}
-          <input type="file" accept="image/*" disabled={jobId === null} aria-label={t("play.image")} onChange={(e) => void run(e.target.files?.[0])} />
+          <input type="file" accept="image/*" disabled={source === null} aria-label={t("play.image")} onChange={(e) => void run(e.target.files?.[0])} />
         </label>
         <label>
           {t("play.conf")}: {threshold.toFixed(2)}
@@ -127,6 +153,9 @@ export function PlaygroundPage() {
                   <p>{t("play.none")}</p>
                 )}
               </>
+            )}
+            {result.model_version !== undefined && (
+              <p data-testid="answered-by">{t("play.answeredBy", { model: result.model ?? "", version: result.model_version })}</p>
             )}
             <p className="timing">
               {t("play.timing", {

@@ -2,7 +2,8 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { I18nProvider } from "../i18n";
 import { plots } from "../test/fakeUplot";
-import { job, stubFetch } from "../test/fixtures";
+import { MemoryRouter } from "react-router";
+import { datasetVersion, DIGITS_VERSION, job, stubFetch } from "../test/fixtures";
 import { TestRunsPage } from "./TestRunsPage";
 
 vi.mock("uplot", () => import("../test/fakeUplot"));
@@ -67,7 +68,8 @@ test("a classification run: progress until done, then heatmap, per-class table, 
   const table = within(screen.getByTestId("per-class"));
   expect(table.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Class", "Precision", "Recall", "F1", "Support"]);
   expect(screen.getByText("Recommended threshold: 0.550")).toBeInTheDocument();
-  expect(plots.at(-1)?.data[0]).toEqual([0.05, 0.5, 0.95]);
+  // The chart is made in an effect, which may run just after the DOM shows the matrix.
+  await waitFor(() => expect(plots.at(-1)?.data[0]).toEqual([0.05, 0.5, 0.95]));
   expect(await screen.findByTestId("mistake")).toHaveTextContent("True 1Predicted 0 · 90.0%");
 });
 
@@ -107,4 +109,33 @@ test("a run's own threshold is sent and its operating point shown", async () => 
   expect(await screen.findByTestId("operating-point")).toHaveTextContent(
     "At threshold 0.750: precision 66.7%, recall 40.0%, F1 0.500 (3 of 5 images accepted)",
   );
+});
+
+test("a run on a stored version: the job's own data set comes chosen, only versions of its task are offered", async () => {
+  const user = userEvent.setup();
+  const shapes = datasetVersion({ name: "shapes", version: "8258692e73c9", task_type: "detection" });
+  const calls = stubFetch({
+    "GET /api/v1/jobs": () => ({ items: [job({ id: 2, status: "completed", dataset: `digits@${DIGITS_VERSION}` })], total: 1 }),
+    "GET /api/v1/datasets": () => ({ items: [{ name: "digits", versions: 1, latest: datasetVersion() }, { name: "shapes", versions: 1, latest: shapes }] }),
+    "GET /api/v1/datasets/digits": () => ({ name: "digits", versions: [datasetVersion()] }),
+    "GET /api/v1/datasets/shapes": () => ({ name: "shapes", versions: [shapes] }),
+    "POST /api/v1/test/runs": () => Response.json({ ...run({ accuracy: 1, num_images: 4 }), dataset: `digits@${DIGITS_VERSION}` }, { status: 202 }),
+  });
+  render(
+    <I18nProvider initial="en">
+      <MemoryRouter>
+        <TestRunsPage />
+      </MemoryRouter>
+    </I18nProvider>,
+  );
+  await screen.findByRole("option", { name: /^#2 / });
+  await screen.findByRole("option", { name: /^shapes@/ });
+  await user.selectOptions(screen.getByRole("combobox", { name: "Model (completed job)" }), "2");
+  const choice = screen.getByRole("combobox", { name: "Test data" });
+  expect(choice).toHaveValue(`digits@${DIGITS_VERSION}`);
+  expect(within(choice).getAllByRole("option").map((o) => o.textContent)).toEqual(["a path on the server (type it below)", `digits@${DIGITS_VERSION} · classification · 16 images (newest)`]);
+  expect(screen.queryByRole("textbox")).toBeNull();
+  await user.click(screen.getByRole("button", { name: "Start test run" }));
+  expect(calls.find((c) => c.key === "POST /api/v1/test/runs")?.body).toEqual({ job_id: 2, dataset: `digits@${DIGITS_VERSION}` });
+  expect(await screen.findByRole("link", { name: `digits@${DIGITS_VERSION}` })).toHaveAttribute("href", `/datasets/digits?version=${DIGITS_VERSION}`);
 });

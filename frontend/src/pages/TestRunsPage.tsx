@@ -1,12 +1,16 @@
 // Test runs: evaluate a completed job on a labelled folder and show what it gets wrong.
 import { useEffect, useState } from "react";
+import { Link } from "react-router";
 import { api, unwrap, type TestRun } from "../api/client";
+import { datasetHref } from "../api/datasets";
 import { ProgressBar } from "../components/common";
 import { ConfusionMatrix } from "../components/ConfusionMatrix";
+import { DatasetChoice } from "../components/datasets/DatasetChoice";
+import { datasetOptions } from "../components/datasets/options";
 import { MistakesGallery, type Mistake } from "../components/MistakesGallery";
 import { ThresholdCurve, type SweepPoint } from "../components/ThresholdCurve";
 import { percent } from "../format";
-import { useCompletedJobs } from "../hooks";
+import { useCompletedJobs, useDatasetVersions } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 
 /** A per-class row: precision/recall/F1/support (classification) or AP (detection). */
@@ -33,6 +37,8 @@ export function TestRunsPage() {
   const { data: jobs } = useCompletedJobs();
   const [jobId, setJobId] = useState<number | null>(null);
   const [path, setPath] = useState("");
+  const [chosen, setChosen] = useState("");
+  const versions = useDatasetVersions();
   const [threshold, setThreshold] = useState("");
   const [run, setRun] = useState<TestRun | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -47,12 +53,24 @@ export function TestRunsPage() {
     return () => clearTimeout(timer);
   }, [run]);
 
+  // The versions that fit the chosen job's task; a job trained on one starts with it chosen.
+  const job = jobs?.find((j) => j.id === jobId);
+  const options = datasetOptions(versions ?? [], t).filter((o) => !job || o.task === job.task_type);
+  const dataset = options.some((o) => o.value === chosen) ? chosen : "";
+  const pickJob = (id: number | null) => {
+    setJobId(id);
+    const trainedOn = jobs?.find((j) => j.id === id)?.dataset;
+    if (trainedOn && !chosen) setChosen(trainedOn);
+  };
+  const ready = jobId !== null && (dataset !== "" || path.trim() !== "");
+
   const start = async (event: React.FormEvent) => {
     event.preventDefault();
-    if (jobId === null || !path.trim()) return;
+    if (jobId === null || !ready) return;
     try {
       const conf = threshold.trim() ? { conf_threshold: Number(threshold) } : {};
-      setRun(await unwrap(api.POST("/api/v1/test/runs", { body: { job_id: jobId, test_dataset_path: path.trim(), ...conf } })));
+      const data = dataset ? { dataset } : { test_dataset_path: path.trim() };
+      setRun(await unwrap(api.POST("/api/v1/test/runs", { body: { job_id: jobId, ...data, ...conf } })));
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -72,8 +90,8 @@ export function TestRunsPage() {
       <h1>{t("tests.title")}</h1>
       <form className="controls" onSubmit={(e) => void start(e)}>
         <label>
-          {t("play.job")}{" "}
-          <select value={jobId ?? ""} onChange={(e) => setJobId(e.target.value ? Number(e.target.value) : null)}>
+          {t("tests.job")}{" "}
+          <select value={jobId ?? ""} onChange={(e) => pickJob(e.target.value ? Number(e.target.value) : null)} aria-label={t("tests.job")}>
             <option value="">{t("play.pick")}</option>
             {(jobs ?? []).map((job) => (
               <option key={job.id} value={job.id}>
@@ -82,13 +100,16 @@ export function TestRunsPage() {
             ))}
           </select>
         </label>
-        <label>
-          {t("tests.dataset")} <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="data/digits/val" />
-        </label>
+        {options.length > 0 && <DatasetChoice label={t("tests.datasetChoice")} options={options} value={dataset} onChange={setChosen} />}
+        {!dataset && (
+          <label>
+            {t("tests.dataset")} <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="data/digits/val" />
+          </label>
+        )}
         <label>
           {t("tests.runThreshold")} <input type="number" min={0} max={1} step={0.01} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
         </label>
-        <button type="submit" className="primary" disabled={jobId === null || !path.trim() || run?.status === "running"}>
+        <button type="submit" className="primary" disabled={!ready || run?.status === "running"}>
           {t("tests.start")}
         </button>
       </form>
@@ -96,7 +117,8 @@ export function TestRunsPage() {
       {run && (
         <div className="run">
           <p>
-            {t("tests.progress")}: {percent(run.progress)} ({run.status})
+            {t("tests.progress")}: {percent(run.progress)} ({run.status}) ·{" "}
+            {run.dataset ? <Link to={datasetHref(run.dataset)}>{run.dataset}</Link> : <code>{run.test_dataset_path}</code>}
           </p>
           <ProgressBar value={run.progress} label={t("tests.progress")} />
           {run.error && <p className="error">{run.error}</p>}

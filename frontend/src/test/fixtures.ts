@@ -1,5 +1,5 @@
 import type { FormSchema } from "../components/schemaForm";
-import type { Job } from "../api/client";
+import type { DatasetReport, DatasetVersion, Job, Sample } from "../api/client";
 
 export const timmSchema: FormSchema = {
   properties: {
@@ -9,11 +9,14 @@ export const timmSchema: FormSchema = {
     warmup_epochs: { type: "integer", default: 0, minimum: 0, maximum: 100, "x-group": "scheduler" },
     mixup: { type: "boolean", default: false, "x-group": "augmentation" },
     mixup_alpha: { type: "number", default: 0.2, minimum: 0, maximum: 10, "x-group": "augmentation", "x-depends-on": { mixup: [true] } },
+    pretrained: { type: "boolean", default: false, "x-group": "training", "x-concept": "pretrained" },
+    pretrained_path: { type: "string", default: "", "x-group": "training", "x-depends-on": { pretrained: [true] }, "x-concept": "pretrained_path" },
   },
   "x-groups": [
     { name: "optimizer", fields: ["optimizer_type", "learning_rate", "momentum"] },
     { name: "scheduler", fields: ["warmup_epochs"] },
     { name: "augmentation", fields: ["mixup", "mixup_alpha"] },
+    { name: "training", fields: ["pretrained", "pretrained_path"] },
   ],
   "x-presets": {
     easy: { optimizer_type: "adam", learning_rate: 0.001 },
@@ -86,5 +89,68 @@ export function eventStream(request: Request) {
     response: new Response(body, { headers: { "Content-Type": "text/event-stream" } }),
     send: (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\r\ndata: ${JSON.stringify(data)}\r\n\r\n`)),
     drop: () => controller.close(),
+  };
+}
+
+export const DIGITS_VERSION = "2a588ac1f124";
+
+/** A data set version as the API lists it (a digits ImageFolder unless overridden). */
+export function datasetVersion(overrides: Partial<DatasetVersion> = {}): DatasetVersion {
+  const name = overrides.name ?? "digits";
+  const version = overrides.version ?? DIGITS_VERSION;
+  return {
+    name,
+    version,
+    ref: `${name}@${version}`,
+    digest: `${version}${"0".repeat(52)}`,
+    format: "imagefolder",
+    task_type: "classification",
+    description: null,
+    num_images: 16,
+    num_classes: 2,
+    size_bytes: 16329,
+    uri: `/home/.vp/artifacts/datasets/${name}/${version}`,
+    created_at: "2026-01-02T10:00:00Z",
+    report: null,
+    ...overrides,
+  };
+}
+
+export function digitsReport(overrides: Partial<DatasetReport> = {}): DatasetReport {
+  return {
+    format: "imagefolder",
+    layout: "imagefolder",
+    task_type: "classification",
+    class_names: ["0", "1"],
+    classes: [
+      { id: 0, name: "0", images: { train: 6, val: 2 }, instances: { train: 6, val: 2 } },
+      { id: 1, name: "1", images: { train: 3, val: 1 }, instances: { train: 3, val: 1 } },
+    ],
+    splits: { train: 9, val: 3 },
+    auto_split: false,
+    image_sizes: { min_width: 32, min_height: 32, max_width: 32, max_height: 32, mean_width: 32, mean_height: 32, common: [{ width: 32, height: 32, count: 12 }] },
+    images_without_labels: 0,
+    files: 12,
+    bytes: 16329,
+    ignored_files: 0,
+    problems: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** A sample of a version: `index`, in `split`, of class `classId`, with `objects` (fractions). */
+export function sample(index: number, overrides: Partial<Sample> = {}): Sample {
+  return {
+    index,
+    split: "train",
+    file: `train/0/${index}.png`,
+    width: 32,
+    height: 32,
+    class_ids: [0],
+    class_names: ["0"],
+    objects: [],
+    thumbnail_url: `/api/v1/datasets/digits/versions/${DIGITS_VERSION}/samples/${index}/thumbnail`,
+    ...overrides,
   };
 }

@@ -12,7 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from vision_platform.adapters.descriptor import AdapterInfo
 from vision_platform.configs import PRESET_NAMES, ConfigField, TrainingSpec, merge_config
-from vision_platform.errors import CheckpointError, DatasetError, UnknownNameError
+from vision_platform.errors import (
+    CheckpointError,
+    DatasetError,
+    InvalidInputError,
+    UnknownNameError,
+)
+from vision_platform.weights.importing import InspectedWeights
 
 ProgressFn = Callable[[float], None]
 
@@ -242,6 +248,14 @@ class VisionAdapter(abc.ABC):
         """Validate the data set (DatasetError naming the file) and return it for `fit`.
 
         The result has `class_names` and `warnings` (list of str)."""
+
+    @classmethod
+    def inspect_weights(
+        cls, model_name: str, path: Path, *, work_dir: Path, trusted: bool
+    ) -> InspectedWeights:
+        """Check a weights file for the store (`vp weights import`); InvalidInputError naming
+        the file when it does not hold weights of `model_name`."""
+        raise InvalidInputError(f"{cls.framework} takes no imported weights")
 
     def load_checkpoint(self, path: str | Path, *, inference_mode: bool = True) -> dict[str, Any]:
         """Load weights (and class names) from a verified checkpoint; returns its metadata."""

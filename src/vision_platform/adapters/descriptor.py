@@ -16,7 +16,15 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from vision_platform.configs import Concept, ConfigField, schema_to_json_schema
-from vision_platform.errors import UnknownNameError
+from vision_platform.errors import UnknownNameError, WeightsUnavailableError
+from vision_platform.presets import (
+    PresetIntent,
+    ResolvedConfig,
+    Rule,
+    RunFacts,
+    resolve_run_config,
+)
+from vision_platform.weights.search import FoundWeights
 
 if TYPE_CHECKING:
     from vision_platform.adapters.base import VisionAdapter
@@ -62,6 +70,9 @@ class AdapterInfo:
     aliases: Callable[[], Mapping[str, str]] = _no_spellings  # other spellings of exact names
     implied_models: Callable[[], Mapping[str, str]] = _no_spellings  # family word → its model
     onnx_by_adapter: bool = False  # its model.onnx runs through the adapter's `from_onnx`
+    # "package.module:function" finding a model's pretrained weights (model_name, config) →
+    # FoundWeights, light to import; None: the framework takes no pretrained weights.
+    weights_finder: str | None = None
 
     # --- model names and tasks ----------------------------------------------------------
     @property
@@ -102,14 +113,56 @@ class AdapterInfo:
         """Preset name → the values it sets (on top of the defaults)."""
         return {name: dict(values) for name, values in self._schema_module().PRESETS.items()}
 
+    def preset_intents(self) -> dict[str, PresetIntent]:
+        """Preset name → what it is for and how it bends to a run (none: copied as they are)."""
+        return dict(getattr(self._schema_module(), "PRESET_INTENTS", {}))
+
+    def run_rules(self) -> tuple[Rule, ...]:
+        """The framework's own rules for resolving a config against a run."""
+        return tuple(getattr(self._schema_module(), "RUN_RULES", ()))
+
+    def resolve_config(
+        self,
+        *,
+        preset: str | None,
+        advanced_config: Mapping[str, Any] | None,
+        learning_rate: float | None = None,
+        run: RunFacts,
+    ) -> ResolvedConfig:
+        """The config a run uses, resolved for it, with every change and its reason."""
+        return resolve_run_config(
+            schema=self.config_schema(),
+            presets=self.presets(),
+            intents=self.preset_intents(),
+            rules=self.run_rules(),
+            preset=preset,
+            advanced_config=advanced_config,
+            learning_rate=learning_rate,
+            run=run,
+        )
+
     def json_schema(self) -> dict[str, Any]:
-        return schema_to_json_schema(
+        doc = schema_to_json_schema(
             self.config_schema(), title=f"{self.framework} advanced config", presets=self.presets()
         )
+        doc["x-preset-intents"] = {
+            name: intent.summary for name, intent in self.preset_intents().items()
+        }
+        return doc
 
     def field_for(self, concept: Concept | str) -> ConfigField | None:
         """The field that holds `concept` in this framework's schema, if it has one."""
         return next((spec for spec in self.config_schema() if spec.concept == concept), None)
+
+    def find_weights(self, model_name: str, config: Mapping[str, Any]) -> FoundWeights:
+        """Where a run of `model_name` with `config` would take its pretrained weights from
+        (WeightsUnavailableError naming every place looked)."""
+        if self.weights_finder is None:
+            raise WeightsUnavailableError(f"{self.framework} takes no pretrained weights")
+        module_name, _, function = self.weights_finder.partition(":")
+        finder = getattr(importlib.import_module(module_name), function)
+        found: FoundWeights = finder(model_name, dict(config))
+        return found
 
     # --- the adapter ----------------------------------------------------------------------
     def adapter_class(self) -> type[VisionAdapter]:

@@ -6,23 +6,41 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from vision_platform import __version__
 from vision_platform.api.auth import API_PREFIX, AuthenticateFirst
 from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
+from vision_platform.api.events import EventHub
 from vision_platform.api.frontend import mount_frontend
 from vision_platform.api.limits import BodyLimit
+from vision_platform.api.metrics import install_metrics
 from vision_platform.api.reconnect import RetryOnDisconnect
-from vision_platform.api.routes import batch, chat, frameworks, inference, jobs, report
+from vision_platform.api.routes import (
+    batch,
+    chat,
+    compare,
+    datasets,
+    deployments,
+    frameworks,
+    inference,
+    jobs,
+    models,
+    report,
+    weights,
+)
+from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
 from vision_platform.jobs.executors.base import Executor
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
+from vision_platform.registry.service import ModelRegistry
+from vision_platform.registry.tracking import tracking_for
 from vision_platform.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +54,7 @@ def make_executor(settings: Settings) -> Executor:
         return KubernetesExecutor(settings)
     from vision_platform.jobs.executors.local import LocalExecutor
 
-    return LocalExecutor()
+    return LocalExecutor(grace_seconds=settings.stop_grace_seconds)
 
 
 @asynccontextmanager
@@ -54,15 +72,23 @@ async def _platform(
     service = JobService(db, settings)
     app.state.settings = settings
     app.state.jobs = service
-    app.state.chat = ChatSessionService(
-        db, jobs=service, chat=ChatService(parser=parser_from_settings(settings))
+    app.state.datasets = DatasetService(db, settings)
+    chat = ChatService(parser=parser_from_settings(settings))
+    app.state.chat = ChatSessionService(db, jobs=service, chat=chat, datasets=app.state.datasets)
+    app.state.events = EventHub(
+        service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll
     )
-    app.state.event_poll_seconds = event_poll_seconds
     app.state.inference = InferenceRuntime(
         home=settings.home,
         batch_wait_ms=settings.batch_wait_ms,
         s3_endpoint_url=settings.s3_endpoint_url,
     )
+    tracking = tracking_for(settings, db)
+    app.state.models = ModelRegistry(
+        db, service, digest=app.state.inference.predictor.cache.digest, tracking=tracking
+    )
+    # A job's MLflow run is logged before its register_as version is registered there.
+    service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]
     scheduler = None
     if run_scheduler:
         scheduler = Scheduler(
@@ -76,15 +102,28 @@ async def _platform(
     try:
         yield
     finally:
+        await app.state.events.stop()
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()
+        tracking.close()
         db.dispose()
 
 
 def _include_routes(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX, dependencies=[API_SECURITY], responses=ERROR_RESPONSES)
-    for module in (jobs, frameworks, chat, inference, batch):
+    for module in (
+        compare,
+        jobs,
+        frameworks,
+        chat,
+        inference,
+        batch,
+        models,
+        deployments,
+        datasets,
+        weights,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     # Trainers authenticate with their job's token, not the API token.
@@ -93,6 +132,22 @@ def _include_routes(app: FastAPI) -> None:
     @app.get(f"{API_PREFIX}/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    @app.get(
+        f"{API_PREFIX}/health/ready",
+        tags=["health"],
+        responses={503: {"description": "Not ready: the database is away or being migrated."}},
+    )
+    def ready(request: Request) -> JSONResponse:
+        """Readiness (no token): the database answers and its schema is this server's."""
+        service: JobService = request.app.state.jobs
+        try:
+            current = service.db.schema_is_current()
+        except Exception as e:  # the database is unreachable
+            return JSONResponse({"status": "unavailable", "detail": str(e)[:200]}, 503)
+        if not current:
+            return JSONResponse({"status": "migrating", "version": __version__}, 503)
+        return JSONResponse({"status": "ready", "version": __version__})
 
 
 def create_app(
@@ -128,7 +183,14 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit)  # inside authentication: a caller without a token gets 401
     app.add_middleware(AuthenticateFirst)
+    app.state.count_event_poll = install_metrics(app, dependencies=[API_SECURITY])
     app.add_middleware(RetryOnDisconnect)  # outermost: around everything that reads the DB
     _include_routes(app)
     mount_frontend(app)  # last: the UI's fallback must not shadow any API route
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app as each worker of `vp serve --workers N` builds it: everything from VP_*."""
+    settings = get_settings()
+    return create_app(settings, callback_url=settings.callback_url)

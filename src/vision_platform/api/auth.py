@@ -2,8 +2,8 @@
 
 FastAPI reads and parses a request's body before it runs a route's dependencies, so a check in a
 dependency answers a bad body with 422 to a caller who may not call at all. This middleware runs
-first, on every `/api/v1` route: the API token (VP_API_TOKEN, when set) for the API, the job's
-own token for a trainer's report route, nothing for the health probe."""
+first, on every `/api/v1` route and `/metrics`: the API token (VP_API_TOKEN, when set) for the
+API, the job's own token for a trainer's report route, nothing for the health probes."""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ from vision_platform.settings import Settings
 
 API_PREFIX = "/api/v1"
 # The probe and the API description need no token (as before: the docs are public).
-_OPEN = frozenset({f"{API_PREFIX}/health", f"{API_PREFIX}/openapi.json"})
+_OPEN = frozenset(
+    {f"{API_PREFIX}/health", f"{API_PREFIX}/health/ready", f"{API_PREFIX}/openapi.json"}
+)
+# Outside the API's prefix but behind its token: Prometheus scrapes with a bearer token.
+_GUARDED = frozenset({"/metrics"})
 _REPORT = re.compile(rf"^{API_PREFIX}/jobs/(?P<job_id>[^/]+)/report/?$")
 _MAX_JOB_ID = 2**31 - 1
 _API_TOKEN_PROBLEM = "missing or wrong API token (Authorization: Bearer <VP_API_TOKEN>)"
@@ -40,7 +44,8 @@ class AuthenticateFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith(f"{API_PREFIX}/") and path not in _OPEN:
+        guarded = (path.startswith(f"{API_PREFIX}/") and path not in _OPEN) or path in _GUARDED
+        if scope["type"] == "http" and guarded:
             problem = await self._problem(scope, path)
             if problem is not None:
                 response = JSONResponse(

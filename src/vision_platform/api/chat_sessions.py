@@ -1,7 +1,8 @@
 """Chat sessions kept in the database: every query and transaction behind the `/chat` routes.
 
-This service lives in `api/` because it joins three rooms that may not import each other: the
-conversation (`intent/`), the database (`db/`) and the job service (`jobs/`).
+This service lives in `api/` because it joins rooms that may not import each other: the
+conversation (`intent/`), the database (`db/`), the job service (`jobs/`) and the data set
+store (`datastore/`), whose names it passes to the conversation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import CursorResult, select, update
 
+from vision_platform.datastore.service import DatasetService
 from vision_platform.db.models import ChatSession, utcnow
 from vision_platform.db.session import Database
 from vision_platform.errors import (
@@ -114,9 +116,13 @@ class _Loaded:
 
 
 def job_request(reply: ChatReply) -> JobCreate:
-    """The POST /jobs body a confirmed conversation stands for."""
+    """The POST /jobs body a confirmed conversation stands for: a stored data set goes as
+    `dataset` (the job service finds its version), a path as `dataset_path`."""
     assert reply.spec is not None
     fields = reply.spec.model_dump(include=set(JobCreate.model_fields))
+    if reply.state.intent.dataset:
+        fields["dataset"] = reply.state.intent.dataset
+        del fields["dataset_path"]
     try:
         return JobCreate.model_validate(fields)
     except PydanticValidationError as e:
@@ -126,10 +132,25 @@ def job_request(reply: ChatReply) -> JobCreate:
 class ChatSessionService:
     """Loads a conversation, lets `ChatService` answer, stores the new state, creates the job."""
 
-    def __init__(self, db: Database, *, jobs: JobService, chat: ChatService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        jobs: JobService,
+        chat: ChatService,
+        datasets: DatasetService | None = None,
+    ) -> None:
         self.db = db
         self.jobs = jobs
         self.chat = chat
+        self.datasets = datasets
+
+    def _dataset_names(self) -> dict[str, str] | None:
+        """The stored data sets a message may name, each with its newest version's task (None
+        without a store)."""
+        if self.datasets is None:
+            return None
+        return {d.name: d.latest.task_type for d in self.datasets.list().items}
 
     # --- reading ---------------------------------------------------------------------------
     def _load(self, session_id: str) -> _Loaded:
@@ -167,18 +188,20 @@ class ChatSessionService:
         loaded = self._load(request.session_id) if request.session_id else None
         if loaded is not None:
             _refuse_when_confirmed(loaded)
-        reply = self.chat.respond(loaded.state if loaded else None, request.message)
+        state = loaded.state if loaded else None
+        reply = self.chat.respond(state, request.message, datasets=self._dataset_names())
         session_id = loaded.session_id if loaded else str(uuid.uuid4())
         version = loaded.version if loaded else None
         job_id = None
         if reply.spec is not None and version is not None:
             version = self._claim(session_id, version)
             try:
-                job_id = self.jobs.create(job_request(reply)).id
+                job = self.jobs.create(job_request(reply))
             except InvalidInputError as e:
                 reply = _not_created(reply, e)
             else:
-                reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job_id))
+                job_id = job.id
+                reply = _created(reply, job)
         self._store(session_id, reply.state, expected=version, job_id=job_id)
         return ChatResponse(
             session_id=session_id,
@@ -203,7 +226,7 @@ class ChatSessionService:
             raise ChatSessionStateError(f"chat session {session_id} is not ready: {reply.reply}")
         version = self._claim(session_id, loaded.version)
         job = self.jobs.create(job_request(reply))
-        reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job.id))
+        reply = _created(reply, job)
         self._store(session_id, reply.state, expected=version, job_id=job.id)
         return job
 
@@ -253,6 +276,18 @@ def _refuse_when_confirmed(loaded: _Loaded) -> None:
         )
 
 
+def _created(reply: ChatReply, job: JobOut) -> ChatReply:
+    """The reply naming the job made; the stored spec says where its data lies (a stored data
+    set's version, which the job service chose)."""
+    reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job.id))
+    if reply.state.spec is not None and reply.state.intent.dataset:
+        state = reply.state.model_copy(deep=True)
+        assert state.spec is not None
+        state.spec.dataset_path = job.dataset_path
+        reply = reply.model_copy(update={"state": state, "spec": state.spec})
+    return reply
+
+
 def _with_line(reply: ChatReply, line: str) -> ChatReply:
     """The reply with one more line, in its text and in the stored conversation."""
     text = f"{reply.reply}\n{line}"
@@ -271,7 +306,8 @@ def _not_created(reply: ChatReply, error: InvalidInputError) -> ChatReply:
     problem = _text("not_created", lang, error=error)
     if isinstance(error, PathNotAllowedError | DatasetError):
         missing = [*(m for m in state.intent.missing if m != "dataset_path"), "dataset_path"]
-        state.intent = state.intent.model_copy(update={"dataset_path": None, "missing": missing})
+        cleared = {"dataset_path": None, "dataset": None, "missing": missing}
+        state.intent = state.intent.model_copy(update=cleared)
         ask = say("ask_dataset_path", lang)
     else:
         ask = say("what_to_change", lang)

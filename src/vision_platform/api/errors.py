@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from vision_platform.api.chat_sessions import ChatSessionStateError
+from vision_platform.datastore.errors import DatasetInUseError
 from vision_platform.errors import (
     CheckpointError,
     ConfigValidationError,
@@ -28,6 +29,7 @@ from vision_platform.jobs.errors import (
     JobTokenError,
     PathNotAllowedError,
 )
+from vision_platform.registry.errors import RegistryConflictError
 
 # Looked up along the error's class hierarchy: the most specific entry wins.
 STATUS_CODES: dict[type[Exception], int] = {
@@ -38,6 +40,8 @@ STATUS_CODES: dict[type[Exception], int] = {
     ArtifactNotFoundError: 404,
     InvalidJobStateError: 409,
     ChatSessionStateError: 409,
+    RegistryConflictError: 409,
+    DatasetInUseError: 409,
     JobTokenError: 401,
     PathNotAllowedError: 403,
     CheckpointError: 409,
@@ -66,11 +70,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# A config refused for the run's numbers also names these fields of the request itself.
+_RUN_FIELDS = ("num_epochs", "batch_size", "image_size")
+
+
 def _validation_items(error: Exception) -> list[dict[str, Any]]:
     """A domain 422 in FastAPI's own shape: one item per bad field, `loc` naming it."""
     if isinstance(error, ConfigValidationError):
         return [
-            {"loc": ["body", "advanced_config", name], "msg": problem, "type": "value_error"}
+            {
+                "loc": ["body", name] if name in _RUN_FIELDS else ["body", "advanced_config", name],
+                "msg": problem,
+                "type": "value_error",
+            }
             for name, problem in error.errors.items()
         ]
     return [{"loc": ["body"], "msg": str(error), "type": "value_error"}]

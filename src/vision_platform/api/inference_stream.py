@@ -1,4 +1,5 @@
-"""POST /inference/stream: uploads read one at a time, each predicted as soon as it has arrived.
+"""POST /inference/stream (and /models/{ref}/predict/stream): uploads read one at a time, each
+predicted as soon as it has arrived.
 
 The form fields come first (curl -F and browsers send parts in the order given) and are checked
 when the first file starts, so a bad field, an unknown job or a job without a model is answered
@@ -13,7 +14,7 @@ import json
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from anyio import to_thread
 from fastapi import Request
@@ -34,19 +35,30 @@ MAX_FIELD_BYTES = 1024  # job_id, backend and the thresholds are a few character
 PredictLine = Callable[[Path, str], str]
 
 
-class StreamForm(BaseModel):
-    """The form fields of POST /inference/stream; they must come before the files."""
+class StreamOptions(BaseModel):
+    """The form fields of a stream that names its model in the URL (/models/{ref}/predict/
+    stream); they must come before the files."""
 
     model_config = ConfigDict(extra="forbid")
-    job_id: int = Field(ge=0, le=2**31 - 1)
     backend: Backend = "eager"
     conf_threshold: float | None = Field(default=None, ge=0, le=1)
     iou_threshold: float | None = Field(default=None, ge=0, le=1)
 
 
-def openapi_request_body() -> dict[str, Any]:
+class StreamForm(StreamOptions):
+    """The form fields of POST /inference/stream; they must come before the files."""
+
+    job_id: int = Field(ge=0, le=2**31 - 1)
+
+
+Form = TypeVar("Form", bound=StreamOptions)
+
+
+def openapi_request_body(
+    form_model: type[StreamOptions] = StreamForm, title: str = "StreamInferenceForm"
+) -> dict[str, Any]:
     """The multipart body as OpenAPI describes it (the route reads the body itself)."""
-    schema = StreamForm.model_json_schema()
+    schema = form_model.model_json_schema()
     schema["properties"][FILES_FIELD] = {
         "type": "array",
         "items": {"type": "string", "format": "binary"},
@@ -54,7 +66,7 @@ def openapi_request_body() -> dict[str, Any]:
         "description": "The images, after the other fields.",
     }
     schema["required"] = [*schema.get("required", []), FILES_FIELD]
-    schema["title"] = "StreamInferenceForm"
+    schema["title"] = title
     return {
         "required": True,
         "content": {"multipart/form-data": {"schema": schema}},
@@ -110,15 +122,18 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
 
-class UploadStream:
-    """The request body of POST /inference/stream, read part by part."""
+class UploadStream(Generic[Form]):
+    """The request body of a stream, read part by part; its fields are a `form_model`."""
 
-    def __init__(self, request: Request, boundary: bytes, *, max_upload_mb: float) -> None:
+    def __init__(
+        self, request: Request, boundary: bytes, *, max_upload_mb: float, form_model: type[Form]
+    ) -> None:
         self._parts = multipart_parts(request, boundary)
         self._max_upload_mb = max_upload_mb
+        self._form_model = form_model
         self._first_file: PartStart | None = None
 
-    async def read_form(self) -> StreamForm:
+    async def read_form(self) -> Form:
         """Read the fields up to the first file; RequestValidationError (422) names a missing,
         bad or misplaced field, or says that no file was sent."""
         fields: dict[str, str] = {}
@@ -131,10 +146,10 @@ class UploadStream:
                     break
                 current, value = event.name, bytearray()
             elif isinstance(event, PartEnd):
-                if current in StreamForm.model_fields and value:
+                if current in self._form_model.model_fields and value:
                     fields[current] = value.decode(errors="replace")
                 current = None
-            elif current in StreamForm.model_fields:
+            elif current in self._form_model.model_fields:
                 value += event
                 if len(value) > MAX_FIELD_BYTES:
                     raise InvalidInputError(
@@ -142,11 +157,11 @@ class UploadStream:
                     )
         return self._validate(fields)
 
-    def _validate(self, fields: dict[str, str]) -> StreamForm:
+    def _validate(self, fields: dict[str, str]) -> Form:
         errors: list[dict[str, Any]] = []
         form = None
         try:
-            form = StreamForm.model_validate(fields)
+            form = self._form_model.model_validate(fields)
         except ValidationError as e:
             hint = " before the first file (form fields must come before the files)"
             for item in e.errors(include_url=False, include_context=False, include_input=False):
@@ -169,7 +184,7 @@ class UploadStream:
                     if isinstance(event, PartStart):
                         if event.name == FILES_FIELD:
                             spool = _Spool(Path(tmp), event.filename, self._max_bytes)
-                        elif event.name in StreamForm.model_fields:
+                        elif event.name in self._form_model.model_fields:
                             yield error_line(
                                 None,
                                 f"form field {event.name!r} came after the files and was ignored "

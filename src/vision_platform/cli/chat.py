@@ -18,7 +18,10 @@ def parse(
     from vision_platform.settings import get_settings
 
     intent = parser_from_settings(get_settings()).parse(request).intent
-    print(json.dumps(intent.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    # `dataset` (a stored data set's name) is read only where the platform's names are known,
+    # which they are not here: the contract's fields, as ever.
+    doc = intent.model_dump(mode="json", exclude={"dataset"})
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def chat(

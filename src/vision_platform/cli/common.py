@@ -58,7 +58,7 @@ def invalid_spec(what: str, error: ValidationError) -> typer.Exit:
     return fail(f"invalid {what}: {problems}")
 
 
-def call_api(server: str, method: str, path: str, **kwargs: Any) -> Any:
+def call_api(server: str, method: str, path: str, *, timeout: float = 30, **kwargs: Any) -> Any:
     """One request to the platform's API (`VP_API_TOKEN` as bearer token); its JSON answer.
 
     Exits 1 when the server cannot be reached or fails, 2 when it refuses the request."""
@@ -68,7 +68,7 @@ def call_api(server: str, method: str, path: str, **kwargs: Any) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     base_url = f"{server.rstrip('/')}/api/v1"
     try:
-        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
             response = client.request(method, path, **kwargs)
     except httpx.HTTPError as e:
         print(f"ERROR: cannot reach the platform at {server}: {e}", file=sys.stderr)

@@ -25,6 +25,10 @@ class ImageFolderSplit:
     bad_images: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def train_images(self) -> int:
+        return len(self.train)
+
 
 def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
@@ -38,7 +42,8 @@ def _class_folders(split_dir: Path) -> dict[str, list[Path]]:
     }
 
 
-def _check_image(path: Path) -> str | None:
+def image_problem(path: Path) -> str | None:
+    """Why the image at `path` cannot be read (decoded in full), or None when it can."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -136,7 +141,7 @@ def _check_images(split: ImageFolderSplit, *, skip_bad_images: bool) -> None:
     bad = [
         (path, problem)
         for path, _ in split.train + split.val
-        if (problem := _check_image(Path(path)))
+        if (problem := image_problem(Path(path)))
     ]
     if not bad:
         return

@@ -120,6 +120,27 @@ def is_yolo_dataset(path: str | Path) -> bool:
     return any((path / name).is_file() for name in YAML_NAMES)
 
 
+def guess_task(yaml_path: Path) -> str:
+    """The task of a YOLO data set's labels: pose when data.yaml has kpt_shape; else segment
+    when the first label line is a polygon; else detect."""
+    try:
+        data = yaml.safe_load(yaml_path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "detect"  # validation reports the problem with file and line
+    if not isinstance(data, dict):
+        return "detect"
+    if "kpt_shape" in data:
+        return "pose"
+    root = Path(str(data.get("path") or yaml_path.parent)).expanduser()
+    root = root if root.is_absolute() else yaml_path.parent / root
+    labels_root = label_path_for(root / "images" / "x.jpg").parent
+    for label in sorted(labels_root.rglob("*.txt"))[:50] if labels_root.is_dir() else []:
+        for line in label.read_text(errors="replace").splitlines():
+            if line.strip():
+                return "segment" if len(line.split()) > 5 else "detect"
+    return "detect"
+
+
 def validate_yolo_dataset(path: str | Path, *, task_type: str = "detect") -> YoloDataset:
     """Check a YOLO data set for a task (detect, segment, pose, obb) and describe it.
 

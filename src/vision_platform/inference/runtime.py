@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from vision_platform.inference.batching import MicroBatcher
 from vision_platform.inference.predictor import Backend, Predictor
 from vision_platform.inference.test_runs import TestRunStore
+
+log = logging.getLogger(__name__)
 
 
 class InferenceRuntime:
@@ -50,6 +53,19 @@ class InferenceRuntime:
                     max_wait_s=self._batch_wait_s,
                 )
             return self._batchers[key]
+
+    def warm(self, model_path: Path, backend: Backend) -> None:
+        """Load a model into the cache in the background, before requests ask for it (a model
+        that fails to load fails there, on first use, with its error)."""
+        threading.Thread(
+            target=self._warm, args=(model_path, backend), name="vp-warm-up", daemon=True
+        ).start()
+
+    def _warm(self, model_path: Path, backend: Backend) -> None:
+        try:
+            self.predictor.cache.get(model_path, backend)
+        except Exception:
+            log.warning("warming up %s (%s) failed", model_path, backend, exc_info=True)
 
     def close(self) -> None:
         with self._lock:

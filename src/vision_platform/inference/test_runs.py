@@ -79,6 +79,7 @@ class TestRunStore:
         model_path: Path,
         dataset_path: Path | str,
         conf_threshold: float | None = None,
+        dataset: str | None = None,
     ) -> dict[str, Any]:
         """Record a new run and evaluate in a background thread; returns the run as queued.
 
@@ -86,11 +87,13 @@ class TestRunStore:
         caller) that is downloaded once into the data set cache, as training does.
 
         `conf_threshold` is the operating point of a detection run (precision, recall and the
-        worst mistakes are reported there); without it the F1-optimal threshold is used."""
+        worst mistakes are reported there); without it the F1-optimal threshold is used.
+        `dataset` names the stored data set version (name@version) at `dataset_path`."""
         doc: dict[str, Any] = {
             "id": uuid.uuid4().hex,
             "job_id": job_id,
             "test_dataset_path": str(dataset_path),
+            "dataset": dataset,
             "conf_threshold": conf_threshold,
             "status": "running",
             "progress": 0.0,

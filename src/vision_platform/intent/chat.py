@@ -7,6 +7,7 @@ never changes the one it was given, so the caller may store states as JSON where
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,8 +95,11 @@ class ChatService:
     def __init__(self, *, parser: IntentParser | None = None) -> None:
         self.parser = parser or RulesParser()
 
-    def respond(self, state: ChatState | None, message: str) -> ChatReply:
-        """The reply to `message` in a conversation that is at `state` (None: a new one)."""
+    def respond(
+        self, state: ChatState | None, message: str, *, datasets: Collection[str] | None = None
+    ) -> ChatReply:
+        """The reply to `message` in a conversation that is at `state` (None: a new one);
+        `datasets`: the stored data sets' names the caller knows, which the message may name."""
         state = (state or ChatState()).model_copy(deep=True)
         state.language = message_language(message, state)
         state.turns.append(ChatTurn(role="user", text=message))
@@ -105,10 +109,10 @@ class ChatService:
         if quiet and state.stage == "confirming" and _NO.match(message):
             state.stage = "collecting"
             return self._reply(state, say("what_to_change", state.language))
-        result = self._read(state, message)
+        result = self._read(state, message, datasets)
         state.intent = result.intent
         state.spec = None
-        return self._after_update(state, result)
+        return self._after_update(state, result, datasets)
 
     def confirm(self, state: ChatState) -> ChatReply:
         """Confirm the settings (what `POST /chat/{id}/confirm` does): the final spec or why not."""
@@ -122,26 +126,31 @@ class ChatService:
         return self._confirmed(state)
 
     # --- steps --------------------------------------------------------------------------
-    def _read(self, state: ChatState, message: str) -> ParseResult:
+    def _read(
+        self, state: ChatState, message: str, datasets: Collection[str] | None
+    ) -> ParseResult:
         token = message.strip().strip("'\"`").rstrip(".,")
         awaiting_path = "dataset_path" in state.intent.missing
         bare = token and not re.search(r"\s", token) and not _YES.match(token)
         if awaiting_path and bare and not extract(token).models:
-            resolver = IntentResolver(language=state.language)
+            resolver = IntentResolver(language=state.language, datasets=datasets)
             intent = state.intent.model_copy(update={"dataset_path": token})
             return ParseResult(
                 intent=resolver.check(intent), language=state.language, issues=resolver.issues
             )
-        return self.parser.parse(message, context=state.intent, language=state.language)
+        lang = state.language
+        return self.parser.parse(message, context=state.intent, language=lang, datasets=datasets)
 
-    def _after_update(self, state: ChatState, result: ParseResult) -> ChatReply:
+    def _after_update(
+        self, state: ChatState, result: ParseResult, datasets: Collection[str] | None
+    ) -> ChatReply:
         lang = state.language
         state.questions = result.questions
         notes = [issue.text for issue in result.issues if not issue.blocking]
         lines = [*notes]
         if state.intent.model_name or state.intent.task_type:
             lines = [*self._summary(state.intent, lang), *notes]
-        asks = self._asks(state)
+        asks = self._asks(state, datasets)
         if asks:
             state.stage = "collecting"
             return self._reply(state, "\n".join([*lines, *asks]))
@@ -153,10 +162,12 @@ class ChatService:
         state.stage = "confirmed"
         return self._reply(state, say("started", state.language))
 
-    def _asks(self, state: ChatState) -> list[str]:
+    def _asks(self, state: ChatState, datasets: Collection[str] | None = None) -> list[str]:
         asks = list(state.questions)
         for name in state.intent.missing:
             asks.append(say(f"ask_{name}", state.language))
+        if datasets and "dataset_path" in state.intent.missing:
+            asks.append(say("ask_dataset_names", state.language, names=", ".join(datasets)))
         return asks
 
     def _reply(self, state: ChatState, text: str) -> ChatReply:
@@ -192,6 +203,7 @@ class ChatService:
             task = label(str(settings.task_type.value), lang)
             model = say("default_model", lang, model=settings.model_name.value, task=task)
         task_value = settings.task_type.value
+        intent_text = settings.preset_intent
         augs = [
             shown(aug.model_copy(update={"value": _aug_text(aug.name, aug.value)}))
             for aug in settings.augmentations
@@ -199,7 +211,7 @@ class ChatService:
         rows = [
             ("model", model),
             ("task", label(str(task_value), lang) if task_value else "-"),
-            ("preset", shown(settings.preset)),
+            ("preset", shown(settings.preset) + (f": {intent_text}" if intent_text else "")),
             ("dataset", shown(settings.dataset_path)),
             ("optimizer", f"{shown(settings.optimizer)} / {shown(settings.learning_rate)}"),
             ("warmup", shown(settings.warmup_epochs)),
@@ -210,7 +222,11 @@ class ChatService:
         ]
         if settings.class_names:
             rows.append(("classes", ", ".join(settings.class_names)))
-        return [say("summary_title", lang), *(f"- {label(k, lang)}: {v}" for k, v in rows)]
+        if settings.weights is not None:
+            rows.append(("weights", settings.weights.message))
+        lines = [f"- {label(k, lang)}: {v}" for k, v in rows]
+        lines += [f"- {say('adjusted', lang, message=a.message)}" for a in settings.adjustments]
+        return [say("summary_title", lang), *lines]
 
 
 def _value_text(value: bool | int | float | str) -> str:

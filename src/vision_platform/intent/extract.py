@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from vision_platform.intent.catalog import ModelMention, find_models
+from vision_platform.intent.datasets import NOT_NAMES, REF
 
 OptionValue = bool | float | str
 
@@ -26,6 +27,16 @@ _PATH_PATTERNS = (
     re.compile(r"(?<![\w/.])([A-Za-z0-9_.\-/]+\.ya?ml)(?![\w])"),
     re.compile(r"(?<![\w/.])((?:data|datasets?)/[A-Za-z0-9_.\-/]+)"),
 )
+
+# A stored data set's name beside the word for data set: "the digits dataset", "digits
+# 데이터셋으로", "dataset named digits", "데이터셋은 digits" (said plainly: `names`), or just
+# "dataset digits" (a guess: a word that follows is not always a name).
+_DATA_WORD = r"(?:data[\s_-]*sets?|데이터\s*셋|데이터)"
+_NAME_PATTERNS = (
+    rf"(?<![\w@/.-])[`'\"]?({REF})[`'\"]?\s*{_DATA_WORD}(?![a-z])",
+    rf"{_DATA_WORD}\s*(?:named|called|은|는|:|=)\s*[`'\"]?({REF})(?![\w@/.-])",
+)
+_NAME_GUESS = rf"(?<![a-z]){_DATA_WORD}\s+[`'\"]?({REF})(?![\w@/.-])"
 
 # field → patterns whose group 1 is the value; order matters: warm-up before epochs.
 _NUMBER_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -82,7 +93,8 @@ _SWITCH_WORDS: dict[str, str] = {
     "label_smoothing": r"label[\s_-]*smoothing|라벨\s*스무딩|레이블\s*스무딩",
     "flip": r"(?:horizontal\s*)?flips?|좌우\s*반전|뒤집기|플립",
     "color_jitter": r"colou?r[\s_-]*jitter|색상\s*(?:변화|변형|지터)|컬러\s*지터",
-    "pretrained": r"pre[\s-]*trained|사전\s*학습(?:된)?|프리트레인(?:드)?",
+    "pretrained": r"pre[\s-]*trained|사전\s*학습(?:된)?|프리트레인(?:드)?|(?:from\s+)?imagenet"
+    r"(?:\s+weights)?|fine[\s-]*tun\w*|transfer[\s-]*learning|파인\s*튜닝|미세\s*조정|전이\s*학습",
     "mixed_precision": r"mixed[\s_-]*precision|amp|혼합\s*정밀도",
 }
 _NEGATION_AFTER = (
@@ -131,6 +143,8 @@ class Extraction:
     tasks: list[str] = field(default_factory=list)
     presets: list[str] = field(default_factory=list)
     dataset_paths: list[str] = field(default_factory=list)
+    dataset_names: list[str] = field(default_factory=list)
+    dataset_guesses: list[str] = field(default_factory=list)
     numbers: dict[str, list[float]] = field(default_factory=dict)
     options: dict[str, list[OptionValue]] = field(default_factory=dict)
     class_names: list[str] | None = None
@@ -141,6 +155,8 @@ class Extraction:
             or self.tasks
             or self.presets
             or self.dataset_paths
+            or self.dataset_names
+            or self.dataset_guesses
             or self.numbers
             or self.options
             or self.class_names
@@ -188,6 +204,22 @@ def _read_models(text: _Text, out: Extraction) -> None:
     for mention in find_models(text.low):
         out.models.append(mention)
         text.blank(mention.start, mention.end)
+
+
+def _names(text: _Text, pattern: str) -> list[str]:
+    """The names `pattern` finds, each blanked out; a word that is no name ("the dataset") is
+    left for the next pattern ("the dataset named digits")."""
+    found = []
+    for m in re.finditer(pattern, text.low):
+        if m.group(1) not in NOT_NAMES:
+            found.append(m.group(1))
+            text.blank(m.start(), m.end())
+    return found
+
+
+def _read_dataset_names(text: _Text, out: Extraction) -> None:
+    out.dataset_names = _unique([n for p in _NAME_PATTERNS for n in _names(text, p)])
+    out.dataset_guesses = _unique(_names(text, _NAME_GUESS))
 
 
 def _read_numbers(text: _Text, out: Extraction) -> None:
@@ -243,6 +275,7 @@ def extract(request: str) -> Extraction:
     out = Extraction()
     _read_paths(text, out)
     _read_models(text, out)
+    _read_dataset_names(text, out)
     _read_classes(text, out)
     _read_numbers(text, out)
     _read_switches(text, out)

@@ -6,11 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vision_platform.configs import TrainingSpec
+from vision_platform.presets import RunFacts
+
 Language = Literal["ko", "en"]
 IntentTask = Literal["classification", "detection", "segmentation", "pose"]
 PresetName = Literal["easy", "medium", "advanced"]
 IssueCode = Literal[
     "unknown_model",
+    "unknown_dataset",
     "model_assumed",
     "out_of_range",
     "contradiction",
@@ -32,6 +36,11 @@ class TrainingIntent(BaseModel):
     task_type: IntentTask | None = None
     preset: PresetName | None = None
     dataset_path: str | None = None
+    dataset: str | None = Field(
+        default=None,
+        description="A stored data set the request names (`name` or `name@version`), instead "
+        "of a path; read only where the caller passes in the names it knows (the chat).",
+    )
     num_epochs: int | None = None
     batch_size: int | None = None
     image_size: int | None = None
@@ -42,6 +51,15 @@ class TrainingIntent(BaseModel):
     )
     missing: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+
+    def run_facts(self) -> RunFacts:
+        """The run this intent stands for, with the spec's defaults for what it does not say."""
+        spec = TrainingSpec.model_fields
+        return RunFacts(
+            num_epochs=self.num_epochs or spec["num_epochs"].default,
+            batch_size=self.batch_size or spec["batch_size"].default,
+            image_size=self.image_size,
+        )
 
 
 class Issue(BaseModel):

@@ -7,6 +7,7 @@ The SDKs are imported only when a provider is built, so neither is needed for th
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -173,27 +174,40 @@ class LLMParser:
         self.fallback = fallback or RulesParser()
 
     def parse(
-        self, text: str, *, context: TrainingIntent | None = None, language: Language | None = None
+        self,
+        text: str,
+        *,
+        context: TrainingIntent | None = None,
+        language: Language | None = None,
+        datasets: Collection[str] | None = None,
     ) -> ParseResult:
-        """The LLM's reading of `text` on top of `context`, checked like the rules' reading."""
+        """The LLM's reading of `text` on top of `context`, checked like the rules' reading
+        (a data set path that is a known data set's name becomes that data set)."""
         lang = language or detect_language(text)
         system = instructions()
         settings = context.model_dump(exclude={"missing", "notes"}) if context else {}
         user = f"Current settings: {json.dumps(settings)}\nRequest: {text}"
+        if datasets:
+            user += f"\nStored data sets (a named one goes in dataset_path): {', '.join(datasets)}"
         try:
             intent = read_answer(
                 self.client.complete(system=system, user=user, schema=answer_schema())
             )
         except Exception as e:  # any provider failure means: use the rules instead
-            return self._fall_back(text, context, lang, e)
-        resolver = IntentResolver(language=lang)
+            return self._fall_back(text, context, lang, e, datasets)
+        resolver = IntentResolver(language=lang, datasets=datasets)
         intent = resolver.check(intent)
         return ParseResult(intent=intent, language=lang, issues=resolver.issues, provider=self.name)
 
     def _fall_back(
-        self, text: str, context: TrainingIntent | None, lang: Language, error: Exception
+        self,
+        text: str,
+        context: TrainingIntent | None,
+        lang: Language,
+        error: Exception,
+        datasets: Collection[str] | None,
     ) -> ParseResult:
-        result = self.fallback.parse(text, context=context, language=lang)
+        result = self.fallback.parse(text, context=context, language=lang, datasets=datasets)
         reason = f"{type(error).__name__}: {str(error)[:120]}"
         resolver = IntentResolver(language=lang)
         resolver.issue("llm_fallback", "llm_fallback", provider=self.name, error=reason)

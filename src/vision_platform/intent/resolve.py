@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,8 +15,9 @@ from vision_platform.configs import (
     inactive_fields,
     validate_config,
 )
-from vision_platform.errors import ConfigValidationError, UnknownNameError
+from vision_platform.errors import ConfigValidationError, InvalidInputError, UnknownNameError
 from vision_platform.intent import catalog
+from vision_platform.intent.datasets import apply_dataset, check_dataset
 from vision_platform.intent.extract import Extraction, OptionValue
 from vision_platform.intent.models import Issue, Language, TrainingIntent
 from vision_platform.intent.texts import label, say
@@ -51,10 +52,12 @@ def _concepts(framework: str, config: Mapping[str, Any]) -> dict[str, OptionValu
 
 
 class IntentResolver:
-    """Builds and checks intents for one request language."""
+    """Builds and checks intents for one request language; `datasets` are the stored data
+    sets' names the caller knows (None: names are not read)."""
 
-    def __init__(self, *, language: Language) -> None:
+    def __init__(self, *, language: Language, datasets: Collection[str] | None = None) -> None:
         self.language = language
+        self.datasets = datasets
         self.issues: list[Issue] = []
 
     def issue(
@@ -91,6 +94,10 @@ class IntentResolver:
         preset = self.single("preset", ex.presets, key="two_presets")
         path = self.single("dataset_path", ex.dataset_paths)
         intent = base.model_copy(update={"missing": [], "notes": []})
+        names = [*ex.dataset_names, *ex.dataset_guesses]
+        held = apply_dataset(self, intent, path=path, names=names, said=len(ex.dataset_names))
+        if model is None and task is None and base.model_name is None and base.task_type is None:
+            task = held  # "digits 데이터셋으로 학습해줘": the task that data set is for
         self._apply_model_and_task(intent, model=model, task=task, context=context)
         implied = next((m for m in ex.models if m.name == model and m.implied), None)
         if implied is not None:
@@ -98,8 +105,6 @@ class IntentResolver:
             self.issue("model_assumed", "model_assumed", written=written, name=name)
         if preset is not None:
             intent.preset = preset
-        if path is not None:
-            intent.dataset_path = path
         if ex.class_names:
             intent.class_names = ex.class_names
         for name in TOP_LEVEL_NUMBERS:
@@ -203,6 +208,8 @@ class IntentResolver:
         self._check_task(intent)
         self._check_numbers(intent)
         self._check_advanced(intent)
+        check_dataset(self, intent)
+        self._check_run(intent)
         intent.missing = self._missing(intent)
         intent.notes = [issue.text for issue in self.issues]
         return intent
@@ -328,11 +335,32 @@ class IntentResolver:
             self.issue("inactive", "inactive", detail=detail)
         intent.advanced_config = config or None
 
+    def _check_run(self, intent: TrainingIntent) -> None:
+        """What the request sets that the run contradicts (a warm-up as long as the run, …)."""
+        try:
+            if intent.framework is not None:
+                registry.info(intent.framework).resolve_config(
+                    preset=intent.preset,
+                    advanced_config=intent.advanced_config,
+                    learning_rate=intent.learning_rate,
+                    run=intent.run_facts(),
+                )
+        except ConfigValidationError as e:
+            by_problem: dict[str, list[str]] = {}
+            for name, problem in e.errors.items():
+                by_problem.setdefault(problem, []).append(name)
+            for problem, names in by_problem.items():
+                fields = ", ".join(names)
+                self.issue("contradiction", "run_conflict", field=names[0], blocking=True,
+                           fields=fields, problem=problem)  # fmt: skip
+        except InvalidInputError:  # an unknown preset or framework is reported elsewhere
+            return
+
     def _missing(self, intent: TrainingIntent) -> list[str]:
         missing = []
         if intent.model_name is None and intent.task_type is None:
             missing.append("model_name")
-        if intent.dataset_path is None:
+        if intent.dataset_path is None and intent.dataset is None:
             missing.append("dataset_path")
         return missing
 

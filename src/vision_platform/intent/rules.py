@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from vision_platform.intent.extract import extract
@@ -11,12 +12,18 @@ from vision_platform.intent.texts import detect_language
 
 
 class IntentParser(Protocol):
-    """Anything that turns a request (plus the settings so far) into a checked ParseResult."""
+    """Anything that turns a request (plus the settings so far) into a checked ParseResult;
+    `datasets`: the stored data sets' names the caller knows (None: names are not read)."""
 
     name: str
 
     def parse(
-        self, text: str, *, context: TrainingIntent | None = None, language: Language | None = None
+        self,
+        text: str,
+        *,
+        context: TrainingIntent | None = None,
+        language: Language | None = None,
+        datasets: Collection[str] | None = None,
     ) -> ParseResult: ...
 
 
@@ -26,12 +33,17 @@ class RulesParser:
     name = "rules"
 
     def parse(
-        self, text: str, *, context: TrainingIntent | None = None, language: Language | None = None
+        self,
+        text: str,
+        *,
+        context: TrainingIntent | None = None,
+        language: Language | None = None,
+        datasets: Collection[str] | None = None,
     ) -> ParseResult:
         """Read `text` on top of `context` (the settings so far) and check the result."""
         lang = language or detect_language(text)
         found = extract(text)
-        resolver = IntentResolver(language=lang)
+        resolver = IntentResolver(language=lang, datasets=datasets)
         if found.is_empty():
             resolver.issue("unparseable", "unparseable", blocking=True)
         intent = resolver.check(resolver.build(found, context))

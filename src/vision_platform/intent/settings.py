@@ -2,8 +2,8 @@
 
 The chat's summary text and the web UI's settings card both show these (the card gets them in
 `POST /chat`'s `settings`), so the two always agree with each other and with the job: the values
-are resolved the way the trainer resolves them (`configs.effective_config`: defaults, then the
-preset, then the request's own values).
+are resolved the way the trainer resolves them (`AdapterInfo.resolve_config`: defaults, then the
+preset, then the request's own values, then the preset resolved for the run's numbers).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.adapters.registry import registry
 from vision_platform.configs import Concept, ConfigField, TrainingSpec, effective_config
-from vision_platform.errors import InvalidInputError
+from vision_platform.errors import ConfigValidationError, InvalidInputError
 from vision_platform.intent import catalog
 from vision_platform.intent.models import TrainingIntent
 from vision_platform.intent.resolve import framework_of
+from vision_platform.presets import Adjustment, RunFacts
 
-SettingSource = Literal["request", "preset", "default"]
+# "resolved": the preset's (or default's) value changed for the run (see `adjustments`).
+SettingSource = Literal["request", "preset", "default", "resolved"]
 _AUGMENTATION_GROUP = "augmentation"
 
 
@@ -44,6 +46,16 @@ class AugmentationSetting(SettingValue):
     name: str
 
 
+class WeightsSource(BaseModel):
+    """Where a run with `pretrained: true` would take its weights from, or why it cannot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    found: bool
+    place: str | None = Field(description="The place that has them (the weights store, …).")
+    message: str = Field(description="The file found, or every place looked and what to do.")
+
+
 class ResolvedSettings(BaseModel):
     """What a job created now would run with: every value resolved, each with its source."""
 
@@ -62,6 +74,14 @@ class ResolvedSettings(BaseModel):
     image_size: SettingValue
     dataset_path: SettingValue
     class_names: list[str] | None = None
+    preset_intent: str | None = None
+    weights: WeightsSource | None = Field(
+        default=None, description="Set when the run starts from pretrained weights."
+    )
+    adjustments: list[Adjustment] = Field(
+        default_factory=list,
+        description="Each value resolved for the run unlike the preset's, and why.",
+    )
 
 
 def job_fields(intent: TrainingIntent) -> dict[str, Any]:
@@ -70,7 +90,8 @@ def job_fields(intent: TrainingIntent) -> dict[str, Any]:
     model = intent.model_name or catalog.default_model(intent.task_type or "classification")
     return {
         "model_name": model,
-        "dataset_path": intent.dataset_path,
+        # A stored data set's name until the platform puts the place its version lies here.
+        "dataset_path": intent.dataset_path or intent.dataset,
         "framework": intent.framework or framework_of(model, None),
         "task_type": intent.task_type or catalog.task_of(model),
         "preset": intent.preset,
@@ -92,31 +113,45 @@ def _given(value: Any, default: Any = None) -> SettingValue:
 class _Config:
     """The run's advanced config as the trainer resolves it, and where each value comes from."""
 
-    def __init__(self, fields: Mapping[str, Any]) -> None:
+    def __init__(self, fields: Mapping[str, Any], run: RunFacts) -> None:
+        self.run = run
         requested = dict(fields["advanced_config"] or {})
         if fields["learning_rate"] is not None:
             requested["learning_rate"] = fields["learning_rate"]
         self.requested = set(requested)
         self.schema: list[ConfigField] = []
         self.preset_keys: set[str] = set()
+        self.intent: str | None = None
+        self.adjustments: list[Adjustment] = []
         try:
             info = registry.info(fields["framework"])
             self.schema = info.config_schema()
             presets = info.presets()
             self.preset_keys = set(presets.get(fields["preset"] or "", {}))
-            self.values = effective_config(
-                schema=self.schema,
-                presets=presets,
-                preset=fields["preset"],
-                advanced_config=fields["advanced_config"],
-                learning_rate=fields["learning_rate"],
-            )
+            self.values = self._resolve(info, fields)
         except InvalidInputError:  # the framework is not installed: what the request gave
             self.values = requested
+
+    def _resolve(self, info: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The config resolved for the run; nominal when the request contradicts the run
+        (the intent's issues say how)."""
+        given = {
+            "preset": fields["preset"],
+            "advanced_config": fields["advanced_config"],
+            "learning_rate": fields["learning_rate"],
+        }
+        try:
+            resolved = info.resolve_config(**given, run=self.run)
+        except ConfigValidationError:
+            return effective_config(schema=self.schema, presets=info.presets(), **given)
+        self.intent, self.adjustments = resolved.intent, resolved.adjustments
+        return resolved.config
 
     def source(self, name: str) -> SettingSource:
         if name in self.requested:
             return "request"
+        if any(a.field == name for a in self.adjustments):
+            return "resolved"
         return "preset" if name in self.preset_keys else "default"
 
     def applies(self, name: str) -> bool:
@@ -142,12 +177,24 @@ class _Config:
         ]
 
 
+def _weights(fields: Mapping[str, Any], config: _Config) -> WeightsSource | None:
+    """Where the run's pretrained weights would come from (None: it starts from random ones)."""
+    if not config.setting("pretrained").value or fields["framework"] is None:
+        return None
+    try:
+        info = registry.info(fields["framework"])
+        found = info.find_weights(fields["model_name"], config.values)
+    except InvalidInputError as e:  # none anywhere (every place named), or no framework
+        return WeightsSource(found=False, place=None, message=str(e))
+    return WeightsSource(found=True, place=found.place, message=f"{found.place}: {found.path}")
+
+
 def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
     """The settings a job made from `intent` would run with; None until a model or task is known."""
     if intent.model_name is None and intent.task_type is None:
         return None
     fields = job_fields(intent)
-    config = _Config(fields)
+    config = _Config(fields, intent.run_facts())
     spec_fields = TrainingSpec.model_fields
     return ResolvedSettings(
         model_name=SettingValue(
@@ -165,6 +212,9 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
         num_epochs=_given(intent.num_epochs, spec_fields["num_epochs"].default),
         batch_size=_given(intent.batch_size, spec_fields["batch_size"].default),
         image_size=_given(intent.image_size),
-        dataset_path=_given(intent.dataset_path),
+        dataset_path=_given(intent.dataset or intent.dataset_path),
         class_names=intent.class_names,
+        preset_intent=config.intent,
+        weights=_weights(fields, config),
+        adjustments=config.adjustments,
     )

@@ -60,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{framework} 어댑터를 사용할 수 없어({error}) 적용하지 못했습니다: {options}.",
     ),
     "inactive": ("{detail}", "{detail}"),
+    "run_conflict": (
+        "{fields}: {problem}. What should I change?",
+        "{fields}: {problem}. 어떻게 바꿀까요?",
+    ),
     "no_framework": (
         "{options}: kept until the model or task is known.",
         "{options}: 모델이나 작업이 정해지면 적용합니다.",
@@ -78,11 +82,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Which data set should I train on? Please give its path.",
         "어떤 데이터셋으로 학습할까요? 데이터셋 경로를 알려주세요.",
     ),
+    "ask_dataset_names": (
+        "Uploaded data sets you can name: {names}.",
+        "이름으로 고를 수 있는 업로드된 데이터셋: {names}.",
+    ),
+    "unknown_dataset": (
+        "There is no data set named '{name}'. Uploaded data sets: {known}.",
+        "'{name}'(이)라는 데이터셋이 없습니다. 업로드된 데이터셋: {known}.",
+    ),
+    "dataset_task": (
+        "The {name} data set is for {data_task}, but {model} trains {task}: choose a model "
+        "for {data_task} (e.g. {suggestion}) or another data set.",
+        "{name} 데이터셋은 {data_task}용인데 {model}은(는) {task} 모델입니다. {data_task} 모델"
+        "(예: {suggestion})이나 다른 데이터셋을 골라 주세요.",
+    ),
+    "no_datasets": (
+        "There is no data set named '{name}': none is uploaded yet (the Data sets page takes "
+        "archives), so please give a path.",
+        "'{name}'(이)라는 데이터셋이 없습니다. 아직 업로드된 데이터셋이 없으니 (데이터셋 "
+        "페이지에서 압축 파일을 올릴 수 있습니다) 경로를 알려주세요.",
+    ),
     "ask_model_name": (
         "Which model or task do you want (e.g. resnet50 classification, yolo11n detection)?",
         "어떤 모델이나 작업을 원하시나요? (예: resnet50 이미지 분류, yolo11n 객체 탐지)",
     ),
     "summary_title": ("Here are the settings I will use:", "다음 설정으로 학습합니다:"),
+    "adjusted": ("Resolved for this run: {message}", "이번 실행에 맞게 조정: {message}"),
     "confirm": ("Shall I start?", "이대로 진행할까요?"),
     "started": (
         "Confirmed. The training spec is ready to run.",
@@ -112,6 +137,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "source_request": ("asked", "요청"),
     "source_preset": ("preset", "프리셋"),
     "source_default": ("default", "기본값"),
+    "source_resolved": ("resolved for the run", "실행에 맞춤"),
+    "weights": ("Pretrained weights", "사전학습 가중치"),
     "not_used": ("not used", "적용 안 됨"),
     "auto": ("auto, from the model", "자동, 모델 기준"),
     "from_data": ("from the data set", "데이터셋에서 읽음"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from vision_platform.jobs.mapping import BatchJobView, attempt_spec
 from vision_platform.jobs.reports import issue_token, store_outbox
 from vision_platform.jobs.states import ExitDecision, JobStatus, StopRequest, decide_exit
 from vision_platform.settings import Settings
+
+if TYPE_CHECKING:
+    from vision_platform.jobs.leader import Fence
 
 _ERROR_TAIL_LINES = 20
 
@@ -45,12 +48,15 @@ class ClaimedJob:
 
 @dataclass(frozen=True)
 class RunningJob:
-    """A job this scheduler runs, as the database sees it."""
+    """A running job as the database sees it: the lease epoch it runs under tells a leader's
+    own jobs from those it takes over; `claimed_by` is the lease holder that started it."""
 
     job_id: int
     attempt: int
     handle: str | None
     requested: StopRequest | None
+    lease_epoch: int | None = None
+    claimed_by: str | None = None
 
 
 class AttemptProtocol:
@@ -60,11 +66,14 @@ class AttemptProtocol:
         self.db = db
         self.settings = settings
 
-    def claim(self, *, scheduler_id: str, limit: int) -> list[ClaimedJob]:
+    def claim(
+        self, *, scheduler_id: str, limit: int, fence: Fence | None = None
+    ) -> list[ClaimedJob]:
         """Move up to `limit` pending jobs, oldest first, to running for this scheduler.
 
         PostgreSQL skips rows another scheduler has locked (FOR UPDATE SKIP LOCKED); on every
-        backend the conditional update makes sure no job is claimed twice.
+        backend the conditional update makes sure no job is claimed twice, and with a `fence`
+        that the claimer still holds the scheduler lease.
         """
         if limit <= 0:
             return []
@@ -78,14 +87,20 @@ class AttemptProtocol:
             )
             if self.db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
+            fenced = [fence.clause(self.db.dialect)] if fence is not None else []
             for job_id in session.scalars(query).all():
                 won: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                     update(TrainingJob)
                     .where(
                         TrainingJob.id == job_id,
                         TrainingJob.status == JobStatus.PENDING.value,
+                        *fenced,
                     )
-                    .values(status=JobStatus.RUNNING.value, claimed_by=scheduler_id)
+                    .values(
+                        status=JobStatus.RUNNING.value,
+                        claimed_by=scheduler_id,
+                        lease_epoch=fence.epoch if fence is not None else None,
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 if won.rowcount == 1:
@@ -127,41 +142,59 @@ class AttemptProtocol:
             work_dir=Path(job.output_dir),
         )
 
-    def set_handle(self, job_id: int, attempt: int, handle: str) -> None:
+    def set_handle(
+        self, job_id: int, attempt: int, handle: str, *, fence: Fence | None = None
+    ) -> None:
+        """Record the executor's handle of a started attempt (FencedOutError: the lease moved
+        on while it started, and the caller must stop what it started)."""
         with self.db.session() as session:
-            job = rows.find_job(session, job_id)
-            job.executor_handle = handle
+            rows.fenced_update(session, job_id, attempt, fence, executor_handle=handle)
             rows.find_attempt(session, job_id, attempt).executor_handle = handle
 
-    def running(self, scheduler_id: str) -> list[RunningJob]:
-        """The jobs this scheduler has claimed and not yet finished."""
+    def adopt(self, job_id: int, attempt: int, *, fence: Fence) -> None:
+        """Take over a running attempt whose trainer goes on (started under an earlier lease)."""
         with self.db.session() as session:
-            found = session.execute(
-                select(
-                    TrainingJob.id,
-                    TrainingJob.attempt_count,
-                    TrainingJob.executor_handle,
-                    TrainingJob.requested_action,
-                ).where(
-                    TrainingJob.status == JobStatus.RUNNING.value,
-                    TrainingJob.claimed_by == scheduler_id,
-                )
-            ).all()
-            return [
-                RunningJob(
-                    job_id=r[0],
-                    attempt=r[1],
-                    handle=r[2],
-                    requested=StopRequest(r[3]) if r[3] else None,
-                )
-                for r in found
-            ]
+            rows.fenced_update(session, job_id, attempt, fence, claimed_by=fence.holder)
+
+    def running(self, scheduler_id: str | None = None) -> list[RunningJob]:
+        """The running jobs: all of them (what the leader runs), or those `scheduler_id`
+        claimed."""
+        query = select(
+            TrainingJob.id,
+            TrainingJob.attempt_count,
+            TrainingJob.executor_handle,
+            TrainingJob.requested_action,
+            TrainingJob.lease_epoch,
+            TrainingJob.claimed_by,
+        ).where(TrainingJob.status == JobStatus.RUNNING.value)
+        if scheduler_id is not None:
+            query = query.where(TrainingJob.claimed_by == scheduler_id)
+        with self.db.session() as session:
+            found = session.execute(query.order_by(TrainingJob.id)).all()
+        return [
+            RunningJob(
+                job_id=r[0],
+                attempt=r[1],
+                handle=r[2],
+                requested=StopRequest(r[3]) if r[3] else None,
+                lease_epoch=r[4],
+                claimed_by=r[5],
+            )
+            for r in found
+        ]
 
     def finish_attempt(
-        self, job_id: int, attempt: int, *, exit_code: int, log_tail: list[str]
+        self,
+        job_id: int,
+        attempt: int,
+        *,
+        exit_code: int,
+        log_tail: list[str],
+        fence: Fence | None = None,
     ) -> ExitDecision:
         """Record how an attempt ended and move the job on by the exit-code policy."""
         with self.db.session() as session:
+            rows.fenced_update(session, job_id, attempt, fence)
             job = rows.find_job(session, job_id, lock=True)
             store_outbox(session, job)  # what its trainer said while the platform was away
             current = rows.find_attempt(session, job_id, attempt)
@@ -188,10 +221,17 @@ class AttemptProtocol:
             return decision
 
     def requeue_lost(
-        self, job_id: int, attempt: int, why: str, *, exit_code: int | None = None
+        self,
+        job_id: int,
+        attempt: int,
+        why: str,
+        *,
+        exit_code: int | None = None,
+        fence: Fence | None = None,
     ) -> None:
         """Put a running job whose trainer was lost or stopped by a shutdown back in the queue."""
         with self.db.session() as session:
+            rows.fenced_update(session, job_id, attempt, fence)
             job = rows.find_job(session, job_id, lock=True)
             if job.status != JobStatus.RUNNING:
                 return

@@ -35,3 +35,15 @@ class PathNotAllowedError(InvalidInputError):
 
 class JobTokenError(JobError):
     """A trainer's report carried no token, or not the token of the job's current attempt."""
+
+
+class FencedOutError(JobError):
+    """A scheduler write was refused: its lease is no longer the current one (another server
+    took over), or the attempt it names is over. The write changed nothing."""
+
+    def __init__(self, job_id: int, attempt: int) -> None:
+        self.job_id, self.attempt = job_id, attempt
+        super().__init__(
+            f"job {job_id} attempt {attempt}: not this scheduler's to change "
+            "(its lease moved on, or the attempt is over)"
+        )

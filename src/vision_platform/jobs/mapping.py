@@ -9,6 +9,7 @@ from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.db.models import TrainingJob
 from vision_platform.jobs.schemas import BatchJobOut, JobCreate, JobOut
 from vision_platform.jobs.states import JobStatus
+from vision_platform.presets import Adjustment
 
 TRAIN = "train"
 BATCH_INFERENCE = "batch_inference"
@@ -16,7 +17,12 @@ BATCH_INFERENCE = "batch_inference"
 
 def job_out(row: TrainingJob) -> JobOut:
     """The job as the API shows it (every kind alike: a batch job shows its stand-ins)."""
-    return JobOut.model_validate(row)
+    out = JobOut.model_validate(row)
+    resolution = row.config_resolution or {}
+    out.preset_intent = resolution.get("intent")
+    out.adjustments = [Adjustment.model_validate(a) for a in resolution.get("adjustments", [])]
+    out.config_notes = list(resolution.get("notes", []))
+    return out
 
 
 # --- training jobs -------------------------------------------------------------------------
@@ -27,6 +33,7 @@ def new_training_row(
     task_type: str,
     dataset_path: str,
     best_metric_name: str,
+    dataset_ref: str | None = None,
 ) -> TrainingJob:
     """A pending training job's row: the request as checked and completed by job creation."""
     return TrainingJob(
@@ -35,6 +42,7 @@ def new_training_row(
         framework=framework,
         task_type=task_type,
         dataset_path=dataset_path,
+        dataset_ref=dataset_ref,
         num_epochs=request.num_epochs,
         batch_size=request.batch_size,
         learning_rate=request.learning_rate,
@@ -43,6 +51,7 @@ def new_training_row(
         advanced_config=request.advanced_config,
         max_stage_seconds=request.max_stage_seconds,
         seed=request.seed,
+        register_as=request.register_as,
         status=JobStatus.PENDING.value,
         best_metric_name=best_metric_name,
     )
@@ -78,7 +87,12 @@ def attempt_spec(row: TrainingJob, *, resume: bool) -> TrainingSpec | BatchInfer
 
 # --- batch inference jobs ------------------------------------------------------------------
 def new_batch_row(
-    source: JobOut, *, images: list[str] | None, prefix: str | None, batch_size: int
+    source: JobOut,
+    *,
+    images: list[str] | None,
+    prefix: str | None,
+    batch_size: int,
+    dataset_ref: str | None = None,
 ) -> TrainingJob:
     """A pending batch job's row, before its id (and so its folder and spec) is known.
 
@@ -95,6 +109,7 @@ def new_batch_row(
         framework=source.framework,
         task_type=source.task_type,
         dataset_path=prefix or f"{len(images or [])} image(s)",
+        dataset_ref=dataset_ref,
         num_epochs=1,
         batch_size=batch_size,
         advanced_config={},
@@ -145,6 +160,7 @@ class BatchJobView:
             backend=spec.backend,
             batch_size=spec.batch_size,
             input_prefix=spec.input_prefix,
+            dataset=row.dataset_ref,
             num_input_images=len(spec.input_images) if spec.input_images is not None else None,
             output_path=spec.output_path,
             done=row.items_done,

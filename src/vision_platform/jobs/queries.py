@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import func, select
+from pydantic import AliasChoices
+from sqlalchemy import bindparam, func, select
 
-from vision_platform.db.models import LogLine, MetricPoint, TrainingJob
+from vision_platform.db.models import LogLine, MetricPoint, TrainingJob, utcnow
 from vision_platform.db.session import Database
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
-from vision_platform.jobs.mapping import TRAIN, BatchJobView, job_out
+from vision_platform.jobs.mapping import TRAIN, BatchJobView
 from vision_platform.jobs.paths import job_dir
 from vision_platform.jobs.rows import find_job
 from vision_platform.jobs.schemas import (
@@ -19,6 +22,7 @@ from vision_platform.jobs.schemas import (
     JobMetrics,
     JobOut,
     JobPage,
+    JobSummary,
     LogLineOut,
     MetricPointOut,
 )
@@ -26,6 +30,60 @@ from vision_platform.jobs.states import JobStatus
 from vision_platform.settings import Settings
 
 _KNOWN_JOBS_MAX = 100_000
+
+
+# The columns the API shows, read as plain rows: the hot reads skip the ORM and validation.
+def _column(field: str) -> Any:
+    """The column a JobSummary field is read from, labelled with the field's name (a field
+    whose column is named otherwise, like `dataset` ← dataset_ref, names it in its alias)."""
+    columns = TrainingJob.__table__.c
+    if field in columns:
+        return columns[field]
+    alias = JobSummary.model_fields[field].validation_alias
+    choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+    return next(columns[c] for c in choices if isinstance(c, str) and c in columns).label(field)
+
+
+_SUMMARY = tuple(_column(name) for name in JobSummary.model_fields)
+_FULL = (
+    *_SUMMARY,
+    TrainingJob.__table__.c.advanced_config,
+    TrainingJob.__table__.c.config_resolution,
+)
+_ONE_JOB = select(*_FULL).where(TrainingJob.id == bindparam("job_id"))
+
+
+@lru_cache(maxsize=8)
+def _page_statements(by_kind: bool, by_status: bool, by_cursor: bool) -> tuple[Any, Any]:
+    """A page's query and its count, with the filters as parameters: built once, not on
+    every request (building a statement costs about as much as running it)."""
+    where = []
+    if by_kind:
+        where.append(TrainingJob.kind == bindparam("kind"))
+    if by_status:
+        where.append(TrainingJob.status == bindparam("status"))
+    count = select(func.count()).select_from(TrainingJob).where(*where)
+    if by_cursor:
+        where.append(TrainingJob.id < bindparam("cursor"))
+    page = (
+        select(*_SUMMARY)
+        .where(*where)
+        .order_by(TrainingJob.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, count
+
+
+class PageQuery(TypedDict, total=False):
+    """What `list_jobs` and `list_page` take (keywords, all optional)."""
+
+    status: JobStatus | None
+    limit: int
+    offset: int
+    cursor: int | None
+    with_total: bool
+    kind: str | None
 
 
 class JobQueries:
@@ -39,8 +97,20 @@ class JobQueries:
         self._known_jobs: set[int] = set()
 
     def get(self, job_id: int) -> JobOut:
-        with self.db.session() as session:
-            return job_out(find_job(session, job_id))
+        return JobOut.model_validate(self.get_doc(job_id))
+
+    def get_doc(self, job_id: int) -> dict[str, Any]:
+        """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends)."""
+        with self.db.read() as connection:
+            row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
+        if row is None:
+            raise JobNotFoundError(job_id)
+        doc = dict(row._mapping)
+        resolution = doc.pop("config_resolution") or {}
+        doc["preset_intent"] = resolution.get("intent")
+        doc["adjustments"] = list(resolution.get("adjustments", []))
+        doc["config_notes"] = list(resolution.get("notes", []))
+        return doc
 
     def get_batch(self, batch_id: int) -> BatchJobOut:
         """A batch inference job (JobNotFoundError for a job of another kind)."""
@@ -71,40 +141,71 @@ class JobQueries:
         onnx = folder / "model.onnx"
         return best, onnx if onnx.is_file() else None
 
-    def list_jobs(
+    def list_jobs(self, **query: Unpack[PageQuery]) -> JobPage:
+        """Jobs newest first: training jobs unless `kind` names another kind (None: every kind)."""
+        return JobPage.model_validate(self.list_page(**query))
+
+    def list_page(
         self,
         *,
         status: JobStatus | None = None,
         limit: int = 50,
         offset: int = 0,
+        cursor: int | None = None,
+        with_total: bool = True,
         kind: str | None = TRAIN,
-    ) -> JobPage:
-        """Jobs newest first: training jobs unless `kind` names another kind (None: every kind)."""
-        with self.db.session() as session:
-            query = select(TrainingJob)
-            count = select(func.count()).select_from(TrainingJob)
-            if kind is not None:
-                query = query.where(TrainingJob.kind == kind)
-                count = count.where(TrainingJob.kind == kind)
-            if status is not None:
-                query = query.where(TrainingJob.status == status.value)
-                count = count.where(TrainingJob.status == status.value)
-            rows = session.scalars(
-                query.order_by(TrainingJob.id.desc()).limit(limit).offset(offset)
-            ).all()
-            total = session.scalar(count) or 0
-            return JobPage(
-                items=[job_out(r) for r in rows], total=total, limit=limit, offset=offset
-            )
+    ) -> dict[str, Any]:
+        """`list_jobs` as a JobPage's fields (what GET /jobs sends). `cursor`: the jobs older
+        than that id (keyset: `WHERE id < cursor`, on the kind/status/id indexes)."""
+        page, count = _page_statements(kind is not None, status is not None, cursor is not None)
+        params = {
+            "kind": kind,
+            "status": status.value if status is not None else None,
+            "cursor": cursor,
+            "limit": limit,
+            "offset": offset,
+        }
+        with self.db.read() as connection:
+            result = connection.execute(page, params)
+            keys = tuple(result.keys())
+            items = [dict(zip(keys, row, strict=True)) for row in result]
+            total = (connection.scalar(count, params) or 0) if with_total else None
+        more = len(items) == limit
+        return {
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_cursor": str(items[-1]["id"]) if more else None,
+        }
 
-    def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobOut]:
+    def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobSummary]:
         """Jobs whose row was written at or after `since` (of any status), oldest write first."""
+        query = select(*_SUMMARY).where(TrainingJob.updated_at >= since)
+        if kind is not None:
+            query = query.where(TrainingJob.kind == kind)
         with self.db.session() as session:
-            query = select(TrainingJob).where(TrainingJob.updated_at >= since)
-            if kind is not None:
-                query = query.where(TrainingJob.kind == kind)
-            rows = session.scalars(query.order_by(TrainingJob.updated_at, TrainingJob.id)).all()
-            return [job_out(r) for r in rows]
+            found = session.execute(query.order_by(TrainingJob.updated_at, TrainingJob.id))
+            return [JobSummary.model_validate(row._mapping) for row in found]
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, status, number of jobs) of every kind and status there are jobs of."""
+        query = select(TrainingJob.kind, TrainingJob.status, func.count()).group_by(
+            TrainingJob.kind, TrainingJob.status
+        )
+        with self.db.session() as session:
+            return [(r[0], r[1], int(r[2])) for r in session.execute(query)]
+
+    def report_lags(self) -> list[tuple[int, float]]:
+        """(job id, seconds since its row was last written) of each running job: a trainer
+        reports every few seconds, so a growing lag is a trainer (or a scheduler) gone quiet."""
+        query = select(TrainingJob.id, TrainingJob.updated_at).where(
+            TrainingJob.status == JobStatus.RUNNING.value
+        )
+        now = utcnow()
+        with self.db.session() as session:
+            rows = session.execute(query.order_by(TrainingJob.id)).all()
+        return [(r[0], max(0.0, (now - r[1]).total_seconds())) for r in rows]
 
     def metrics(self, job_id: int, *, after: int = 0) -> JobMetrics:
         with self.db.session() as session:

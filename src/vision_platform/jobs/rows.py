@@ -3,14 +3,24 @@ and write the platform's log lines about it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from vision_platform.db.models import JobAttempt, LogLine, TrainingJob, utcnow
-from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError, JobTokenError
+from vision_platform.jobs.errors import (
+    FencedOutError,
+    InvalidJobStateError,
+    JobNotFoundError,
+    JobTokenError,
+)
 from vision_platform.jobs.mapping import job_out
 from vision_platform.jobs.schemas import JobOut
 from vision_platform.jobs.states import JobStatus, can_move
+
+if TYPE_CHECKING:
+    from vision_platform.jobs.leader import Fence
 
 
 def find_job(session: Session, job_id: int, *, lock: bool = False) -> TrainingJob:
@@ -22,6 +32,31 @@ def find_job(session: Session, job_id: int, *, lock: bool = False) -> TrainingJo
     if job is None:
         raise JobNotFoundError(job_id)
     return job
+
+
+def fenced_update(
+    session: Session, job_id: int, attempt: int, fence: Fence | None, **values: Any
+) -> None:
+    """Write `values` to the running job's row in one UPDATE that also checks the scheduler's
+    fence (and locks the row until commit); FencedOutError when the lease or the attempt has
+    moved on. No fence: a caller that is the only scheduler (tests), nothing is checked."""
+    if fence is None:
+        if values:
+            session.execute(update(TrainingJob).where(TrainingJob.id == job_id).values(**values))
+        return
+    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(TrainingJob)
+        .where(
+            TrainingJob.id == job_id,
+            TrainingJob.attempt_count == attempt,
+            TrainingJob.status == JobStatus.RUNNING.value,
+            fence.clause(session.get_bind().dialect.name),
+        )
+        .values(lease_epoch=fence.epoch, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        raise FencedOutError(job_id, attempt)
 
 
 def find_attempt(session: Session, job_id: int, number: int) -> JobAttempt:
@@ -49,6 +84,7 @@ def move(
     if target is not JobStatus.RUNNING:
         job.requested_action = None
         job.claimed_by = None
+        job.lease_epoch = None
         job.executor_handle = None
     if target.terminal:
         job.finished_at = utcnow()
@@ -56,7 +92,9 @@ def move(
 
 
 def log(session: Session, job: TrainingJob, message: str, *, level: str = "info") -> None:
-    """A log line of the platform's own about the job, in its current attempt."""
+    """A log line of the platform's own about the job, in its current attempt (the job's row
+    is stamped too: event streams learn of new lines from the stamp)."""
+    job.updated_at = utcnow()
     session.add(
         LogLine(
             job_id=job.id,

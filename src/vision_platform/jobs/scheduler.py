@@ -1,4 +1,7 @@
-"""The scheduler: claims pending jobs, starts them through an executor, and acts on exits."""
+"""The scheduler: claims pending jobs, starts them through an executor, and acts on exits.
+
+Every server runs one, but only the holder of the scheduler lease (`jobs/leader.py`) acts; the
+others wait to take over. Each write it makes is fenced by the lease's epoch."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import time
 
 from vision_platform.errors import EXIT_RESUMABLE
 from vision_platform.jobs.attempts import ClaimedJob, RunningJob
+from vision_platform.jobs.errors import FencedOutError
 from vision_platform.jobs.executors.base import ExecutionRequest, Executor
+from vision_platform.jobs.leader import Fence, LeaderLease, holder_host, holder_id
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import StopRequest
 from vision_platform.settings import Settings
@@ -24,7 +29,8 @@ _RECORD_PAUSE_S = 0.5
 class Scheduler:
     """Runs jobs with Kubernetes-Job guarantees: retries, stages, pause, cancel, recovery.
 
-    `tick()` does one round of work and is what tests drive; `start()` runs it in a thread.
+    `tick()` does one round of work and is what tests drive; `start()` runs it in a thread,
+    beside a second one that keeps the lease renewed while a round waits on a trainer.
     """
 
     def __init__(
@@ -40,37 +46,75 @@ class Scheduler:
         self.executor = executor
         self.settings = settings
         self.callback_url = callback_url or settings.callback_url
-        self.id = scheduler_id or settings.scheduler_id or socket.gethostname()
+        name = scheduler_id or settings.scheduler_id or socket.gethostname()
+        self.lease = LeaderLease(
+            service.db, holder=holder_id(name), seconds=settings.scheduler_lease_seconds
+        )
+        self.id = self.lease.holder
         self.max_running = settings.max_concurrent_jobs
         self._signalled: dict[int, StopRequest] = {}
-        self._recovered = False
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stop_keeper = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     # --- one round -------------------------------------------------------------------------
     def tick(self) -> None:
-        if not self._recovered:
-            self.recover()
-        running = self.service.running(self.id)
-        still_running = [job for job in running if not self._reap(job)]
+        """One round, when this server holds the lease (else nothing: another schedules).
+
+        A server with no job slots (VP_MAX_CONCURRENT_JOBS=0) serves the API only: it never
+        takes the lease, so that it cannot keep it from a server that runs jobs."""
+        if self.max_running <= 0:
+            return
+        fence = self.lease.hold()
+        if fence is None:
+            return
+        try:
+            self._round(fence)
+        except FencedOutError as e:
+            # Only a change of leader moves a running attempt on: see whether it happened.
+            log.warning("scheduler %s: %s", self.id, e)
+            self.lease.verify()
+
+    def _round(self, fence: Fence) -> None:
+        still_running = []
+        for job in self.service.running():
+            if job.lease_epoch != fence.epoch:
+                if self._take_over(job, fence):
+                    still_running.append(job)
+            elif not self._reap(job, fence):
+                still_running.append(job)
         for job in still_running:
             self._pass_on_request(job)
         for claim in self.service.claim(
-            scheduler_id=self.id, limit=self.max_running - len(still_running)
+            scheduler_id=self.id, limit=self.max_running - len(still_running), fence=fence
         ):
-            self._launch(claim)
+            self._launch(claim, fence)
 
-    def recover(self) -> None:
-        """After a restart: jobs this scheduler ran that its executor no longer knows resume."""
-        for job in self.service.running(self.id):
-            if job.handle is not None and not self.executor.status(job.handle).lost:
-                continue
-            if job.handle is not None:
-                self.executor.release(job.handle, grace_seconds=self.settings.stop_grace_seconds)
-            self.service.requeue_lost(job.job_id, job.attempt, "the server restarted")
-        self._recovered = True
+    def _take_over(self, job: RunningJob, fence: Fence) -> bool:
+        """A job an earlier leader (this server before a restart, or another) was running.
 
-    def _reap(self, job: RunningJob) -> bool:
+        It is made this lease's first (fenced: a stale leader stops here, before it touches
+        any trainer); then it runs on where the executor still follows its trainer (a
+        Kubernetes Job, a trainer this process started), else its trainer is made to save and
+        end and the job queued to resume. True when it runs on."""
+        self.service.adopt(job.job_id, job.attempt, fence=fence)
+        if job.handle is not None and not self.executor.status(job.handle).lost:
+            log.info("job %s attempt %s: adopted by %s", job.job_id, job.attempt, self.id)
+            return True
+        if job.handle is not None:
+            self.executor.release(job.handle, grace_seconds=self.settings.stop_grace_seconds)
+        # No handle: its leader died while starting it; the executor ends a trainer it may have
+        # left when the next attempt starts (see LocalExecutor.submit).
+        self.service.requeue_lost(job.job_id, job.attempt, self._why_lost(job), fence=fence)
+        return False
+
+    def _why_lost(self, job: RunningJob) -> str:
+        before, here = holder_host(job.claimed_by), socket.gethostname()
+        if before in (None, here):
+            return "the server restarted"
+        return f"its server {before} stopped; {here} took over"
+
+    def _reap(self, job: RunningJob, fence: Fence) -> bool:
         """Finish the job's attempt when its trainer has exited; True when it had."""
         if job.handle is None:
             return False  # being launched right now
@@ -78,12 +122,14 @@ class Scheduler:
         if state.running:
             return False
         if state.lost:
-            self.service.requeue_lost(job.job_id, job.attempt, "the executor lost the trainer")
+            self.service.requeue_lost(
+                job.job_id, job.attempt, "the executor lost the trainer", fence=fence
+            )
         else:
             assert state.exit_code is not None
             tail = self.executor.logs(job.handle, tail=50)
             decision = self.service.finish_attempt(
-                job.job_id, job.attempt, exit_code=state.exit_code, log_tail=tail
+                job.job_id, job.attempt, exit_code=state.exit_code, log_tail=tail, fence=fence
             )
             log.info("job %s attempt %s: %s", job.job_id, job.attempt, decision.outcome)
         self.executor.forget(job.handle)
@@ -101,7 +147,7 @@ class Scheduler:
             self.executor.stop(job.handle)
         self._signalled[job.job_id] = job.requested
 
-    def _launch(self, claim: ClaimedJob) -> None:
+    def _launch(self, claim: ClaimedJob, fence: Fence) -> None:
         env = {"VP_JOB_TOKEN": claim.token, "VP_JOB_ATTEMPT": str(claim.attempt)}
         if self.callback_url:
             env["VP_CALLBACK_URL"] = self.callback_url
@@ -117,29 +163,42 @@ class Scheduler:
         except Exception as e:
             log.exception("job %s: submit failed", claim.job_id)
             self.service.finish_attempt(
-                claim.job_id, claim.attempt, exit_code=1, log_tail=[f"could not start: {e}"]
+                claim.job_id,
+                claim.attempt,
+                exit_code=1,
+                log_tail=[f"could not start: {e}"],
+                fence=fence,
             )
             return
-        self._record_handle(claim, handle)
+        self._record_handle(claim, handle, fence)
 
-    def _record_handle(self, claim: ClaimedJob, handle: str) -> None:
+    def _record_handle(self, claim: ClaimedJob, handle: str, fence: Fence) -> None:
         """Store the trainer's handle, retried through a dropped database connection: a job
         whose handle is never stored is never reaped."""
         for attempt in range(1, _RECORD_TRIES + 1):
             try:
-                self.service.set_handle(claim.job_id, claim.attempt, handle)
+                self.service.set_handle(claim.job_id, claim.attempt, handle, fence=fence)
                 return
+            except FencedOutError:
+                # The lease moved on while the trainer started: the new leader runs the job.
+                self.executor.cancel(handle, grace_seconds=0)
+                raise
             except Exception:
                 if attempt == _RECORD_TRIES:
                     raise
                 log.warning("job %s: storing its handle failed; retrying", claim.job_id)
                 time.sleep(_RECORD_PAUSE_S)
 
-    # --- in a thread -----------------------------------------------------------------------
+    # --- in threads ------------------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="vp-scheduler", daemon=True)
-        self._thread.start()
+        self._stop_keeper.clear()
+        self._threads = [
+            threading.Thread(target=self._loop, name="vp-scheduler", daemon=True),
+            threading.Thread(target=self._keep_lease, name="vp-scheduler-lease", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -149,16 +208,38 @@ class Scheduler:
                 log.exception("scheduler round failed")
             self._stop.wait(self.settings.scheduler_poll_seconds)
 
+    def _keep_lease(self) -> None:
+        """Renew the lease on time even while a round waits (a trainer saving, a release)."""
+        while self.max_running > 0 and not self._stop_keeper.wait(self.lease.seconds / 4):
+            try:
+                self.lease.hold()
+            except Exception:
+                log.exception("scheduler lease renewal failed")
+
     def shutdown(self, *, stop_jobs: bool = True) -> None:
-        """Stop scheduling; running trainers save (SIGTERM), and their jobs go back in the queue."""
+        """Stop scheduling; running trainers save (SIGTERM), their jobs go back in the queue,
+        and the lease is given back so that another server takes over at once.
+
+        `stop_jobs=False` leaves everything as a crash would (trainers, lease)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if not stop_jobs:
-            return
+        loop, keeper = self._threads[:1], self._threads[1:]
+        for thread in loop:
+            thread.join()
+        try:
+            if stop_jobs and self.lease.fence is not None:
+                self._stop_trainers(self.lease.fence)
+                self.lease.release()
+        finally:
+            self._stop_keeper.set()
+            for thread in keeper:
+                thread.join()
+            self._threads = []
+
+    def _stop_trainers(self, fence: Fence) -> None:
         running = [
-            (job, job.handle) for job in self.service.running(self.id) if job.handle is not None
+            (job, job.handle)
+            for job in self.service.running()
+            if job.handle is not None and job.lease_epoch == fence.epoch
         ]
         for _, handle in running:
             self.executor.stop(handle)
@@ -172,8 +253,12 @@ class Scheduler:
             elif state.exit_code == EXIT_RESUMABLE and job.requested is None:
                 # Stopped by the shutdown, not by its own deadline: not a stage of its own.
                 self.service.requeue_lost(
-                    job.job_id, job.attempt, "the server shut down", exit_code=state.exit_code
+                    job.job_id,
+                    job.attempt,
+                    "the server shut down",
+                    exit_code=state.exit_code,
+                    fence=fence,
                 )
                 self.executor.forget(handle)
             else:
-                self._reap(job)
+                self._reap(job, fence)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from vision_platform.configs import TaskType
 from vision_platform.jobs.states import JobStatus
+from vision_platform.presets import Adjustment
+
+# A registered model's name: a lower-case slug (it goes in URLs, and `@` starts a version ref).
+MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+DATASET = 'A stored data set: "name" (its newest version) or "name@version".'
+# JobOut's `dataset` is the row's dataset_ref: the version a job used, as "name@version".
+_DATASET_REF = AliasChoices("dataset", "dataset_ref")
 
 
 class JobCreate(BaseModel):
@@ -17,7 +24,8 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_name: str = Field(min_length=1, max_length=200)
-    dataset_path: str = Field(min_length=1, max_length=2000)
+    dataset_path: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(default=None, min_length=1, max_length=100, description=DATASET)
     framework: str | None = Field(default=None, max_length=50)
     task_type: TaskType | None = None
     num_epochs: int = Field(default=10, ge=1, le=100_000)
@@ -28,10 +36,21 @@ class JobCreate(BaseModel):
     advanced_config: dict[str, Any] = Field(default_factory=dict)
     max_stage_seconds: float | None = Field(default=None, gt=0, le=30 * 24 * 3600)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    register_as: str | None = Field(
+        default=None,
+        pattern=MODEL_NAME_PATTERN,
+        description="Register the job as a new version of this model when it completes.",
+    )
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> JobCreate:
+        if (self.dataset_path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of dataset_path and dataset")
+        return self
 
 
-class JobOut(BaseModel):
-    """A job as the API shows it."""
+class JobSummary(BaseModel):
+    """A job as the jobs list shows it: all of it but its advanced config (GET /jobs/{id})."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -42,14 +61,19 @@ class JobOut(BaseModel):
     framework: str
     task_type: str
     dataset_path: str
+    dataset: str | None = Field(
+        default=None,
+        validation_alias=_DATASET_REF,
+        description="The stored data set version the job uses (name@version), if it named one.",
+    )
     num_epochs: int
     batch_size: int
     learning_rate: float | None
     image_size: int | None
     preset: str | None
-    advanced_config: dict[str, Any]
     max_stage_seconds: float | None
     seed: int | None
+    register_as: str | None = None
     requested_action: str | None
     current_epoch: int
     best_metric_name: str
@@ -66,13 +90,30 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
-class JobPage(BaseModel):
-    """One page of jobs, newest first."""
+class JobOut(JobSummary):
+    """A job as the API shows it."""
 
-    items: list[JobOut]
-    total: int
+    advanced_config: dict[str, Any]
+    # The preset's intent and each value resolved for the run differently from its nominal one.
+    preset_intent: str | None = None
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    config_notes: list[str] = Field(default_factory=list)
+
+
+class JobPage(BaseModel):
+    """One page of jobs, newest first.
+
+    Read on with `offset`, or with `cursor=<next_cursor>`: a cursor page starts after the last
+    job of the one before, so jobs created meanwhile never shift it (no job twice, none
+    skipped)."""
+
+    items: list[JobSummary]
+    total: int | None = Field(description="Jobs matching the filter; null with total=false.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class MetricPointOut(BaseModel):
@@ -152,12 +193,19 @@ class ConfigValidateRequest(BaseModel):
     framework: str = Field(min_length=1, max_length=50)
     preset: str | None = Field(default=None, max_length=50)
     advanced_config: dict[str, Any] = Field(default_factory=dict)
+    # The run's numbers: with num_epochs, the config is resolved for the run (else nominal).
+    num_epochs: int | None = Field(default=None, ge=1, le=100_000)
+    batch_size: int = Field(default=16, ge=1, le=4096)
+    learning_rate: float | None = Field(default=None, gt=0, le=10)
+    image_size: int | None = Field(default=None, ge=8, le=4096)
 
 
 class ConfigValidateResponse(BaseModel):
     valid: bool
     config: dict[str, Any]
     notes: list[str]
+    preset_intent: str | None = None
+    adjustments: list[Adjustment] = Field(default_factory=list)
 
 
 class BatchJobCreate(BaseModel):
@@ -170,6 +218,9 @@ class BatchJobCreate(BaseModel):
     )
     input_images: list[str] | None = Field(default=None, min_length=1, max_length=1_000_000)
     input_prefix: str | None = Field(default=None, min_length=1, max_length=2000)
+    dataset: str | None = Field(
+        default=None, min_length=1, max_length=100, description=DATASET + " Its images."
+    )
     output_path: str | None = Field(
         default=None,
         max_length=2000,
@@ -183,8 +234,9 @@ class BatchJobCreate(BaseModel):
 
     @model_validator(mode="after")
     def _one_input(self) -> BatchJobCreate:
-        if (self.input_images is None) == (self.input_prefix is None):
-            raise ValueError("give exactly one of input_images and input_prefix")
+        given = [self.input_images, self.input_prefix, self.dataset]
+        if sum(g is not None for g in given) != 1:
+            raise ValueError("give exactly one of input_images, input_prefix and dataset")
         return self
 
 
@@ -197,6 +249,7 @@ class BatchJobOut(BaseModel):
     backend: str
     batch_size: int
     input_prefix: str | None
+    dataset: str | None = None
     num_input_images: int | None
     output_path: str
     done: int

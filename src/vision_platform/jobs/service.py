@@ -2,16 +2,20 @@
 
 Like Determined's `core.Context`, `JobService` holds the contexts (`queries`, `creation`,
 `actions`, `attempts`, `reports`) and offers their methods under the flat names the routes and
-the scheduler call; it has no logic of its own."""
+the scheduler call; it has no logic of its own but telling who listens that a job completed."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from vision_platform.db.session import Database
 from vision_platform.jobs.actions import JobActions
 from vision_platform.jobs.attempts import AttemptProtocol
 from vision_platform.jobs.creation import JobCreation
+from vision_platform.jobs.leader import Fence
 from vision_platform.jobs.queries import JobQueries
 from vision_platform.jobs.reports import TrainerReports
+from vision_platform.jobs.states import ExitDecision, JobStatus
 from vision_platform.settings import Settings
 
 
@@ -26,11 +30,16 @@ class JobService:
         self.actions = JobActions(db)
         self.attempts = AttemptProtocol(db, settings)
         self.reports = TrainerReports(db)
+        # Each is called with the id of a job that has just completed (the model registry's
+        # `register_as`); a listener handles its own errors.
+        self.completion_listeners: list[Callable[[int], None]] = []
 
         # Reading (the API, the event streams, predictions).
         self.get = self.queries.get
+        self.get_doc = self.queries.get_doc
         self.get_batch = self.queries.get_batch
         self.list_jobs = self.queries.list_jobs
+        self.list_page = self.queries.list_page
         self.changed_since = self.queries.changed_since
         self.metrics = self.queries.metrics
         self.logs = self.queries.logs
@@ -47,8 +56,26 @@ class JobService:
         # The scheduler's side.
         self.claim = self.attempts.claim
         self.set_handle = self.attempts.set_handle
+        self.adopt = self.attempts.adopt
         self.running = self.attempts.running
-        self.finish_attempt = self.attempts.finish_attempt
         self.requeue_lost = self.attempts.requeue_lost
         # The trainer's reports (POST /jobs/{id}/report).
         self.record_report = self.reports.record_report
+
+    def finish_attempt(
+        self,
+        job_id: int,
+        attempt: int,
+        *,
+        exit_code: int,
+        log_tail: list[str],
+        fence: Fence | None = None,
+    ) -> ExitDecision:
+        """The attempts' `finish_attempt`, then the completion listeners if the job completed."""
+        decision = self.attempts.finish_attempt(
+            job_id, attempt, exit_code=exit_code, log_tail=log_tail, fence=fence
+        )
+        if decision.status is JobStatus.COMPLETED:
+            for listener in self.completion_listeners:
+                listener(job_id)
+        return decision

@@ -15,7 +15,7 @@ from typing import Any
 from vision_platform import __version__
 from vision_platform.adapters.base import FitOutcome, RunContext, VisionAdapter
 from vision_platform.adapters.registry import registry
-from vision_platform.configs import TrainingSpec, effective_config, inactive_fields
+from vision_platform.configs import TrainingSpec
 from vision_platform.errors import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -23,6 +23,7 @@ from vision_platform.errors import (
     CheckpointError,
     VisionPlatformError,
 )
+from vision_platform.presets import ResolvedConfig, RunFacts
 from vision_platform.settings import Settings, get_settings
 from vision_platform.storage import (
     ArtifactStore,
@@ -47,13 +48,21 @@ def resolve_output_dir(spec: TrainingSpec) -> Path:
     return Path("output") / f"run_{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def resolve_config(adapter_cls: type[VisionAdapter], spec: TrainingSpec) -> dict[str, Any]:
-    return effective_config(
-        schema=adapter_cls.config_schema(),
-        presets=adapter_cls.presets(),
+def resolve_config(
+    adapter_cls: type[VisionAdapter], spec: TrainingSpec, *, train_images: int | None = None
+) -> ResolvedConfig:
+    """The run's config: the preset resolved for the run's numbers (vision_platform.presets)."""
+    return adapter_cls.info().resolve_config(
         preset=spec.preset,
         advanced_config=spec.advanced_config,
         learning_rate=spec.learning_rate,
+        run=RunFacts(
+            num_epochs=spec.num_epochs,
+            batch_size=spec.batch_size,
+            image_size=spec.image_size,
+            train_images=train_images,
+            from_checkpoint=bool(spec.checkpoint_path) and not spec.resume,
+        ),
     )
 
 
@@ -118,7 +127,7 @@ class TrainingRunner:
         settings = get_settings()
         adapter_cls = registry.get(self.framework)
         adapter_cls.check_model_name(spec.model_name)
-        config = resolve_config(adapter_cls, spec)
+        resolve_config(adapter_cls, spec)  # bad input is refused before any data is read
         self.output_dir.mkdir(parents=True, exist_ok=True)
         reporter = Reporter(metrics_path=self.output_dir / "metrics.jsonl", sinks=self.sinks)
         dataset_path = spec.dataset_path
@@ -132,11 +141,16 @@ class TrainingRunner:
                 )
             )
         dataset = adapter_cls.load_dataset(dataset_path, skip_bad_images=spec.skip_bad_images)
-        for note in [*dataset.warnings, *inactive_fields(config, adapter_cls.config_schema())]:
+        resolved = resolve_config(
+            adapter_cls, spec, train_images=getattr(dataset, "train_images", None)
+        )
+        for line in resolved.log_lines():
+            reporter.info(line)
+        for note in [*dataset.warnings, *resolved.notes]:
             reporter.warning(note)
         self.uploader = self._make_uploader(settings, reporter)
         try:
-            code = self._train(stop, adapter_cls, config, dataset, reporter)
+            code = self._train(stop, adapter_cls, resolved, dataset, reporter)
         finally:
             missing = (
                 self.uploader.close(settings.upload_wait_seconds)
@@ -185,11 +199,11 @@ class TrainingRunner:
         self,
         stop: StopController,
         adapter_cls: type[VisionAdapter],
-        config: dict[str, Any],
+        resolved: ResolvedConfig,
         dataset: Any,
         reporter: Reporter,
     ) -> int:
-        spec = self.spec
+        spec, config = self.spec, resolved.config
         store = self._checkpoint_store(config)
         resume_state = self._load_resume_state(adapter_cls, store, reporter)
         seed = self._choose_seed(resume_state)
@@ -203,7 +217,7 @@ class TrainingRunner:
         if resume_state is not None:
             self._check_compatible(resume_state, dataset.class_names)
         reporter.truncate_after(resume_state["epoch"] if resume_state is not None else 0)
-        self._write_run_json(config, dataset.class_names, seed)
+        self._write_run_json(resolved, dataset.class_names, seed)
         ctx = RunContext(
             spec=spec,
             config=config,
@@ -343,11 +357,12 @@ class TrainingRunner:
                 f"{state.get('class_names')} vs {class_names}"
             )
 
-    def _write_run_json(self, config: dict[str, Any], class_names: list[str], seed: int) -> None:
+    def _write_run_json(self, resolved: ResolvedConfig, class_names: list[str], seed: int) -> None:
         doc = {
             "spec": self.spec.model_dump(mode="json"),
             "framework": self.framework,
-            "config": config,
+            "config": resolved.config,
+            "resolution": resolved.record(),
             "class_names": class_names,
             "seed": seed,
             "output_dir": str(self.output_dir),

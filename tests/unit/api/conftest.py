@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -33,3 +34,28 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def insert_jobs(db: Any, count: int, *, status: str = "completed") -> list[int]:
+    """`count` training jobs written straight to the database (faster than POST /jobs, and
+    from another connection, as another server would); their ids, oldest first."""
+    from vision_platform.db.models import TrainingJob
+
+    rows = [
+        TrainingJob(
+            model_name="resnet18",
+            framework="timm",
+            task_type="classification",
+            dataset_path="/data/digits",
+            num_epochs=10,
+            batch_size=32,
+            advanced_config={"mixup": True},
+            status=status,
+            best_metric_name="val_acc",
+        )
+        for _ in range(count)
+    ]
+    with db.session() as session:
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]

@@ -13,7 +13,7 @@ from tests.unit.api.test_routes import TOKEN, body, make_settings
 from vision_platform.api.app import create_app
 from vision_platform.jobs.service import JobService
 
-OPEN = {"/api/v1/health", "/api/v1/openapi.json"}
+OPEN = {"/api/v1/health", "/api/v1/health/ready", "/api/v1/openapi.json"}
 
 
 @pytest.fixture

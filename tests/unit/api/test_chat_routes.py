@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from vision_platform.adapters.registry import registry
 from vision_platform.api.app import create_app
-from vision_platform.configs import effective_config
+from vision_platform.presets import RunFacts
 from vision_platform.settings import Settings
 
 TOKEN = "chat-token"
@@ -134,15 +134,20 @@ def test_the_response_carries_the_settings_the_job_is_created_with(
     assert settings["preset"] == setting("medium", "request")
     assert settings["optimizer"] == setting("adamw", "preset")
     assert settings["learning_rate"] == setting(0.0005, "request")
-    assert settings["warmup_epochs"] == setting(5, "preset")
+    # the preset's 5 warm-up epochs and its mixup do not fit a 3-epoch run: resolved, with why
+    assert settings["warmup_epochs"] == setting(0, "resolved")
+    assert settings["preset_intent"].startswith("balanced")
+    assert [a["message"] for a in settings["adjustments"]] == [
+        "warm-up 5 → 0 epochs: the run has 3 epochs; warm-up is kept to 10% of a run",
+        "mixup on → off: the run has 3 epochs; heavy augmentation pays off from about 20 "
+        "(off below 5)",
+    ]
     augmentations = {a["name"]: (a["value"], a["source"]) for a in settings["augmentations"]}
     assert augmentations == {
         "aug_enabled": (True, "preset"),
         "crop_scale_min": (0.5, "default"),
         "random_flip": (True, "preset"),
         "color_jitter": (0.4, "preset"),
-        "mixup": (True, "preset"),
-        "mixup_alpha": (0.8, "default"),
     }
     assert (settings["num_epochs"], settings["batch_size"]) == (
         setting(3, "request"),
@@ -152,23 +157,29 @@ def test_the_response_carries_the_settings_the_job_is_created_with(
     assert settings["dataset_path"] == setting(str(digits), "request")
     # the reply text above the card says the same
     assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0005" in first["reply"]
-    assert "color_jitter 0.4 (프리셋), mixup (프리셋)" in first["reply"]
+    assert "color_jitter 0.4 (프리셋)" in first["reply"]
+    assert "- 이번 실행에 맞게 조정: warm-up 5 → 0 epochs: the run has 3 epochs" in first["reply"]
 
     done = say(client, "네", first["session_id"])
     job = client.get(f"/api/v1/jobs/{done['job_id']}").json()
-    timm = registry.get("timm")
-    config = effective_config(  # what the trainer will run with (training.runner.resolve_config)
-        schema=timm.config_schema(),
-        presets=timm.presets(),
-        preset=job["preset"],
-        advanced_config=job["advanced_config"],
-        learning_rate=job["learning_rate"],
+    # the job shows the same resolution, and the trainer resolves the same config
+    assert job["adjustments"] == settings["adjustments"]
+    assert job["preset_intent"] == settings["preset_intent"]
+    config = (
+        registry.info("timm")
+        .resolve_config(
+            preset=job["preset"],
+            advanced_config=job["advanced_config"],
+            learning_rate=job["learning_rate"],
+            run=RunFacts(num_epochs=job["num_epochs"], batch_size=job["batch_size"]),
+        )
+        .config
     )
     assert config["optimizer_type"] == settings["optimizer"]["value"]
     assert config["learning_rate"] == settings["learning_rate"]["value"]
     assert config["warmup_epochs"] == settings["warmup_epochs"]["value"]
     assert all(config[name] == value for name, (value, _) in augmentations.items())
-    assert not config["cutmix"] and "cutmix" not in augmentations
+    assert not config["cutmix"] and not config["mixup"]
     assert (job["model_name"], job["num_epochs"], job["batch_size"], job["image_size"]) == (
         "resnet18",
         3,

@@ -96,7 +96,8 @@ def test_a_job_leaving_the_status_filter_is_removed(
     first = http.post("/jobs", json=body(tiny_digits)).json()["id"]
     with http.stream("GET", "/jobs/events", params={"status": "paused"}) as response:
         events = read_events(response)
-        assert next(events) == ("snapshot", {"items": [], "total": 0, "limit": 50, "offset": 0})
+        empty = {"items": [], "total": 0, "limit": 50, "offset": 0, "next_cursor": None}
+        assert next(events) == ("snapshot", empty)
         http.post(f"/jobs/{first}/pause")
         name, job = next(events)
         assert (name, job["id"], job["status"]) == ("job", first, "paused")

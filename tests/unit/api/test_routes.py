@@ -168,3 +168,20 @@ def test_the_database_is_migrated_on_start(
         client.post("/api/v1/jobs", json=body(tiny_digits))
     with TestClient(create_app(settings, run_scheduler=False)) as client:
         assert client.get("/api/v1/jobs").json()["total"] == 1
+
+
+def test_ready_only_while_the_schema_is_this_versions(client: TestClient) -> None:
+    """The readiness probe: no token, 503 while the schema is not the one this server runs."""
+    from sqlalchemy import text
+
+    assert client.get("/api/v1/health/ready").json()["status"] == "ready"
+    db = client.app.state.jobs.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        head = session.scalar(text("SELECT version_num FROM alembic_version"))
+        session.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    behind = client.get("/api/v1/health/ready")
+    assert (behind.status_code, behind.json()["status"]) == (503, "migrating")
+    assert client.get("/api/v1/health").status_code == 200  # alive all the same
+    with db.session() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    assert client.get("/api/v1/health/ready").status_code == 200

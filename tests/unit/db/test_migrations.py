@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,30 @@ def test_migrations_run_twice_without_harm(db: Database) -> None:
     db.migrate()
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(TrainingJob)) == 0
+
+
+def test_servers_starting_together_migrate_one_at_a_time(database_url: str) -> None:  # noqa: F811
+    """Replicas and uvicorn workers all migrate on start: on an empty database at once."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        db = Database(database_url)
+        try:
+            db.migrate()
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    db = Database(database_url)
+    assert db.schema_is_current()
+    db.dispose()
 
 
 def test_the_migrated_schema_matches_the_models(db: Database) -> None:

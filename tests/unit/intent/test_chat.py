@@ -20,7 +20,14 @@ def test_korean_conversation_ends_in_exactly_the_agreed_spec() -> None:
     given = chat.respond(state, "/data/flowers")
     assert given.missing == [] and given.needs_confirmation
     assert "- 데이터셋: /data/flowers" in given.reply
-    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.0001 (프리셋)" in given.reply
+    # the preset's 0.0001 is its rate for fine-tuning; from random weights at batch 16 it is
+    # resolved for the run, and the summary says why
+    assert "- 옵티마이저 / 학습률: adamw (프리셋) / 0.00071 (실행에 맞춤)" in given.reply
+    assert (
+        "- 이번 실행에 맞게 조정: learning rate 0.0001 → 0.00071: the rate for adamw from "
+        "random weights; √scaled from batch 32 to 16"
+    ) in given.reply
+    assert "- 프리셋: medium: balanced: " in given.reply
     assert given.reply.endswith("이대로 진행할까요?")
 
     changed = chat.respond(given.state, "learning rate는 0.0005로 바꿔줘")
@@ -111,3 +118,23 @@ def test_a_model_name_while_the_data_set_is_asked_changes_the_model() -> None:
     first = chat.respond(None, "resnet18 classification")
     second = chat.respond(first.state, "resnet50")
     assert second.intent.model_name == "resnet50" and second.missing == ["dataset_path"]
+
+
+def test_the_summary_says_where_pretrained_weights_would_come_from() -> None:
+    chat = ChatService()
+    reply = chat.respond(None, "fine-tune resnet18 on ./data/digits, 3 epochs")
+    weights = reply.settings.weights if reply.settings else None
+    assert weights is not None and not weights.found
+    assert "Looked in: pretrained_path: not set; the weights store: " in weights.message
+    assert "`vp weights import --model resnet18 FILE`" in weights.message
+    assert f"- Pretrained weights: {weights.message}" in reply.reply
+
+
+def test_a_warm_up_as_long_as_the_run_is_asked_about_not_bent() -> None:
+    reply = ChatService().respond(None, "resnet18 classification, 4 epochs, warmup 5, ./data/d")
+    assert reply.intent.advanced_config == {"warmup_epochs": 5}
+    assert not reply.needs_confirmation
+    assert (
+        "warmup_epochs, num_epochs: warm-up of 5 epochs is not shorter than the run's 4: the "
+        "learning rate would never leave warm-up. What should I change?"
+    ) in reply.reply

@@ -140,6 +140,21 @@ TIMM_CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     ("resnet50 사전학습된 가중치로 학습", intent(**RESNET50, advanced_config={"pretrained": True})),
     (
+        "resnet18로 사전학습 가중치로 학습해줘",
+        intent(**RESNET18, advanced_config={"pretrained": True}),
+    ),
+    ("resnet18 파인튜닝 해줘", intent(**RESNET18, advanced_config={"pretrained": True})),
+    ("resnet18 전이학습으로 학습", intent(**RESNET18, advanced_config={"pretrained": True})),
+    (
+        "train resnet18 from ImageNet weights",
+        intent(**RESNET18, advanced_config={"pretrained": True}),
+    ),
+    ("fine-tune resnet18", intent(**RESNET18, advanced_config={"pretrained": True})),
+    (
+        "resnet18 without pretrained weights",
+        intent(**RESNET18, advanced_config={"pretrained": False}),
+    ),
+    (
         "efficientnet_b0 학습률 0.0005, 에폭 30, 데이터셋은 data/cats_dogs",
         intent(**EFFB0, learning_rate=0.0005, num_epochs=30, dataset_path="data/cats_dogs"),
     ),

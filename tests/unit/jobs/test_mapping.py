@@ -21,7 +21,9 @@ from vision_platform.jobs.service import JobService
 
 
 def test_a_training_row_runs_what_was_asked() -> None:
-    request = job_request(Path("/data/d"), preset="easy", seed=3, max_stage_seconds=60.0)
+    request = job_request(
+        Path("/data/d"), preset="easy", seed=3, max_stage_seconds=60.0, register_as="digits"
+    )
     row = new_training_row(
         request,
         framework="timm",
@@ -33,7 +35,10 @@ def test_a_training_row_runs_what_was_asked() -> None:
     assert BatchJobView.of(row) is None
     spec = training_spec(row, resume=True)
     assert spec == attempt_spec(row, resume=True)
-    asked = request.model_dump(exclude={"framework", "task_type"})
+    assert (
+        row.register_as == "digits"
+    )  # the platform's business once it completes, not the trainer's
+    asked = request.model_dump(exclude={"framework", "task_type", "register_as", "dataset"})
     assert spec.model_dump(include=set(asked)) == asked
     assert (spec.framework, spec.task_type, spec.job_id, spec.output_dir, spec.resume) == (
         "timm",

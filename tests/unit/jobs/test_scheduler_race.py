@@ -1,4 +1,4 @@
-"""Two schedulers racing over one queue never start a job twice (PostgreSQL: SKIP LOCKED)."""
+"""Two schedulers racing over one queue never start a job twice: one holds the lease."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_two_schedulers_never_start_a_job_twice(database_url: str, tmp_path: Pat
         try:
             barrier.wait()
             service = scheduler.service
-            while service.list_jobs(status=JobStatus.PENDING).total or service.running(name):
+            while service.list_jobs(status=JobStatus.PENDING).total or service.running():
                 scheduler.tick()
         except BaseException as e:
             errors.append(e)

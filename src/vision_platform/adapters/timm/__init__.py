@@ -23,4 +23,5 @@ DESCRIPTOR = AdapterInfo(
     default_models={"classification": "resnet18"},
     common_models=names.common_models,
     implied_models=names.implied_models,
+    weights_finder="vision_platform.adapters.timm.weights:find_pretrained",
 )

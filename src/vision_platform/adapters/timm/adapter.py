@@ -24,6 +24,7 @@ from vision_platform.errors import CheckpointError, UnknownNameError
 
 if TYPE_CHECKING:
     from vision_platform.datasets.imagefolder import ImageFolderSplit
+    from vision_platform.weights.importing import InspectedWeights
 
 CHECKPOINT_FORMAT = "vision-platform/timm"
 
@@ -43,6 +44,7 @@ class TimmAdapter(VisionAdapter):
         super().__init__(model_name, num_classes, advanced_config, **kwargs)
         self.image_size: int | None = None
         self._eval_transform: Any = None
+        self.weights_note: str | None = None  # what prepare_model loaded, for the run's log
 
     @classmethod
     def model_names(cls) -> list[str]:
@@ -62,25 +64,33 @@ class TimmAdapter(VisionAdapter):
 
     # --- model ------------------------------------------------------------------------------
     def prepare_model(self) -> Any:
+        """The model for `num_classes`; with `pretrained`, the weights found for it loaded
+        (all that fit: a head of another size stays new)."""
         from vision_platform.adapters.timm.model import create_model
-        from vision_platform.adapters.timm.weights import pretrained_weights
+        from vision_platform.adapters.timm.weights import find_pretrained, load_pretrained
 
         if not self.num_classes:
             raise ValueError("num_classes (or class_names) is needed to build the model")
         config = self.advanced_config
-        weights = (
-            pretrained_weights(self.model_name, pretrained_path=config["pretrained_path"])
-            if config["pretrained"]
-            else None
-        )
+        found = find_pretrained(self.model_name, config) if config["pretrained"] else None
         self.model = create_model(
             self.model_name,
             num_classes=self.num_classes,
             image_size=self.image_size,
             drop_rate=config["drop_rate"],
-            pretrained_file=weights,
         )
+        if found is not None:
+            self.weights_note = load_pretrained(self.model, found, self.model_name)
         return self.model
+
+    @classmethod
+    def inspect_weights(
+        cls, model_name: str, path: Path, *, work_dir: Path, trusted: bool
+    ) -> InspectedWeights:
+        """Check a weights file for `model_name` (tensors only, whoever sends it)."""
+        from vision_platform.adapters.timm.weights import inspect_weights
+
+        return inspect_weights(model_name, path, work_dir=work_dir)
 
     # --- training -----------------------------------------------------------------------
     @classmethod

@@ -27,12 +27,9 @@ def create_model(
     num_classes: int,
     image_size: int | None,
     drop_rate: float,
-    pretrained_file: Path | None,
 ) -> torch.nn.Module:
-    """A timm model; weights come only from `pretrained_file`, never from a hub."""
+    """A timm model with random weights (pretrained ones are loaded by `weights`)."""
     kwargs: dict[str, Any] = {"num_classes": num_classes, "drop_rate": drop_rate}
-    if pretrained_file is not None:
-        kwargs.update(pretrained=True, pretrained_cfg_overlay={"file": str(pretrained_file)})
     try:
         # Vision transformers need the input size at construction; CNNs reject the argument.
         return timm.create_model(model_name, img_size=image_size, **kwargs)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vision_platform.configs import ConfigField
+from vision_platform.configs import Concept, ConfigField
+from vision_platform.presets import Draft, PresetIntent
 
 _SCHEDULERS_WITH_WARMUP = ("step", "cosine", "plateau", "exponential")
 
@@ -73,6 +74,7 @@ SCHEMA: list[ConfigField] = [
     ),
     ConfigField(
         name="step_size",
+        concept="step_size",
         type="int",
         default=10,
         min=1,
@@ -238,6 +240,7 @@ SCHEMA: list[ConfigField] = [
     ),
     ConfigField(
         name="pretrained_path",
+        concept="pretrained_path",
         type="str",
         default="",
         group="training",
@@ -246,6 +249,9 @@ SCHEMA: list[ConfigField] = [
     ),
 ]
 
+# The presets' nominal values; `PRESET_INTENTS` say what each is for and how the values bend to
+# a run (vision_platform.presets resolves them: learning rate by start and batch, warm-up
+# within the run, heavy augmentation only on runs long enough to profit).
 PRESETS: dict[str, dict[str, Any]] = {
     "easy": {
         "optimizer_type": "adam",
@@ -283,3 +289,42 @@ PRESETS: dict[str, dict[str, Any]] = {
         "label_smoothing": 0.1,
     },
 }
+
+PRESET_INTENTS: dict[str, PresetIntent] = {
+    "easy": PresetIntent(
+        summary="fast and simple: Adam, a cosine schedule, light augmentation",
+        learning_rate=(1e-3, 3e-4),
+    ),
+    "medium": PresetIntent(
+        summary="balanced: AdamW, warm-up, colour jitter, mixup on longer runs",
+        learning_rate=(1e-3, 1e-4),
+        heavy_augmentation_epochs=(5, 20),
+    ),
+    "advanced": PresetIntent(
+        summary="strongest regularisation for the best final accuracy on long runs",
+        learning_rate=(1e-3, 1e-4),
+        heavy_augmentation_epochs=(10, 40),
+    ),
+}
+
+
+_MIXING: tuple[Concept, ...] = ("mixup", "cutmix")
+
+
+def mixing_needs_an_even_batch(draft: Draft) -> None:
+    """timm's Mixup blends the images of a batch in pairs: it needs an even batch size."""
+    batch = draft.run.batch_size
+    if batch % 2 == 0:
+        return
+    for concept in _MIXING:
+        spec = draft.field_for(concept)
+        if spec is None or not draft.config[spec.name]:
+            continue
+        problem = f"{spec.name} blends images in pairs; the batch size {batch} is odd"
+        if draft.user_set(spec.name):
+            draft.refuse([spec.name, "batch_size"], problem)
+        else:
+            draft.adapt(spec.name, False, problem)
+
+
+RUN_RULES = (mixing_needs_an_even_batch,)

@@ -40,6 +40,7 @@ class Trainee(Protocol):
     model_name: str
     num_classes: int | None
     image_size: int | None
+    weights_note: str | None
 
     def prepare_model(self) -> Any: ...
 
@@ -292,11 +293,30 @@ class TimmRun:
         return epoch_seconds
 
 
+@torch.no_grad()
+def check_image_size(model: torch.nn.Module, size: int, model_name: str) -> None:
+    """Refuse (naming image_size) a size the model cannot take, before the first epoch: a
+    patch or a stride larger than what the image leaves fails on a forward of two blanks."""
+    device = next(model.parameters()).device
+    model.eval()
+    try:
+        model(torch.zeros(2, 3, size, size, device=device))
+    except (RuntimeError, ValueError, AssertionError) as e:
+        raise ConfigValidationError(
+            {"image_size": f"{size} px is too small for {model_name}: {str(e).splitlines()[0]}"}
+        ) from e
+    finally:
+        model.train()
+
+
 def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
     """Train epochs until done or stopped; checkpoint every epoch, and on a stop mid-epoch."""
     if adapter.image_size is None:
         adapter.image_size = ctx.spec.image_size or default_image_size(adapter.model_name)
     run = TimmRun(adapter, ctx)
+    if adapter.weights_note:
+        ctx.reporter.info(adapter.weights_note)
+    check_image_size(run.model, adapter.image_size, adapter.model_name)
     if ctx.resume_state is not None:
         run.restore(ctx.resume_state)
     elif ctx.init_weights is not None:

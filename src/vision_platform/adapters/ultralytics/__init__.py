@@ -40,5 +40,6 @@ DESCRIPTOR = AdapterInfo(
     common_models=names.model_names,
     aliases=names.aliases,
     implied_models=names.implied_models,
+    weights_finder="vision_platform.adapters.ultralytics.weights:find_pretrained",
     onnx_by_adapter=True,
 )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from vision_platform.adapters.base import (
     BoxValidation,
@@ -40,6 +40,9 @@ from vision_platform.adapters.ultralytics.shim import (
 from vision_platform.configs import unknown_name_message
 from vision_platform.errors import CheckpointError, UnknownNameError, WeightsUnavailableError
 from vision_platform.storage import manifest_path
+
+if TYPE_CHECKING:
+    from vision_platform.weights.importing import InspectedWeights
 
 
 class UltralyticsAdapter(VisionAdapter):
@@ -61,6 +64,7 @@ class UltralyticsAdapter(VisionAdapter):
             self.iou_threshold = self.advanced_config["iou"]
         self.image_size: int | None = None
         self.checkpoint_path: Path | None = None
+        self.weights_note: str | None = None  # where prepare_model's weights came from
 
     @classmethod
     def from_onnx(cls, path: Path, metadata: dict[str, str]) -> UltralyticsAdapter:
@@ -128,8 +132,24 @@ class UltralyticsAdapter(VisionAdapter):
         self.model = YOLO(source, task=ULTRALYTICS_TASK[self.task_type])
         return self.model
 
+    @classmethod
+    def inspect_weights(
+        cls, model_name: str, path: Path, *, work_dir: Path, trusted: bool
+    ) -> InspectedWeights:
+        """Check an Ultralytics .pt for `model_name` (a pickle: only from a trusted user)."""
+        from vision_platform.adapters.ultralytics.weights import inspect_weights
+
+        return inspect_weights(model_name, path, work_dir=work_dir, trusted=trusted)
+
     def weights_file(self) -> Path | None:
-        """The user's `weights_path` (checked to exist: never downloaded), or None."""
+        """With `pretrained`, the weights found for the model (every place looked is named
+        when none has them); else the user's `weights_path` (checked to exist), or None."""
+        if self.advanced_config["pretrained"]:
+            from vision_platform.adapters.ultralytics.weights import find_pretrained
+
+            found = find_pretrained(self.model_name, self.advanced_config)
+            self.weights_note = f"Pretrained weights from {found.place}: {found.path}"
+            return found.path
         given = self.advanced_config["weights_path"]
         if not given:
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vision_platform.configs import ConfigField
+from vision_platform.presets import Draft, PresetIntent
 
 OPTIMIZERS = ("auto", "SGD", "Adam", "AdamW", "RMSProp")
 _EXPLICIT_OPTIMIZERS = OPTIMIZERS[1:]
@@ -82,6 +83,7 @@ SCHEMA: list[ConfigField] = [
         "weight decay scaled to it. Set it to the batch size for small data sets.",
         min=1,
         max=1024,
+        concept="nominal_batch",
     ),
     # scheduler
     _field(
@@ -120,6 +122,7 @@ SCHEMA: list[ConfigField] = [
         "Turn mosaic off for the last N epochs (0 = never).",
         min=0,
         max=1000,
+        concept="close_mosaic",
     ),
     _unit(
         "mixup",
@@ -197,15 +200,27 @@ SCHEMA: list[ConfigField] = [
         concept="mixed_precision",
     ),
     _field(
+        "pretrained",
+        "bool",
+        False,
+        "training",
+        "Start from pretrained weights: weights_path, the weights store, VP_PRETRAINED_DIR, "
+        "or (VP_ALLOW_DOWNLOADS=1 only) Ultralytics' release assets.",
+        concept="pretrained",
+    ),
+    _field(
         "weights_path",
         "str",
         "",
         "training",
         "A local .pt file to start from (e.g. yolo11n.pt, pretrained on COCO). Never "
         "downloaded; empty = build the model from its yaml with random weights.",
+        concept="pretrained_path",
     ),
 ]
 
+# The presets' nominal values; `PRESET_INTENTS` say what each is for and how the values bend to
+# a run (see vision_platform.presets).
 PRESETS: dict[str, dict[str, Any]] = {
     # Quick and forgiving: Ultralytics' automatic optimizer, mild augmentation, early stop.
     "easy": {
@@ -245,3 +260,54 @@ PRESETS: dict[str, dict[str, Any]] = {
         "patience": 100,
     },
 }
+
+# Ultralytics accumulates gradients up to `nbs` (64) images a step: the rates are for that batch.
+_NOMINAL_BATCH = 64
+PRESET_INTENTS: dict[str, PresetIntent] = {
+    "easy": PresetIntent(
+        summary="fast and simple: Ultralytics' automatic optimizer, mild augmentation, early stop"
+    ),
+    "medium": PresetIntent(
+        summary="balanced: AdamW, a cosine schedule, a little mixup on longer runs",
+        learning_rate=(1e-3, 5e-4),
+        reference_batch=_NOMINAL_BATCH,
+        heavy_augmentation_epochs=(10, 30),
+    ),
+    "advanced": PresetIntent(
+        summary="strongest regularisation for the best final accuracy on long runs",
+        learning_rate=(1e-2, 1e-2),
+        reference_batch=_NOMINAL_BATCH,
+        heavy_augmentation_epochs=(20, 60),
+    ),
+}
+_STRIDE = 32  # YOLO models take image sizes in multiples of their largest stride
+
+
+def image_size_in_strides(draft: Draft) -> None:
+    """Ultralytics rounds an image size up to a multiple of the model's stride: say so."""
+    size = draft.run.image_size
+    if size is not None and size % _STRIDE:
+        rounded = -(-size // _STRIDE) * _STRIDE
+        draft.inform(
+            "image_size",
+            nominal=size,
+            value=rounded,
+            reason=f"YOLO models take multiples of {_STRIDE} px (Ultralytics rounds up)",
+        )
+
+
+def mosaic_within_run(draft: Draft) -> None:
+    """Ultralytics turns mosaic off for the run's last `close_mosaic` epochs: when that is the
+    whole run, mosaic is never used, whatever its probability says."""
+    epochs = draft.run.num_epochs
+    close = draft.config["close_mosaic"]
+    if not draft.config["mosaic"] or not close or close < epochs:
+        return
+    reason = f"close_mosaic {close} turns mosaic off for the whole {epochs}-epoch run"
+    if draft.user_set("mosaic"):
+        draft.notes.append(f"mosaic: {reason}")
+    else:
+        draft.adapt("mosaic", 0.0, reason)
+
+
+RUN_RULES = (image_size_in_strides, mosaic_within_run)

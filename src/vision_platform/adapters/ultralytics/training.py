@@ -70,6 +70,7 @@ class Trainee(Protocol):
 
     model_name: str
     task_type: str
+    weights_note: str | None
 
     def prepare_model(self) -> Any: ...
 
@@ -273,7 +274,10 @@ def _model_and_args(adapter: Trainee, ctx: RunContext) -> tuple[Any, dict[str, A
         return YOLO(state["path"], task=task), args
     if ctx.init_weights is not None:
         return YOLO(str(_initial_weights(adapter, ctx.init_weights)), task=task), args
-    return adapter.prepare_model(), args
+    model = adapter.prepare_model()
+    if adapter.weights_note:
+        ctx.reporter.info(adapter.weights_note)
+    return model, args
 
 
 def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:

@@ -11,20 +11,26 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import ClientDisconnect
 
 from vision_platform.adapters.base import InferenceResult
 from vision_platform.api.deps import JobId, Jobs
 from vision_platform.api.inference_stream import (
     STREAM_RESPONSES,
-    UploadStream,
+    StreamForm,
     openapi_request_body,
 )
-from vision_platform.api.multipart_stream import BodyReadingStreamingResponse, multipart_boundary
+from vision_platform.api.multipart_stream import BodyReadingStreamingResponse
+from vision_platform.api.predictions import (
+    json_response,
+    predict_uploaded,
+    stream_predictions,
+    upload_stream,
+)
 from vision_platform.errors import InvalidInputError
 from vision_platform.inference.batching import Thresholds
-from vision_platform.inference.images import check_image, check_size, image_media_type
+from vision_platform.inference.images import check_image, image_media_type
 from vision_platform.inference.predictor import Backend
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.paths import (
@@ -34,6 +40,7 @@ from vision_platform.jobs.paths import (
     check_readable_path,
     check_storage_uri,
 )
+from vision_platform.jobs.schemas import DATASET
 from vision_platform.settings import Settings
 from vision_platform.storage import is_remote, store_for
 
@@ -60,8 +67,15 @@ class TestRunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     job_id: int = Field(ge=0, le=2**31 - 1)
-    test_dataset_path: str = Field(min_length=1, max_length=4096)
+    test_dataset_path: str | None = Field(default=None, min_length=1, max_length=4096)
+    dataset: str | None = Field(default=None, min_length=1, max_length=100, description=DATASET)
     conf_threshold: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> TestRunCreate:
+        if (self.test_dataset_path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of test_dataset_path and dataset")
+        return self
 
 
 class TestRunOut(BaseModel):
@@ -70,6 +84,7 @@ class TestRunOut(BaseModel):
     id: str
     job_id: int
     test_dataset_path: str
+    dataset: str | None = Field(default=None, description="The stored version it ran on.")
     conf_threshold: float | None = None
     status: Literal["running", "completed", "failed"]
     progress: float
@@ -90,16 +105,6 @@ def _model_path(jobs: Jobs, job_id: int, backend: Backend) -> Path:
     return best
 
 
-def _save_upload(upload: UploadFile, folder: Path, settings: Settings) -> Path:
-    name = Path(upload.filename or "upload").name
-    data = upload.file.read(int(settings.max_upload_mb * 2**20) + 1)
-    check_size(len(data), max_mb=settings.max_upload_mb, name=name)
-    target = folder / name
-    target.write_bytes(data)
-    check_image(target, name=name)
-    return target
-
-
 @router.post("/test/inference/single", response_model=InferenceResult)
 def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Response:
     """One image by path (a data root or the artifact storage) or by s3:// URI under the
@@ -112,13 +117,7 @@ def predict_single(body: SingleInference, request: Request, jobs: Jobs) -> Respo
         thresholds = Thresholds(body.conf_threshold, body.iou_threshold)
         result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
     result.image_path = body.image_path
-    return _json(result)
-
-
-def _json(result: InferenceResult) -> Response:
-    """The result as it is: FastAPI would validate a returned model against `response_model`
-    again, in a worker thread for a plain `def` route (a hop on every prediction)."""
-    return Response(result.model_dump_json(), media_type="application/json")
+    return json_response(result)
 
 
 @contextmanager
@@ -152,15 +151,9 @@ def predict_upload(
     iou_threshold: Annotated[float | None, Form(ge=0, le=1)] = None,
 ) -> Response:
     """One uploaded image (multipart); 413 over VP_MAX_UPLOAD_MB, 415 when not an image."""
-    settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, job_id, backend)
-    with tempfile.TemporaryDirectory(prefix="vp-upload-") as tmp:
-        image = _save_upload(file, Path(tmp), settings)
-        batcher = request.app.state.inference.batcher(model_path, backend)
-        thresholds = Thresholds(conf_threshold, iou_threshold)
-        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
-    result.image_path = image.name
-    return _json(result)
+    thresholds = Thresholds(conf_threshold, iou_threshold)
+    return json_response(predict_uploaded(request, file, model_path, backend, thresholds))
 
 
 @router.post(
@@ -172,27 +165,13 @@ def predict_upload(
 async def predict_stream(request: Request, jobs: Jobs) -> Response:
     """NDJSON: one InferenceResult per uploaded image as soon as it is done; a bad file gives
     an error line for that file and the rest go on. Send the form fields before the files."""
-    settings: Settings = request.app.state.settings
-    upload = UploadStream(
-        request, multipart_boundary(request), max_upload_mb=settings.max_upload_mb
-    )
+    upload = upload_stream(request, StreamForm)
     try:
         form = await upload.read_form()
     except ClientDisconnect:
         return Response(status_code=400)
     model_path = await run_in_threadpool(_model_path, jobs, form.job_id, form.backend)
-    # The batcher's thread runs the model, as for single requests: files of concurrent streams
-    # and single requests share forward passes, and no request thread runs torch itself.
-    batcher = request.app.state.inference.batcher(model_path, form.backend)
-    thresholds = Thresholds(form.conf_threshold, form.iou_threshold)
-
-    def predict(image: Path, name: str) -> str:
-        check_image(image, name=name)
-        result: InferenceResult = batcher.predict(image, thresholds, timeout=300)
-        result.image_path = name
-        return result.model_dump_json() + "\n"
-
-    return BodyReadingStreamingResponse(upload.lines(predict), media_type="application/x-ndjson")
+    return stream_predictions(request, upload, form, model_path)
 
 
 @router.post("/test/runs", status_code=202, response_model=TestRunOut)
@@ -200,12 +179,20 @@ def start_test_run(body: TestRunCreate, request: Request, jobs: Jobs) -> dict[st
     """Evaluate in the background; poll GET /test/runs/{id} for progress and metrics."""
     settings: Settings = request.app.state.settings
     model_path = _model_path(jobs, body.job_id, "eager")
-    dataset = check_dataset(body.test_dataset_path, settings, "test_dataset_path")
+    ref = None
+    dataset: Path | str
+    if body.dataset is not None:
+        version = request.app.state.datasets.resolve(body.dataset, "dataset")
+        dataset, ref = version.uri if is_remote(version.uri) else Path(version.uri), version.ref
+    else:
+        assert body.test_dataset_path is not None  # the validator: exactly one of the two
+        dataset = check_dataset(body.test_dataset_path, settings, "test_dataset_path")
     run: dict[str, Any] = request.app.state.inference.test_runs.start(
         job_id=body.job_id,
         model_path=model_path,
         dataset_path=dataset,
         conf_threshold=body.conf_threshold,
+        dataset=ref,
     )
     return run
 
@@ -232,6 +219,8 @@ def get_test_run_mistake_image(run_id: str, index: int, request: Request) -> Fil
     image, folder = runs.mistake_image(run_id, index)
     if runs.is_local_copy(folder):  # the platform's own download of an s3:// data set
         folder = folder.resolve()
+    elif runs.get(run_id).get("dataset"):  # a stored version, in the artifact storage
+        folder = check_readable_path(str(folder), settings, "dataset")
     else:
         folder = check_data_path(str(folder), settings, "test_dataset_path")
     path = check_file_inside(image, folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -14,10 +15,19 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from vision_platform.errors import VisionPlatformError
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+from vision_platform.jobs.processes import alive as _alive
+from vision_platform.jobs.processes import proc_start_time as _proc_start_time
 
 # Settings a trainer must not inherit: it holds no database or API credentials.
 _WITHHELD_ENV = ("VP_DATABASE_URL", "VP_API_TOKEN")
+# Held by every trainer of a job (and by its data loader workers) for as long as it lives.
+_TRAINER_LOCK = "trainer.lock"
+
+
+class TrainerStillRunningError(VisionPlatformError):
+    """A trainer of an earlier attempt of the job would not end: no second one is started."""
 
 
 @dataclass
@@ -26,67 +36,20 @@ class _Attempt:
     log_path: Path
 
 
-def _proc_start_time(pid: int) -> str | None:
-    """Start time (clock ticks) of a live, non-zombie process, to tell it from a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] in ("Z", "X") else fields[19]
-
-
-def _alive(pid: int, started: str) -> bool:
-    return _proc_start_time(pid) == started
-
-
-def _end(pid: int, started: str, grace_seconds: float) -> None:
-    """Stop the process group of `pid` (if it is still the process started then): SIGTERM, so
-    that a trainer saves, and SIGKILL after `grace_seconds`."""
-    if not _alive(pid, started):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(os.getpgid(pid), signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    while _alive(pid, started) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if _alive(pid, started):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        while _alive(pid, started):
-            time.sleep(0.1)
-
-
-def _leftovers(work_dir: Path) -> list[tuple[int, str]]:
-    """Live processes (pid, start time) still running a spec of `work_dir`: trainers whose
-    server died before it stored their handle, that no one would otherwise stop."""
-    marker = f"{work_dir}/logs/spec-".encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes() if proc.name.isdigit() else b""
-        except OSError:
-            continue
-        started = _proc_start_time(int(proc.name)) if marker in cmdline else None
-        if started is not None and b"vision_platform" in cmdline:
-            found.append((int(proc.name), started))
-    return found
-
-
 class LocalExecutor(Executor):
-    """Runs trainers as child processes in their own session; logs go to the job's folder."""
+    """Runs trainers as child processes in their own session; logs go to the job's folder.
 
-    def __init__(self, *, python: str = sys.executable, leftover_grace_s: float = 30.0) -> None:
+    Each trainer holds its job folder's lock (flock, taken before it starts and inherited),
+    so that two trainers of one job never run at once, whichever server started them."""
+
+    def __init__(self, *, python: str = sys.executable, grace_seconds: float = 30.0) -> None:
         self._python = python
-        self._leftover_grace_s = leftover_grace_s
+        self._grace_seconds = grace_seconds
         self._attempts: dict[str, _Attempt] = {}
         self._lock = threading.Lock()
 
     def submit(self, request: ExecutionRequest) -> str:
         request.work_dir.mkdir(parents=True, exist_ok=True)
-        # Never two trainers of one job: an earlier attempt's still running is stopped first.
-        for pid, started in _leftovers(request.work_dir):
-            _end(pid, started, self._leftover_grace_s)
         logs = request.work_dir / "logs"
         logs.mkdir(exist_ok=True)
         spec_path = logs / f"spec-{request.attempt}.json"
@@ -95,16 +58,22 @@ class LocalExecutor(Executor):
         env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
         env.update(request.env)
         env["PYTHONUNBUFFERED"] = "1"
-        with open(log_path, "ab") as log:
-            process = subprocess.Popen(
-                [self._python, "-m", "vision_platform", request.command, "--spec", str(spec_path)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=request.work_dir,
-                start_new_session=True,  # signals to the server's terminal do not reach it
-            )
+        command = [self._python, "-m", "vision_platform", request.command, "--spec", str(spec_path)]
+        lock = _lock_folder(logs / _TRAINER_LOCK, self._grace_seconds)
+        try:
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=request.work_dir,
+                    start_new_session=True,  # signals to the server's terminal do not reach it
+                    pass_fds=(lock,),  # the trainer holds the lock from here on
+                )
+        finally:
+            os.close(lock)
         handle = f"local:{process.pid}:{_proc_start_time(process.pid) or 0}:{log_path}"
         with self._lock:
             self._attempts[handle] = _Attempt(process, log_path)
@@ -156,5 +125,65 @@ class LocalExecutor(Executor):
         parts = handle.split(":", 3)
         if len(parts) != 4 or parts[0] != "local" or not parts[1].isdigit():
             return
+        pid, started = int(parts[1]), parts[2]
+        if not _alive(pid, started):
+            return
         # A trainer left from an earlier server run: let it save, then make sure it is gone.
-        _end(int(parts[1]), parts[2], grace_seconds)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _alive(pid, started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid, started):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            while _alive(pid, started):
+                time.sleep(0.1)
+
+
+def _lock_folder(path: Path, grace_seconds: float) -> int:
+    """An open descriptor holding the job folder's trainer lock.
+
+    The scheduler starts a new attempt only once the last one is over, so a holder left is a
+    trainer its leader lost track of (it died while starting it): that one saves and ends."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if _try_lock(fd):
+            return fd
+        for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 10.0)):
+            for pgid in _holder_groups(path):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, sig)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                if _try_lock(fd):
+                    return fd
+                time.sleep(0.1)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    raise TrainerStillRunningError(f"{path.parent.parent}: a trainer still runs there")
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder_groups(path: Path) -> set[int]:
+    """The process groups (a trainer and its workers) of the processes that hold `path` open."""
+    target, own = str(path.resolve()), os.getpgrp()
+    groups = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) == target for fd in (proc / "fd").iterdir()):
+                pgid = os.getpgid(int(proc.name))
+                if pgid != own:
+                    groups.add(pgid)
+    return groups

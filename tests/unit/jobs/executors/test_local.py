@@ -26,18 +26,22 @@ while :; do sleep 0.05; done
 """
 
 
-@pytest.fixture
-def executor(tmp_path: Path) -> LocalExecutor:
+def fake_executor(tmp_path: Path) -> LocalExecutor:
     script = tmp_path / "fake-python"
     script.write_text(FAKE_TRAINER)
     script.chmod(0o755)
-    return LocalExecutor(python=str(script))
+    return LocalExecutor(python=str(script), grace_seconds=5)
 
 
-def submit(executor: LocalExecutor, tmp_path: Path, **env: str) -> str:
+@pytest.fixture
+def executor(tmp_path: Path) -> LocalExecutor:
+    return fake_executor(tmp_path)
+
+
+def submit(executor: LocalExecutor, tmp_path: Path, *, attempt: int = 1, **env: str) -> str:
     spec = TrainingSpec(model_name="resnet10t", dataset_path="/data", job_id="7")
     return executor.submit(
-        ExecutionRequest(job_id=7, attempt=1, spec=spec, work_dir=tmp_path / "job_7", env=env)
+        ExecutionRequest(job_id=7, attempt=attempt, spec=spec, work_dir=tmp_path / "job_7", env=env)
     )
 
 
@@ -99,19 +103,17 @@ def test_release_ends_a_trainer_left_from_an_earlier_server(
     assert wait_exit(executor, handle).exit_code == 75
 
 
-def test_a_trainer_whose_handle_was_never_stored_is_stopped_before_the_next_attempt(
+def test_a_trainer_left_running_ends_before_the_next_attempt_of_its_job_starts(
     executor: LocalExecutor, tmp_path: Path
 ) -> None:
-    """The server died between starting a trainer and storing its handle: the next attempt of
-    the job must not run beside it."""
-    first = submit(executor, tmp_path)
-    wait_for_line(executor, first, "token:")
-    restarted = LocalExecutor(python=executor._python, leftover_grace_s=5)
-    spec = TrainingSpec(model_name="resnet10t", dataset_path="/data", job_id="7")
-    second = restarted.submit(
-        ExecutionRequest(job_id=7, attempt=2, spec=spec, work_dir=tmp_path / "job_7", env={})
-    )
-    assert executor.logs(first)[-1] == "saved"  # asked to save, and gone before it started
-    assert wait_exit(executor, first).exit_code == 75
-    assert restarted.status(second).running
-    restarted.cancel(second, grace_seconds=0.1)
+    """A server died while starting a trainer (no handle recorded): whoever starts the job's
+    next attempt finds the trainer by its folder lock and makes it save and end first."""
+    left = submit(executor, tmp_path)
+    wait_for_line(executor, left, "token:")
+    another_server = fake_executor(tmp_path)
+    started = submit(another_server, tmp_path, attempt=2)
+    assert executor.status(left) == ExecutionState(running=False, exit_code=75)
+    assert executor.logs(left)[-1] == "saved"
+    wait_for_line(another_server, started, "token:")
+    another_server.cancel(started, grace_seconds=0)
+    assert wait_exit(another_server, started).exit_code == 137

@@ -1,0 +1,93 @@
+"""GET /jobs and GET /jobs/{id} as cheap reads: pages by cursor (right under concurrent
+inserts), the total optional, list rows without the config, the JSON the schema documents."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.unit.api.conftest import insert_jobs
+from tests.unit.api.test_routes import body, make_settings
+from vision_platform.api.app import create_app
+from vision_platform.db.session import Database
+from vision_platform.jobs.schemas import JobOut, JobPage
+
+
+@pytest.fixture
+def client(database_url: str, tiny_digits: Path, tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(database_url, tiny_digits, tmp_path / ".vp")
+    with TestClient(create_app(settings, run_scheduler=False)) as c:
+        yield c
+
+
+def page(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/v1/jobs", params=params)
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    JobPage.model_validate(found)  # the documented schema, although no model wrote it
+    return found
+
+
+def test_cursor_pages_stay_right_while_jobs_are_created(
+    client: TestClient, database_url: str
+) -> None:
+    """Every job there before the first page shows exactly once, in order, however many
+    are created meanwhile (an offset page would shift by the inserts and repeat jobs)."""
+    before = insert_jobs(client.app.state.jobs.db, 60)  # type: ignore[attr-defined]
+    other_server = Database(database_url)
+    stop = threading.Event()
+
+    def create_meanwhile() -> None:
+        while not stop.is_set():
+            insert_jobs(other_server, 3)
+
+    writer = threading.Thread(target=create_meanwhile)
+    writer.start()
+    try:
+        seen: list[int] = []
+        cursor: str | None = ""
+        while cursor is not None:
+            found = page(client, limit=7, cursor=cursor, total="false")
+            assert found["total"] is None and found["offset"] == 0
+            seen += [job["id"] for job in found["items"]]
+            cursor = found["next_cursor"]
+    finally:
+        stop.set()
+        writer.join()
+        other_server.dispose()
+    assert len(seen) == len(set(seen)) and seen == sorted(seen, reverse=True)
+    assert set(before) <= set(seen)
+    assert set(seen) - set(before) == {i for i in seen if i > max(before)}  # only newer ones
+
+
+def test_list_rows_leave_the_config_to_the_job_route(client: TestClient, tiny_digits: Path) -> None:
+    created = client.post("/api/v1/jobs", json=body(tiny_digits, preset="easy")).json()
+    (row,) = page(client)["items"]
+    assert "advanced_config" not in row
+    detail = client.get(f"/api/v1/jobs/{created['id']}")
+    assert detail.headers["content-type"] == "application/json"
+    shown = detail.json()
+    assert shown["advanced_config"] == created["advanced_config"]
+    # The fast JSON is what the model would have written, datetimes ("…Z") included.
+    assert shown == JobOut.model_validate(shown).model_dump(mode="json") == created
+    assert row == {k: v for k, v in shown.items() if k != "advanced_config"}
+
+
+def test_offset_pages_and_the_total_as_before(client: TestClient) -> None:
+    ids = insert_jobs(client.app.state.jobs.db, 5)  # type: ignore[attr-defined]
+    first = page(client, limit=2)
+    assert ([j["id"] for j in first["items"]], first["total"]) == (ids[:-3:-1], 5)
+    second = page(client, limit=2, offset=2)
+    assert [j["id"] for j in second["items"]] == [ids[2], ids[1]]
+    by_cursor = page(client, limit=2, cursor=first["next_cursor"])
+    assert by_cursor["items"] == second["items"] and by_cursor["total"] == 5
+    assert page(client, limit=5)["next_cursor"] == str(ids[0])
+    assert page(client, limit=6)["next_cursor"] is None
+    both = client.get("/api/v1/jobs", params={"offset": 2, "cursor": "9"})
+    assert both.status_code == 422 and "cursor" in both.text
+    assert client.get("/api/v1/jobs", params={"cursor": "x"}).status_code == 422
