@@ -16,7 +16,7 @@ from tests.integration.fixtures import POSTGRES_URL, _admin_execute, _postgres_s
 from tests.integration.platform_server import PlatformServer
 
 JOBS = 3
-EPOCHS = 3
+EPOCHS = 2
 
 
 @pytest.fixture

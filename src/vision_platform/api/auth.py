@@ -26,6 +26,7 @@ _OPEN = frozenset(
 # Outside the API's prefix but behind its token: Prometheus scrapes with a bearer token.
 _GUARDED = frozenset({"/metrics"})
 _REPORT = re.compile(rf"^{API_PREFIX}/jobs/(?P<job_id>[^/]+)/report/?$")
+_MAX_JOB_ID = 2**31 - 1
 _API_TOKEN_PROBLEM = "missing or wrong API token (Authorization: Bearer <VP_API_TOKEN>)"
 
 
@@ -60,7 +61,8 @@ class AuthenticateFirst:
         report = _REPORT.match(path)
         if report is not None and scope.get("method") == "POST":
             job_id = report["job_id"]
-            if not job_id.isdigit() or token is None:
+            # Past the ids the routes take (JobId), no job exists (and no database column fits it).
+            if not job_id.isdigit() or int(job_id) > _MAX_JOB_ID or token is None:
                 return f"job {job_id}: bad or missing job token"
             try:
                 await run_in_threadpool(state.jobs.reports.check_token, int(job_id), token)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from vision_platform.api.chat_sessions import ChatSessionStateError
 from vision_platform.datastore.errors import DatasetInUseError
@@ -96,5 +99,30 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=code, headers=headers)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """FastAPI's own HTTP errors, made to say what the API documents."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        # A body FastAPI could not read at all (not UTF-8, a broken form) is an invalid body.
+        item = {"loc": ["body"], "msg": f"unreadable body: {error.detail}", "type": "value_error"}
+        return JSONResponse({"detail": [item]}, status_code=422)
+    if error.status_code == 405:
+        # Starlette names the methods of the first route of the path only; list them all.
+        allowed = [
+            method
+            for method in _METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in request.app.router.routes
+            )
+        ]
+        error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed)}
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VisionPlatformError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vision_platform.api.errors import ErrorOut
 from vision_platform.jobs.leader import current_leader
 from vision_platform.jobs.service import JobService
 
@@ -195,7 +196,7 @@ def install_metrics(app: FastAPI, *, dependencies: list[Any]) -> Callable[[int],
         tags=["health"],
         dependencies=dependencies,
         response_class=Response,
-        responses={200: {"content": {"text/plain": {}}}},
+        responses={200: {"content": {"text/plain": {}}}, 401: {"model": ErrorOut}},
     )
     def metrics(request: Request) -> Response:
         """Prometheus metrics (text exposition format)."""

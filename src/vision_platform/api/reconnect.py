@@ -35,10 +35,18 @@ class RetryOnDisconnect:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        received: list[Message] = []  # the body as read, for the next try to read again
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                received.append(message)
+            return message
+
         tries = _READ_TRIES if scope["method"] in _SAFE_METHODS else 1
         for attempt in range(1, tries + 1):
             try:
-                await self.app(scope, receive, send_and_note)
+                await self.app(scope, _replaying(list(received), receive_and_keep), send_and_note)
                 return
             except Exception as e:
                 if started or not is_disconnect(e):
@@ -57,3 +65,13 @@ class RetryOnDisconnect:
                         headers={"Retry-After": "1"},
                     )
                     await answer(scope, receive, send)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that first gives back what an earlier try read (the real one would wait for
+    the client to go away)."""
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay

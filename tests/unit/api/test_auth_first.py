@@ -69,3 +69,12 @@ def test_a_report_needs_its_jobs_token_before_its_body_is_read(
     auth = {"Authorization": f"Bearer {claim.token}", "Content-Type": "application/json"}
     assert guarded.post(url, content=b"{not json", headers=auth).status_code == 422
     assert guarded.post(url, json={"events": []}, headers=auth).json()["accepted"] == 0
+
+
+def test_a_report_to_a_job_id_no_database_holds_is_refused_like_a_wrong_token(
+    guarded: TestClient,
+) -> None:
+    sent = guarded.post(
+        f"/api/v1/jobs/{2**63}/report", json={"events": []}, headers={"Authorization": "Bearer x"}
+    )
+    assert sent.status_code == 401  # found by schemathesis: a 500 (an int SQLite cannot hold)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
+from vision_platform.api.limits import BodyLimit
 from vision_platform.api.reconnect import RetryOnDisconnect
+from vision_platform.settings import Settings
 
 
 def dropped() -> OperationalError:
@@ -55,3 +60,24 @@ def test_a_write_or_a_read_that_keeps_failing_is_answered_503() -> None:
 def test_other_database_errors_are_not_hidden() -> None:
     app, _ = app_failing(0)
     assert TestClient(app, raise_server_exceptions=False).get("/bug").status_code == 500
+
+
+@pytest.mark.timeout(30)
+def test_the_next_try_reads_the_same_body(tmp_path: Path) -> None:
+    """The body limit reads a body without a length itself: a retried read must find it again
+    (the first version waited for the client to disconnect)."""
+    app = FastAPI()
+    calls: list[bytes] = []
+
+    @app.get("/thing")
+    async def thing(request: Request) -> dict[str, int]:
+        calls.append(await request.body())
+        if len(calls) == 1:
+            raise dropped()
+        return {"calls": len(calls)}
+
+    app.add_middleware(BodyLimit)
+    app.add_middleware(RetryOnDisconnect)
+    app.state.settings = Settings(home=tmp_path)
+    response = TestClient(app).get("/thing")
+    assert response.status_code == 200 and calls == [b"", b""]
