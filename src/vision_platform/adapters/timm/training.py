@@ -41,6 +41,7 @@ class Trainee(Protocol):
     num_classes: int | None
     image_size: int | None
     weights_note: str | None
+    advanced_config: dict[str, Any]
 
     def prepare_model(self) -> Any: ...
 
