@@ -41,6 +41,7 @@ Concept = Literal[
     # Read by the preset resolution (vision_platform.presets), not asked for in words:
     "step_size",
     "nominal_batch",
+    "crop_scale",
     "close_mosaic",
 ]
 ConceptValue = bool | float | str

@@ -54,6 +54,10 @@ def test_weights_come_from_the_hub_only_when_downloads_are_allowed(
         log = on.stdout  # type: ignore[attr-defined]
         assert "Pretrained weights from the Hugging Face Hub (" in log
         assert "new for this data set: fc.bias, fc.weight" in log  # 1000 classes → 2
+        # easy from pretrained weights: its rate for fine-tuning, said in the log and run.json
+        assert "Adjusted: learning rate 0.001 → 0.00015: the rate for adam from pretrained" in log
+        resolution = json.loads((tmp_path / "on" / "run.json").read_text())["resolution"]
+        assert resolution["from_weights"] and resolution["adjustments"][0]["value"] == 0.00015
 
         # now in the Hugging Face cache: found there, downloads off again
         cached = train(two_class_dir, tmp_path / "cached", "test_resnet", epochs=1,

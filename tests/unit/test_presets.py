@@ -148,7 +148,13 @@ def test_what_the_preset_or_a_default_sets_against_the_run_is_adapted_with_a_not
     assert "batch size 15 is odd" in next(a.reason for a in odd.adjustments if a.field == "mixup")
     step = resolve(config={"scheduler_type": "step"}, num_epochs=6)  # the default step of 10
     assert adjusted(step)["step_size"] == (10, 2)
-    assert "would never decay" in step.adjustments[0].message
+    assert "would never decay" in next(a for a in step.adjustments if a.field == "step_size").reason
+
+
+def test_random_crops_are_lighter_on_short_runs() -> None:
+    crop = {n: resolve(num_epochs=n).config["crop_scale_min"] for n in (3, 5, 10, 20, 90)}
+    assert crop == {3: 0.8, 5: 0.8, 10: 0.7, 20: 0.5, 90: 0.5}
+    assert resolve(num_epochs=3, config={"crop_scale_min": 0.3}).config["crop_scale_min"] == 0.3
 
 
 def test_a_learning_rate_a_little_outside_the_usual_range_is_noted() -> None:

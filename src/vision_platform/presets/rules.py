@@ -18,6 +18,10 @@ USUAL_LEARNING_RATES: dict[str, tuple[float, float]] = {
 }
 _ADAPTIVE = ("adam", "adamw", "rmsprop")  # their rate scales with √batch; SGD's linearly
 _FAR = 10.0
+# Random crops keep at least this share of the image on short runs, the nominal share from
+# CROP_FULL_EPOCHS: tight crops regularise, which a run of a few epochs cannot afford.
+LIGHT_CROP = 0.8
+CROP_EPOCHS = (5, 20)
 # Accumulating gradients (a nominal batch) is undone when fewer updates a epoch would be left.
 _MIN_UPDATES_PER_EPOCH = 10
 
@@ -132,6 +136,24 @@ def heavy_augmentation_for_length(draft: Draft) -> None:
             draft.adapt(spec.name, round(nominal * strength, 3), reason)
 
 
+def crops_for_length(draft: Draft) -> None:
+    """Random crops as tight as the nominal ones only on runs long enough to profit; lighter
+    (eased from LIGHT_CROP) on shorter ones."""
+    spec = draft.field_for("crop_scale")
+    if spec is None or draft.user_set(spec.name):
+        return
+    nominal, epochs = draft.config[spec.name], draft.run.num_epochs
+    short, full = CROP_EPOCHS
+    if nominal >= LIGHT_CROP or epochs >= full:
+        return
+    strength = max(0.0, (epochs - short) / (full - short))
+    draft.adapt(
+        spec.name,
+        round(LIGHT_CROP - (LIGHT_CROP - nominal) * strength, 2),
+        f"the run has {epochs} epochs; crops this tight pay off from about {full}",
+    )
+
+
 def step_within_run(draft: Draft) -> None:
     """A step schedule whose first decay lies beyond the run never decays."""
     spec = draft.field_for("step_size")
@@ -171,6 +193,7 @@ COMMON_RULES: tuple[Rule, ...] = (
     learning_rate_for_start,
     warmup_within_run,
     heavy_augmentation_for_length,
+    crops_for_length,
     step_within_run,
     learning_rate_in_usual_range,
 )

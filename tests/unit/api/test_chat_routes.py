@@ -141,11 +141,12 @@ def test_the_response_carries_the_settings_the_job_is_created_with(
         "warm-up 5 → 0 epochs: the run has 3 epochs; warm-up is kept to 10% of a run",
         "mixup on → off: the run has 3 epochs; heavy augmentation pays off from about 20 "
         "(off below 5)",
+        "crop_scale_min 0.5 → 0.8: the run has 3 epochs; crops this tight pay off from about 20",
     ]
     augmentations = {a["name"]: (a["value"], a["source"]) for a in settings["augmentations"]}
     assert augmentations == {
         "aug_enabled": (True, "preset"),
-        "crop_scale_min": (0.5, "default"),
+        "crop_scale_min": (0.8, "resolved"),
         "random_flip": (True, "preset"),
         "color_jitter": (0.4, "preset"),
     }

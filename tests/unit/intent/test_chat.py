@@ -57,7 +57,7 @@ def test_english_conversation_with_a_change_of_option() -> None:
     third = chat.respond(second.state, "use SGD with momentum 0.8 and mixup")
     assert third.intent.advanced_config == {"optimizer_type": "sgd", "momentum": 0.8, "mixup": True}
     assert (
-        "- Augmentation: aug_enabled (default), crop_scale_min 0.5 (default), "
+        "- Augmentation: aug_enabled (default), crop_scale_min 0.66 (resolved for the run), "
         "random_flip (default), mixup, mixup_alpha 0.8 (default)"
     ) in third.reply
     assert "- Optimizer / learning rate: sgd / 0.001 (default)" in third.reply

@@ -113,6 +113,7 @@ SCHEMA: list[ConfigField] = [
     ),
     ConfigField(
         name="crop_scale_min",
+        concept="crop_scale",
         type="float",
         default=0.5,
         min=0.05,

@@ -41,6 +41,7 @@ class Trainee(Protocol):
     num_classes: int | None
     image_size: int | None
     weights_note: str | None
+    advanced_config: dict[str, Any]
 
     def prepare_model(self) -> Any: ...
 
@@ -313,6 +314,9 @@ def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
     """Train epochs until done or stopped; checkpoint every epoch, and on a stop mid-epoch."""
     if adapter.image_size is None:
         adapter.image_size = ctx.spec.image_size or default_image_size(adapter.model_name)
+    if ctx.resume_state is not None or ctx.init_weights is not None:
+        # The checkpoint's weights replace pretrained ones: they are not looked for again.
+        adapter.advanced_config = {**adapter.advanced_config, "pretrained": False}
     run = TimmRun(adapter, ctx)
     if adapter.weights_note:
         ctx.reporter.info(adapter.weights_note)

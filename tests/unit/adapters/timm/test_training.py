@@ -48,3 +48,18 @@ def test_training_augmentations_follow_the_config() -> None:
     assert "RandomHorizontalFlip" not in names
     plain = train_transform(32, {**config, "aug_enabled": False})
     assert "RandomRotation" not in [type(t).__name__ for t in plain.transforms]
+
+
+def test_an_image_size_the_model_cannot_take_is_refused_naming_image_size() -> None:
+    import pytest
+    import timm
+
+    from vision_platform.adapters.timm.training import check_image_size
+    from vision_platform.errors import ConfigValidationError
+
+    vit = timm.create_model("test_vit", num_classes=2, img_size=8)
+    with pytest.raises(ConfigValidationError) as caught:
+        check_image_size(vit, 8, "test_vit")
+    assert set(caught.value.errors) == {"image_size"}
+    assert caught.value.errors["image_size"].startswith("8 px is too small for test_vit")
+    check_image_size(timm.create_model("test_resnet", num_classes=2), 8, "test_resnet")
