@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -15,13 +16,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 class SinglePageApp(StaticFiles):
-    """Static files, with index.html for any other GET so that the UI's own routes load.
-
-    API paths never fall back: an unknown `/api/...` stays a 404."""
+    """Static files, with index.html for any other GET so that the UI's own routes load."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if path == "api" or path.startswith("api/"):
-            raise HTTPException(status_code=404)
         try:
             return await super().get_response(path, scope)
         except HTTPException as error:
@@ -34,5 +31,17 @@ def mount_frontend(app: FastAPI, dist_dir: Path = STATIC_DIR) -> bool:
     """Serve the UI at `/` when it has been built; mount it after every API route."""
     if not (dist_dir / "index.html").is_file():
         return False
-    app.mount("/", SinglePageApp(directory=dist_dir, html=True), name="ui")
+    app.router.routes.append(_UiMount("/", SinglePageApp(directory=dist_dir, html=True), name="ui"))
     return True
+
+
+class _UiMount(Mount):
+    """The UI at `/`, matching no `/api/...` path: an unknown API path stays the router's 404,
+    and a known one with another method its 405 (a mount that matched every path would win
+    over the API route's partial match and answer 404)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
