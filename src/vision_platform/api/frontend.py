@@ -36,12 +36,14 @@ def mount_frontend(app: FastAPI, dist_dir: Path = STATIC_DIR) -> bool:
 
 
 class _UiMount(Mount):
-    """The UI at `/`, matching no `/api/...` path: an unknown API path stays the router's 404,
-    and a known one with another method its 405 (a mount that matched every path would win
-    over the API route's partial match and answer 404)."""
+    """The UI at `/`, for GET and HEAD of any path but `/api/...`: an unknown API path stays
+    the router's 404, and a known path asked with another method its 405 naming the route's
+    methods (a mount that matched every request would win over the route's partial match)."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path = scope.get("path", "")
         if path == "/api" or path.startswith("/api/"):
+            return Match.NONE, {}
+        if scope.get("type") == "http" and scope.get("method") not in ("GET", "HEAD"):
             return Match.NONE, {}
         return super().matches(scope)
