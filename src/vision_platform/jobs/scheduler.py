@@ -89,6 +89,9 @@ class Scheduler:
             scheduler_id=self.id, limit=self.max_running - len(still_running), fence=fence
         ):
             self._launch(claim, fence)
+        preempted = self.service.preempt(fence=fence)
+        if preempted is not None:  # its trainer is told on the next round
+            log.info("job %s: preempted for a job of higher priority", preempted)
 
     def _take_over(self, job: RunningJob, fence: Fence) -> bool:
         """A job an earlier leader (this server before a restart, or another) was running.

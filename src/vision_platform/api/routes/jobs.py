@@ -1,5 +1,5 @@
-"""Job routes: create, list (also live), show, pause, resume, cancel, metrics, logs, events,
-artifacts."""
+"""Job routes: create, list (also live), show, change (priority), pause, resume, cancel,
+metrics, logs, events, artifacts."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from vision_platform.api.events import job_events, job_list_events
 from vision_platform.api.fast_json import FastJSONResponse
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import ArtifactNotFoundError
-from vision_platform.jobs.schemas import JobCreate, JobLogs, JobMetrics, JobOut, JobPage
+from vision_platform.jobs.schemas import (
+    JobCreate,
+    JobLogs,
+    JobMetrics,
+    JobOut,
+    JobPage,
+    JobPatch,
+)
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
 
@@ -38,7 +45,8 @@ ARTIFACTS: dict[str, tuple[str, ...]] = {
 
 @router.post("", status_code=201, response_model=JobOut)
 def create_job(body: JobCreate, jobs: Jobs) -> JobOut:
-    """Validate the request (config against the schema, the data set) and queue the job."""
+    """Validate the request (config against the schema, the data set, the queue) and queue
+    the job at its priority."""
     return jobs.create(body)
 
 
@@ -102,7 +110,17 @@ def job_list_event_stream(
 
 @router.get("/{job_id}", response_model=JobOut)
 async def get_job(job_id: JobId, jobs: Jobs) -> Response:
-    return FastJSONResponse(await _hot_read(jobs, partial(jobs.get_doc, job_id)))
+    """The job; one that waits also says its place in the queue and why it waits."""
+    read = partial(jobs.get_doc, job_id, with_standing=True)
+    return FastJSONResponse(await _hot_read(jobs, read))
+
+
+@router.patch("/{job_id}", response_model=JobOut)
+def patch_job(job_id: JobId, body: JobPatch, jobs: Jobs) -> JobOut:
+    """Change a waiting or running job's priority (409 for a finished job). A higher one may
+    preempt a running lower-priority job on the scheduler's next round; a lower one may make
+    the job the one preempted."""
+    return jobs.set_priority(job_id, body.priority)
 
 
 @router.post("/{job_id}/pause", response_model=JobOut)
