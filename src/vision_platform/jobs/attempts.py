@@ -45,6 +45,7 @@ class ClaimedJob:
     spec: TrainingSpec | BatchInferenceSpec
     token: str
     work_dir: Path
+    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class AttemptProtocol:
             spec=attempt_spec(job, resume=resume),
             token=token,
             work_dir=Path(job.output_dir),
+            priority=job.priority,
         )
 
     def set_handle(

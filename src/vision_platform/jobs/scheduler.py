@@ -160,6 +160,7 @@ class Scheduler:
             spec=claim.spec,
             work_dir=claim.work_dir,
             env=env,
+            priority=claim.priority,
         )
         try:
             handle = self.executor.submit(request)
