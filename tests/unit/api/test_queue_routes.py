@@ -46,3 +46,15 @@ def test_priorities_and_queues_over_http(client: TestClient, tiny_digits: Path) 
     done = client.patch(f"/api/v1/jobs/{first['id']}", json={"priority": "low"})
     assert done.status_code == 409 and "cancelled" in done.text
     assert client.patch("/api/v1/jobs/99999", json={"priority": "low"}).status_code == 404
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_urgent_chat_request_makes_a_high_priority_job(
+    client: TestClient, tiny_digits: Path
+) -> None:
+    message = f"resnet10t classification on {tiny_digits}, 1 epoch, batch 4, 급하게"
+    reply = client.post("/api/v1/chat", json={"message": message}).json()
+    assert reply["intent"]["priority"] == "high"
+    assert reply["settings"]["priority"]["value"] == "high"
+    job = client.post(f"/api/v1/chat/{reply['session_id']}/confirm").json()
+    assert job["priority"] == "high"
