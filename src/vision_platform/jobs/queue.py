@@ -145,4 +145,6 @@ def _next_words(
         return f"next in queue {job.queue}, which is full ({busy[job.queue]}/{limit} running)"
     if slots > 0 and running >= slots:
         return f"next; waits for a free slot ({running}/{slots} running)"
+    if slots <= 0 and running:  # an API-only server: the scheduler's slots are not its own
+        return f"next; waits for a free slot ({running} running)"
     return "next; starts on the scheduler's next round"
