@@ -9,6 +9,7 @@ import logging
 import socket
 import threading
 import time
+from dataclasses import replace
 
 from vision_platform.errors import EXIT_RESUMABLE
 from vision_platform.jobs.attempts import ClaimedJob, RunningJob
@@ -90,8 +91,10 @@ class Scheduler:
         ):
             self._launch(claim, fence)
         preempted = self.service.preempt(fence=fence)
-        if preempted is not None:  # its trainer is told on the next round
-            log.info("job %s: preempted for a job of higher priority", preempted)
+        for job in still_running:
+            if job.job_id == preempted:  # told now, not a poll later
+                log.info("job %s: preempted for a job of higher priority", preempted)
+                self._pass_on_request(replace(job, requested=StopRequest.PREEMPT))
 
     def _take_over(self, job: RunningJob, fence: Fence) -> bool:
         """A job an earlier leader (this server before a restart, or another) was running.

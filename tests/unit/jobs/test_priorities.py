@@ -9,6 +9,8 @@ from tests.unit.jobs.conftest import NewJob, claim_one
 from vision_platform.db.models import JobAttempt
 from vision_platform.errors import EXIT_RESUMABLE, InvalidInputError
 from vision_platform.jobs.errors import InvalidJobStateError
+from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
 
@@ -109,3 +111,43 @@ def test_priority_changes_while_waiting_or_running_not_after(
     slot.cancel(done.id)
     with pytest.raises(InvalidJobStateError, match="cancelled"):
         slot.set_priority(done.id, "high")
+
+
+class HeldExecutor(Executor):
+    """Trainers that run until stopped, then exit 75 (they save on SIGTERM)."""
+
+    def __init__(self) -> None:
+        self.stopped: list[str] = []
+
+    def submit(self, request: ExecutionRequest) -> str:
+        return f"held:{request.job_id}:{request.priority}"
+
+    def status(self, handle: str) -> ExecutionState:
+        if handle in self.stopped:
+            return ExecutionState(running=False, exit_code=EXIT_RESUMABLE)
+        return ExecutionState(running=True)
+
+    def logs(self, handle: str, *, tail: int = 200) -> list[str]:
+        return []
+
+    def stop(self, handle: str) -> None:
+        self.stopped.append(handle)
+
+    def cancel(self, handle: str, *, grace_seconds: float) -> None: ...
+
+    def release(self, handle: str, *, grace_seconds: float) -> None: ...
+
+
+def test_the_scheduler_stops_the_victim_in_the_round_it_preempts(
+    service: JobService, new_job: NewJob
+) -> None:
+    executor = HeldExecutor()
+    scheduler = Scheduler(service=one_slot(service), executor=executor, settings=service.settings)
+    low = new_job(priority="low")
+    scheduler.tick()
+    high = new_job(priority="high")
+    scheduler.tick()  # preempts, and signals the trainer at once
+    assert executor.stopped == [f"held:{low.id}:low"]
+    scheduler.tick()  # the victim has exited: back in the queue; the high job starts
+    assert [(r.job_id, r.handle) for r in service.running()] == [(high.id, f"held:{high.id}:high")]
+    assert service.get(low.id).status is JobStatus.PENDING
