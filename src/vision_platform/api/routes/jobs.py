@@ -12,8 +12,10 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, Response
 from sse_starlette.sse import EventSourceResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from vision_platform.api.deps import JobId, Jobs
+from vision_platform.api.errors import ErrorOut
 from vision_platform.api.events import job_events, job_list_events
 from vision_platform.api.fast_json import FastJSONResponse
 from vision_platform.errors import InvalidInputError
@@ -115,7 +117,27 @@ async def get_job(job_id: JobId, jobs: Jobs) -> Response:
     return FastJSONResponse(await _hot_read(jobs, read))
 
 
-@router.patch("/{job_id}", response_model=JobOut)
+class _Integer(Convertor[int]):
+    """Any integer, signed (the id's range is JobId's check: a 422 naming it)."""
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("integer", _Integer())
+
+
+# An integer path: PATCH /jobs/compare or /jobs/events is those routes' 405, not a 422 here.
+@router.patch(
+    "/{job_id:integer}",
+    response_model=JobOut,
+    responses={405: {"model": ErrorOut, "description": "The path names no job id (a number)."}},
+)
 def patch_job(job_id: JobId, body: JobPatch, jobs: Jobs) -> JobOut:
     """Change a waiting or running job's priority (409 for a finished job). A higher one may
     preempt a running lower-priority job on the scheduler's next round; a lower one may make
