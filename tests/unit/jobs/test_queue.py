@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from vision_platform.jobs.queue import Runner, Waiting, order, plan, standings, victim
+from vision_platform.settings import Settings, parse_queues
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 AGING = 3600.0
@@ -90,3 +94,10 @@ def test_standings_say_the_place_and_why() -> None:
     )
     alone = standings([waiting(5, "normal", 0)], [runner(8, "low", 0)], slots=1, limits={})
     assert alone[5].reason == "next; waits for a free slot (1/1 running)"
+
+
+def test_vp_queues_names_each_queue_and_its_limit() -> None:
+    assert parse_queues("research=2, prod=4") == {"research": 2, "prod": 4}
+    assert parse_queues(None) == {} == parse_queues("")
+    with pytest.raises(ValidationError, match="'prod' is not name=limit"):
+        Settings(queues="research=2,prod")
