@@ -115,9 +115,11 @@ class AttemptProtocol:
         return queue.order(waiting, utcnow(), self.settings.queue_aging_seconds)
 
     def preempt(self, *, fence: Fence | None = None) -> int | None:
-        """When the first waiting job that cannot start outranks a running one, ask the
-        running job that loses least to save and stop (it goes back to the queue). Returns
-        the preempted job's id, or None."""
+        """When a waiting job that cannot start outranks a running one, ask the running job
+        that loses least to save and stop (it goes back to the queue). The waiters are asked
+        in the queue's order, up to the first that waits for any slot (the next free slot is
+        its); one held only by its queue's limit gives way to the next. Returns the preempted
+        job's id, or None."""
         with self.db.session() as session:
             running = queue_rows.running(session)
             blocked = queue.plan(
@@ -126,15 +128,16 @@ class AttemptProtocol:
                 free=self.settings.max_concurrent_jobs - len(running),
                 limits=self.settings.queue_limits,
             ).blocked
-            if not blocked:
-                return None
-            waiter, why = blocked[0]
-            found = queue.victim(waiter, why, running, utcnow())
-            if found is None or not queue_rows.request_preemption(
-                session, found, waiter.job_id, fence=fence
-            ):
-                return None
-            return found.job_id
+            for waiter, why in blocked:
+                found = queue.victim(waiter, why, running, utcnow())
+                if found is not None:
+                    asked = queue_rows.request_preemption(
+                        session, found, waiter.job_id, fence=fence
+                    )
+                    return found.job_id if asked else None
+                if why == "slots":
+                    break
+            return None
 
     def _start_attempt(self, session: Session, job_id: int) -> ClaimedJob:
         job = rows.find_job(session, job_id)

@@ -151,3 +151,18 @@ def test_the_scheduler_stops_the_victim_in_the_round_it_preempts(
     scheduler.tick()  # the victim has exited: back in the queue; the high job starts
     assert [(r.job_id, r.handle) for r in service.running()] == [(high.id, f"held:{high.id}:high")]
     assert service.get(low.id).status is JobStatus.PENDING
+
+
+def test_a_job_held_by_its_queue_limit_lets_the_next_one_preempt(
+    service: JobService, new_job: NewJob
+) -> None:
+    slot = one_slot(service, queues="research=1,prod=2", max_concurrent_jobs=2)
+    new_job(queue="research", priority="high")
+    prod_low = new_job(queue="prod", priority="low")
+    slot.claim(scheduler_id="s", limit=2)
+    # First in line, but only a research job could free its way, and none is of lower priority.
+    held = new_job(queue="research", priority="high")
+    urgent = new_job(queue="prod", priority="high")
+    assert [w.id for w in slot.queue_view().waiting] == [held.id, urgent.id]
+    assert slot.preempt() == prod_low.id
+    assert slot.get(prod_low.id).requested_action == "preempt"
