@@ -13,7 +13,7 @@ from tests.integration.platform_server import PlatformServer
 from tests.integration.test_jobs_lifecycle import job_body, metric_epochs
 
 EPOCHS = 20
-pytestmark = pytest.mark.slow  # three runs, 42 epochs in all (~100 s on an idle 2-core machine)
+pytestmark = pytest.mark.slow  # three runs, 42 epochs in all (46 s here; 339 s when loaded)
 
 
 @pytest.fixture
