@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import CursorResult, select, update
 
+from vision_platform.api.chat_actions import ActionReply, ChatActions
+from vision_platform.api.chat_cards import Card
+from vision_platform.api.chat_models import Predict
 from vision_platform.datastore.service import DatasetService
 from vision_platform.db.models import ChatSession, utcnow
 from vision_platform.db.session import Database
@@ -26,10 +29,12 @@ from vision_platform.errors import (
     VisionPlatformError,
 )
 from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
-from vision_platform.intent.chat import ChatTurn, Stage
+from vision_platform.intent.actions import ActionKind
+from vision_platform.intent.chat import ChatTurn, Stage, is_no, is_yes, message_language
 from vision_platform.intent.models import Language
 from vision_platform.intent.settings import ResolvedSettings, resolve_settings
 from vision_platform.intent.texts import say
+from vision_platform.intent.tools import ActionReader, RulesActionReader
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.jobs.schemas import JobCreate, JobOut
 from vision_platform.jobs.service import JobService
@@ -90,6 +95,17 @@ class ChatResponse(BaseModel):
     job_id: int | None = Field(
         default=None, description="The job this message created (a 'yes' / '네' that confirmed)."
     )
+    action: ActionKind | None = Field(
+        default=None,
+        description="The action this message asked for (status, pause, resume, cancel, compare, "
+        "register, promote, predict, datasets); null for a training request.",
+    )
+    cards: list[Card] = Field(
+        default_factory=list,
+        description="What the answer shows besides its text, each card typed by `type`: a job's "
+        "status (epoch i/N, best metric, ETA, curve), a confirmation awaiting yes/no (pause, "
+        "cancel, promote), a comparison table, a model version, a prediction, the data sets.",
+    )
 
 
 class ChatSessionOut(BaseModel):
@@ -139,11 +155,15 @@ class ChatSessionService:
         jobs: JobService,
         chat: ChatService,
         datasets: DatasetService | None = None,
+        actions: ChatActions | None = None,
+        reader: ActionReader | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
         self.chat = chat
         self.datasets = datasets
+        self.actions = actions or ChatActions(jobs, datasets=datasets)
+        self.reader = reader or RulesActionReader()
 
     def _dataset_names(self) -> dict[str, str] | None:
         """The stored data sets a message may name, each with its newest version's task (None
@@ -183,9 +203,14 @@ class ChatSessionService:
             )
 
     # --- a conversation's turns ------------------------------------------------------------
-    def respond(self, request: ChatRequest) -> ChatResponse:
-        """Answer one message; a 'yes' that confirms the settings also creates the job."""
+    def respond(self, request: ChatRequest, *, predict: Predict | None = None) -> ChatResponse:
+        """Answer one message: an action on what exists (`predict`: the attached image through
+        a model), else a turn of the training conversation, where a 'yes' that confirms the
+        settings creates the job."""
         loaded = self._load(request.session_id) if request.session_id else None
+        acted = self._act(loaded.state if loaded else ChatState(), request.message, predict)
+        if acted is not None:
+            return self._acted(loaded, acted)
         if loaded is not None:
             _refuse_when_confirmed(loaded)
         state = loaded.state if loaded else None
@@ -212,6 +237,46 @@ class ChatSessionService:
             needs_confirmation=reply.needs_confirmation,
             settings=reply.settings,
             job_id=job_id,
+        )
+
+    # --- actions ---------------------------------------------------------------------------
+    def _act(
+        self, state: ChatState, message: str, predict: Predict | None
+    ) -> tuple[ActionReply, ActionKind] | None:
+        """The answer to an action (or to a confirmation card); None: a training turn."""
+        state = state.model_copy(deep=True)
+        state.language = message_language(message, state)
+        state.turns.append(ChatTurn(role="user", text=message))
+        pending = state.pending_action
+        if pending is not None and is_yes(message):
+            return self.actions.confirmed(state), pending.kind
+        if pending is not None and is_no(message):
+            return self.actions.declined(state), pending.kind
+        if state.stage == "confirming" and (is_yes(message) or is_no(message)):
+            return None
+        context = f"Conversation: last job {state.last_job_id}, last model {state.last_model}"
+        reading = self.reader.read(message, models=self.actions.model_names(), context=context)
+        if reading.action is None:
+            return None
+        return self.actions.run(reading.action, state, predict=predict), reading.action.kind
+
+    def _acted(self, loaded: _Loaded | None, acted: tuple[ActionReply, ActionKind]) -> ChatResponse:
+        reply, kind = acted
+        reply.state.turns.append(ChatTurn(role="assistant", text=reply.text))
+        session_id = loaded.session_id if loaded else str(uuid.uuid4())
+        self._store(session_id, reply.state, expected=loaded.version if loaded else None,
+                    job_id=None)  # fmt: skip
+        intent = reply.state.intent
+        return ChatResponse(
+            session_id=session_id,
+            reply=reply.text,
+            intent=intent,
+            missing=list(intent.missing),
+            questions=list(reply.state.questions),
+            needs_confirmation=False,
+            job_id=None,
+            action=kind,
+            cards=reply.cards,
         )
 
     def confirm(self, session_id: str) -> JobOut:
@@ -280,6 +345,7 @@ def _created(reply: ChatReply, job: JobOut) -> ChatReply:
     """The reply naming the job made; the stored spec says where its data lies (a stored data
     set's version, which the job service chose)."""
     reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job.id))
+    reply.state.last_job_id = job.id
     if reply.state.spec is not None and reply.state.intent.dataset:
         state = reply.state.model_copy(deep=True)
         assert state.spec is not None
