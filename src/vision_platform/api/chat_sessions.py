@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import CursorResult, select, update
 
 from vision_platform.api.chat_actions import ActionReply, ChatActions
-from vision_platform.api.chat_cards import Card
 from vision_platform.api.chat_models import Predict
+from vision_platform.api.chat_schemas import ChatRequest, ChatResponse, ChatSessionOut
 from vision_platform.datastore.service import DatasetService
 from vision_platform.db.models import ChatSession, utcnow
 from vision_platform.db.session import Database
@@ -28,11 +26,11 @@ from vision_platform.errors import (
     NotFoundError,
     VisionPlatformError,
 )
-from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
+from vision_platform.intent import ChatReply, ChatService, ChatState
 from vision_platform.intent.actions import ActionKind
-from vision_platform.intent.chat import ChatTurn, Stage, is_no, is_yes, message_language
+from vision_platform.intent.chat import ChatTurn, is_no, is_yes, message_language
 from vision_platform.intent.models import Language
-from vision_platform.intent.settings import ResolvedSettings, resolve_settings
+from vision_platform.intent.settings import resolve_settings
 from vision_platform.intent.texts import say
 from vision_platform.intent.tools import ActionReader, RulesActionReader
 from vision_platform.jobs.errors import PathNotAllowedError
@@ -63,64 +61,6 @@ class ChatSessionNotFoundError(NotFoundError):
 
 class ChatSessionStateError(VisionPlatformError):
     """The session cannot do what was asked: it still has questions, or it is already confirmed."""
-
-
-# --- the models at the API's edge ---------------------------------------------------------------
-class ChatRequest(BaseModel):
-    """One message of a conversation (POST /chat); no session_id starts a new conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    message: str = Field(min_length=1, max_length=4000)
-    session_id: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-class ChatResponse(BaseModel):
-    """The answer to one message: reply text, the intent so far, and what is still needed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str
-    reply: str
-    intent: TrainingIntent
-    missing: list[str]
-    questions: list[str]
-    needs_confirmation: bool
-    settings: ResolvedSettings | None = Field(
-        default=None,
-        description="The settings the job would be created with, each value resolved (preset and "
-        "defaults applied) and marked with its source; the reply text shows the same values. "
-        "null until a model or task is known.",
-    )
-    job_id: int | None = Field(
-        default=None, description="The job this message created (a 'yes' / '네' that confirmed)."
-    )
-    action: ActionKind | None = Field(
-        default=None,
-        description="The action this message asked for (status, pause, resume, cancel, compare, "
-        "register, promote, predict, datasets); null for a training request.",
-    )
-    cards: list[Card] = Field(
-        default_factory=list,
-        description="What the answer shows besides its text, each card typed by `type`: a job's "
-        "status (epoch i/N, best metric, ETA, curve), a confirmation awaiting yes/no (pause, "
-        "cancel, promote), a comparison table, a model version, a prediction, the data sets.",
-    )
-
-
-class ChatSessionOut(BaseModel):
-    """A stored conversation: its turns, its whole state and the job it created, if any."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str
-    language: Language
-    stage: Stage
-    job_id: int | None
-    turns: list[ChatTurn]
-    state: ChatState
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -258,7 +198,12 @@ class ChatSessionService:
         reading = self.reader.read(message, models=self.actions.model_names(), context=context)
         if reading.action is None:
             return None
-        return self.actions.run(reading.action, state, predict=predict), reading.action.kind
+        reply = self.actions.run(reading.action, state, predict=predict)
+        if reading.fallback is not None:
+            note = say("llm_fallback", state.language, provider=self.reader.name,
+                       error=reading.fallback)  # fmt: skip
+            reply.text = f"{note}\n{reply.text}"
+        return reply, reading.action.kind
 
     def _acted(self, loaded: _Loaded | None, acted: tuple[ActionReply, ActionKind]) -> ChatResponse:
         reply, kind = acted

@@ -84,17 +84,17 @@ _KINDS: tuple[tuple[ActionKind, str], ...] = (
         r"|누가\s*더",
     ),
     (
-        "predict",
-        rf"{_A}(?:predict|prediction|infer|inference|what\s+is\s+(?:this|in\s+this|it)|what'?s"
-        rf"\s+(?:this|in\s+this)|classify\s+this|detect\s+(?:in\s+)?this|recogni[sz]e){_Z}"
-        r"|예측|추론|뭐야|뭐예요|뭔가요|무엇인가요|무엇일까|뭘까|뭐가\s*(?:있|보)|이\s*(?:이미지|사진|그림)",
-    ),
-    (
         "datasets",
         rf"{_A}(?:(?:list|show|which|what)\b.*\bdata[\s_-]*sets?|data[\s_-]*sets?\s+(?:list|do\s+"
         rf"(?:i|we)\s+have)|my\s+data[\s_-]*sets?){_Z}"
         r"|데이터\s*셋\s*(?:목록|리스트|보여|알려|뭐|어떤|무엇|몇)|(?:어떤|무슨)\s*데이터\s*셋"
         r"|데이터\s*셋\s*(?:은|이)\s*(?:뭐|뭐가|어떤)",
+    ),
+    (
+        "predict",
+        rf"{_A}(?:predict|prediction|infer|inference|what\s+is\s+(?:this|in\s+this|it)|what'?s"
+        rf"\s+(?:this|in\s+this)|classify\s+this|detect\s+(?:in\s+)?this|recogni[sz]e){_Z}"
+        r"|예측|추론|뭐야|뭐예요|뭔가요|무엇인가요|무엇일까|뭘까|뭐가\s*(?:있|보)|이\s*(?:이미지|사진|그림)",
     ),
     (
         "status",
@@ -113,8 +113,10 @@ _JOB_WORD = r"(?:jobs?|runs?|training\s+jobs?|experiments?|작업|잡|실험|학
 _ID_LIST = (
     r"#?\d+(?:\s*(?:,|&|and|or|vs\.?|versus|와|과|하고|랑|이랑|및|번|번과|번이랑|번하고)\s*#?\d+)*"
 )
+_VERBS = r"pause|hold|suspend|resume|continue|restart|cancel|abort|kill|stop|terminate|register"
 _IDS = (
     rf"{_A}{_JOB_WORD}\s*(?:id\s*)?(?:no\.?\s*)?({_ID_LIST})(?!\d)",
+    rf"{_A}(?:{_VERBS}|publish|ship|deploy|promote)\s+({_ID_LIST})(?![\d.])",
     rf"(?<![\w.@/-])({_ID_LIST})\s*번(?!\s*(?:째|에폭))",
     r"(?<![\w.@/-])#(\d+)",
     rf"(?<![\w.@/-])({_ID_LIST})\s*(?:번\s*)?{_JOB_WORD}",
@@ -149,7 +151,8 @@ _ALIAS_WORDS = {
 }  # fmt: skip
 _NOT_ALIASES = frozenset({"the", "it", "job", "run", "model", "version", "best", "one", "this"})
 _NAME = re.compile(
-    rf"{_A}(?:as|named|called|name)\s+(?:a\s+model\s+)?[`'\"]?({MODEL_REF})[`'\"]?"
+    rf"{_A}(?:as\s+(?:a\s+model\s+)?(?:called\s+|named\s+)?|named\s+|called\s+|name\s+)"
+    rf"[`'\"]?({MODEL_REF})[`'\"]?"
     rf"|[`'\"]?({MODEL_REF})[`'\"]?\s*(?:이라는\s*|라는\s*)?(?:모델\s*)?(?:으로|로|이름으로)\s*등록"
     rf"|(?:이름은?|모델\s*이름은?)\s*[`'\"]?({MODEL_REF})"
 )
@@ -191,7 +194,7 @@ def _first_int(patterns: tuple[str, ...] | re.Pattern[str], low: str) -> int | N
 def _model(low: str, models: Collection[str]) -> str | None:
     """The registered model the request names (the longest name it holds as a word)."""
     for name in sorted(models, key=len, reverse=True):
-        if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", low):
+        if re.search(rf"(?<![a-z0-9_.-]){re.escape(name)}(?![a-z0-9_-]|\.[a-z0-9])", low):
             return name
     return None
 

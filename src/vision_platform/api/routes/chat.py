@@ -9,12 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 
 from vision_platform.adapters.base import InferenceResult
-from vision_platform.api.chat_sessions import (
-    ChatRequest,
-    ChatResponse,
-    ChatSessionOut,
-    ChatSessionService,
-)
+from vision_platform.api.chat_schemas import ChatRequest, ChatResponse, ChatSessionOut
+from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.predictions import predict_uploaded
 from vision_platform.inference.batching import Thresholds
 from vision_platform.jobs.schemas import JobOut
