@@ -153,8 +153,8 @@ class ModelActions:
     def predict(
         self, action: ActionRequest, state: ChatState, predict: Predict | None
     ) -> tuple[str, list[Card]]:
-        """The attached image through the model named, else the job named, else the model or
-        job the conversation is about, else the newest completed job."""
+        """The attached image through the model named, else the job named, else the model the
+        conversation is about, else its job, else the newest completed job."""
         lang = state.language
         if predict is None:
             return say_action("attach_image", lang), []
@@ -188,7 +188,7 @@ class ModelActions:
             return f"{action.model}@v{model.latest_version}"
         if action.job_ids:
             return None
-        return state.last_model if state.last_model and action.refers_back else None
+        return state.last_model
 
     def _job_meant(self, action: ActionRequest, state: ChatState) -> int | None:
         if action.job_ids:
