@@ -26,7 +26,6 @@ export const chatEn = {
   "card.datasets": "Data sets",
   "card.images": "Images",
   "card.numClasses": "Classes",
-  "card.noDatasets": "No data set is stored yet.",
 };
 
 export const chatKo: Record<keyof typeof chatEn, string> = {
@@ -56,5 +55,4 @@ export const chatKo: Record<keyof typeof chatEn, string> = {
   "card.datasets": "데이터셋",
   "card.images": "이미지",
   "card.numClasses": "클래스",
-  "card.noDatasets": "아직 저장된 데이터셋이 없습니다.",
 };

@@ -19,7 +19,10 @@ export function Sparkline({ values, width = 160, height = 36 }: { values: (numbe
   const [low, high] = [Math.min(...ys), Math.max(...ys)];
   const last = values.length - 1 || 1;
   const path = points
-    .map(([x, y]) => `${((x / last) * (width - 4) + 2).toFixed(1)},${(height - 2 - ((y - low) / (high - low || 1)) * (height - 4)).toFixed(1)}`)
+    .map(([x, y]) => {
+      const top = high === low ? height / 2 : height - 2 - ((y - low) / (high - low)) * (height - 4);
+      return `${((x / last) * (width - 4) + 2).toFixed(1)},${top.toFixed(1)}`;
+    })
     .join(" ");
   return (
     <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="curve" data-testid="sparkline">
@@ -48,7 +51,11 @@ function StatusView({ card }: { card: Card<"status"> }) {
         {card.eta_seconds !== null && <span>{t("card.eta", { eta: formatDuration(card.eta_seconds) })}</span>}
         {card.requested_action && <span className="muted">{t("card.requested", { action: card.requested_action })}</span>}
       </p>
-      <Sparkline values={card.curve} />
+      {card.curve.length > 1 && (
+        <p className="chat-card-line muted">
+          <Sparkline values={card.curve} /> {card.best_metric_name}
+        </p>
+      )}
     </div>
   );
 }
@@ -141,7 +148,7 @@ function PredictionView({ card, image }: { card: Card<"prediction">; image?: str
 
 function DatasetsView({ card }: { card: Card<"datasets"> }) {
   const { t } = useI18n();
-  if (!card.items.length) return <p className="muted">{t("card.noDatasets")}</p>;
+  if (!card.items.length) return null; // the reply says there is none
   return (
     <div className="card chat-card" data-testid="datasets-card">
       <h3>{t("card.datasets")}</h3>

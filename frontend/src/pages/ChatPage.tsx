@@ -40,6 +40,7 @@ export function ChatPage() {
   const [jobId, setJobId] = useState<number | null>(null);
   const [attachment, setAttachment] = useState<Attachment | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [picker, setPicker] = useState(0); // a new key empties the file input after a send
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -50,6 +51,7 @@ export function ChatPage() {
     setTurns((old) => [...old, { role: "user", text: message, image: image?.url }]);
     setInput("");
     setAttachment(null);
+    setPicker((n) => n + 1);
     try {
       const sessionId = last?.session_id ?? null;
       const answer = image
@@ -110,7 +112,8 @@ export function ChatPage() {
         {turns.map((turn, i) => (
           <li key={i} className={`turn turn-${turn.role}`}>
             {turn.role === "user" && turn.image && <img className="chat-thumb" src={turn.image} alt="" />}
-            {turn.text}
+            {/* a confirmation card holds the question itself */}
+            {!(turn.cards ?? []).some((card) => card.type === "confirm") && turn.text}
             {(turn.cards ?? []).map((card, j) => (
               <ChatCardView
                 key={j}
@@ -143,14 +146,14 @@ export function ChatPage() {
       {attachment && (
         <p className="attachment" data-testid="attachment">
           <img className="chat-thumb" src={attachment.url} alt="" /> {t("chat.attached", { name: attachment.file.name })}{" "}
-          <button type="button" onClick={() => setAttachment(null)}>
+          <button type="button" onClick={() => { setAttachment(null); setPicker((n) => n + 1); }}>
             {t("chat.detach")}
           </button>
         </p>
       )}
       <form className="chat-input" onSubmit={send}>
         <input value={input} onChange={(e) => setInput(e.target.value)} placeholder={t("chat.placeholder")} aria-label={t("chat.placeholder")} />
-        <input type="file" accept="image/*" aria-label={t("chat.drop")} onChange={(e) => attach(e.target.files?.[0])} />
+        <input key={picker} type="file" accept="image/*" aria-label={t("chat.drop")} onChange={(e) => attach(e.target.files?.[0])} />
         <button type="submit" className="primary" disabled={busy || (!input.trim() && !attachment)}>
           {t("chat.send")}
         </button>
