@@ -87,7 +87,7 @@ def test_start_status_pause_resume_compare_promote_predict(
     image = next(tiny_digits.rglob("*.png"))
     with image.open("rb") as f:
         response = server.api.post(
-            "/chat/image",
+            "/chat/messages/image",
             data={"message": "이 이미지 뭐야?", "session_id": chat.session_id},
             files={"file": (image.name, f, "image/png")},
         )

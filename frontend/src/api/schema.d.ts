@@ -30,7 +30,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/chat/image": {
+    "/api/v1/chat/messages/image": {
         parameters: {
             query?: never;
             header?: never;
@@ -47,7 +47,7 @@ export interface paths {
          *     job (through the same micro-batchers as /jobs/{id}/predict; 413 and 415 as there). The
          *     answer carries a `prediction` card; a message that asks for no prediction ignores the image.
          */
-        post: operations["chat_message_with_image_api_v1_chat_image_post"];
+        post: operations["chat_message_with_image_api_v1_chat_messages_image_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1153,8 +1153,8 @@ export interface components {
              */
             updated_at: string;
         };
-        /** Body_chat_message_with_image_api_v1_chat_image_post */
-        Body_chat_message_with_image_api_v1_chat_image_post: {
+        /** Body_chat_message_with_image_api_v1_chat_messages_image_post */
+        Body_chat_message_with_image_api_v1_chat_messages_image_post: {
             /**
              * File
              * @description The image the message is about.
@@ -2932,7 +2932,7 @@ export interface operations {
             };
         };
     };
-    chat_message_with_image_api_v1_chat_image_post: {
+    chat_message_with_image_api_v1_chat_messages_image_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2941,7 +2941,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_chat_message_with_image_api_v1_chat_image_post"];
+                "multipart/form-data": components["schemas"]["Body_chat_message_with_image_api_v1_chat_messages_image_post"];
             };
         };
         responses: {

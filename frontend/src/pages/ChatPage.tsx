@@ -19,13 +19,13 @@ interface Attachment {
   url: string;
 }
 
-/** A message with an image: POST /chat/image (multipart). */
+/** A message with an image: POST /chat/messages/image (multipart). */
 async function sendWithImage(message: string, sessionId: string | null, file: File): Promise<ChatResponse> {
   const form = new FormData();
   form.append("message", message);
   if (sessionId) form.append("session_id", sessionId);
   form.append("file", file);
-  const response = await authFetch("/api/v1/chat/image", { method: "POST", body: form });
+  const response = await authFetch("/api/v1/chat/messages/image", { method: "POST", body: form });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw toApiError(response.status, body);
   return body as ChatResponse;

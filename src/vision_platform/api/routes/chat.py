@@ -39,7 +39,7 @@ def chat_message(body: ChatRequest, chats: Chats) -> ChatResponse:
     return chats.respond(body)
 
 
-@router.post("/image", response_model=ChatResponse)
+@router.post("/messages/image", response_model=ChatResponse)
 def chat_message_with_image(
     request: Request,
     chats: Chats,
