@@ -119,3 +119,20 @@ def test_datasets_are_listed_and_a_training_request_still_trains(
 def test_predict_without_an_image_asks_for_one(client: TestClient) -> None:
     answer = say(client, "이 이미지 뭐야?")
     assert answer["reply"] == "이미지를 채팅에 끌어다 놓고 다시 물어봐 주세요."
+
+
+def test_a_failing_llm_provider_falls_back_to_the_rules_and_says_so(
+    database_url: str,
+    data_root: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("openai", reason="the openai SDK (dev extra) is not installed")
+    unreachable = {"llm_provider": "openai", "llm_base_url": "http://127.0.0.1:9/v1",
+                   "llm_timeout_seconds": 1.0}  # fmt: skip
+    with make_client(database_url, data_root, tmp_path / ".vp", **unreachable) as client:
+        [job_id] = insert_jobs(client.app.state.jobs.db, 1)  # type: ignore[attr-defined]
+        answer = say(client, f"{job_id}번 작업 상태 알려줘")
+    first, status = answer["reply"].split("\n")
+    assert first.startswith("openai 제공자가 실패해(APIConnectionError")
+    assert status.startswith(f"{job_id}번 작업(resnet18)은 완료 상태입니다")
+    assert answer["cards"][0]["job_id"] == job_id
