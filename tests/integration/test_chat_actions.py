@@ -11,6 +11,8 @@ import pytest
 
 from tests.integration.platform_server import PlatformServer
 
+pytestmark = pytest.mark.slow  # about 90 s: three trainer processes and a prediction
+
 LONG_RUN = 5  # epochs: the pause lands while the run goes on (an epoch takes seconds)
 
 

@@ -83,6 +83,7 @@ export function ChatPage() {
     try {
       const job = await unwrap(api.POST("/api/v1/chat/{session_id}/confirm", { params: { path: { session_id: last.session_id } } }));
       setJobId(job.id);
+      setLast({ ...last, needs_confirmation: false, job_id: job.id });
       setTurns((old) => [...old, { role: "platform", text: t("chat.created", { id: job.id }) }]);
       setError(null);
     } catch (e) {
@@ -130,7 +131,7 @@ export function ChatPage() {
         <SettingsCard
           settings={last.settings}
           missing={last.missing}
-          canStart={last.needs_confirmation && jobId === null}
+          canStart={last.needs_confirmation}
           busy={busy}
           onStart={() => void confirm()}
           onEdit={() => navigate("/jobs/new", { state: { intent: last.intent } })}

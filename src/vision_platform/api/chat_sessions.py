@@ -8,7 +8,7 @@ store (`datastore/`), whose names it passes to the conversation.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -26,9 +26,10 @@ from vision_platform.errors import (
     NotFoundError,
     VisionPlatformError,
 )
-from vision_platform.intent import ChatReply, ChatService, ChatState
+from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
 from vision_platform.intent.actions import ActionKind
 from vision_platform.intent.chat import ChatTurn, is_no, is_yes, message_language
+from vision_platform.intent.extract import extract
 from vision_platform.intent.models import Language
 from vision_platform.intent.settings import resolve_settings
 from vision_platform.intent.texts import say
@@ -151,7 +152,9 @@ class ChatSessionService:
         acted = self._act(loaded.state if loaded else ChatState(), request.message, predict)
         if acted is not None:
             return self._acted(loaded, acted)
-        if loaded is not None:
+        if loaded is not None and loaded.state.stage == "confirmed":
+            if not extract(request.message).is_empty():  # a new request after a job was made
+                loaded = replace(loaded, state=_next_request(loaded.state))
             _refuse_when_confirmed(loaded)
         state = loaded.state if loaded else None
         reply = self.chat.respond(state, request.message, datasets=self._dataset_names())
@@ -278,8 +281,16 @@ class ChatSessionService:
                 )
 
 
+def _next_request(state: ChatState) -> ChatState:
+    """The conversation ready for another training request: the job and model it is about
+    stay (for "it"), the settings agreed for the last job do not."""
+    fresh = {"stage": "collecting", "intent": TrainingIntent(), "questions": [], "spec": None}
+    return state.model_copy(update=fresh)
+
+
 def _refuse_when_confirmed(loaded: _Loaded) -> None:
-    if loaded.job_id is not None:
+    """A conversation whose settings made a job makes no second one from them."""
+    if loaded.job_id is not None and loaded.state.stage == "confirmed":
         raise ChatSessionStateError(
             f"chat session {loaded.session_id} is already confirmed: it created job "
             f"{loaded.job_id}; send a message without session_id to start a new one"

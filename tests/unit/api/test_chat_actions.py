@@ -136,3 +136,21 @@ def test_a_failing_llm_provider_falls_back_to_the_rules_and_says_so(
     assert first.startswith("openai 제공자가 실패해(APIConnectionError")
     assert status.startswith(f"{job_id}번 작업(resnet18)은 완료 상태입니다")
     assert answer["cards"][0]["job_id"] == job_id
+
+
+def test_after_a_job_the_conversation_goes_on_with_another_request(
+    client: TestClient,
+    digits: Path,  # noqa: F811
+) -> None:
+    first = say(client, f"resnet18 classification on {digits}, 1 epoch, batch 2")
+    sid = first["session_id"]
+    made = say(client, "yes", sid)["job_id"]
+    assert say(client, "how is it going?", sid)["cards"][0]["job_id"] == made
+    again = client.post("/api/v1/chat", json={"message": "yes", "session_id": sid})
+    assert again.status_code == 409  # the settings of the first job make no second one
+    second = say(client, f"resnet10t classification on {digits}, 2 epochs", sid)
+    assert second["needs_confirmation"] and second["intent"]["num_epochs"] == 2
+    assert second["intent"]["batch_size"] is None  # nothing carried over from the first job
+    created = client.post(f"/api/v1/chat/{sid}/confirm")
+    assert created.status_code == 201 and created.json()["id"] != made
+    assert client.get(f"/api/v1/chat/{sid}").json()["job_id"] == created.json()["id"]
