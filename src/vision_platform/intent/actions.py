@@ -100,7 +100,7 @@ _KINDS: tuple[tuple[ActionKind, str], ...] = (
         "status",
         rf"{_A}(?:status|progress|how(?:'s|\s+is|\s+are|\s+far|\s+long)|going|eta|doing|state"
         rf"|check\s+on|update\s+on|where\s+is){_Z}"
-        r"|상태|진행|어떻게\s*(?:되|돼|됐|하고)|어때|얼마나|몇\s*(?:에폭|에포크)|언제\s*끝|남았|어디까지"
+        r"|상태|진행\s*(?:상황|상태|률|도|정도|중이)|어떻게\s*진행|어떻게\s*(?:되|돼|됐|하고)|어때|얼마나|몇\s*(?:에폭|에포크)|언제\s*끝|남았|어디까지"
         r"|잘\s*(?:되|돼)",
     ),
 )
@@ -218,7 +218,7 @@ def read_action(text: str, *, models: Collection[str] = ()) -> ActionRequest | N
     if kind is None:
         return None
     # "train resnet18 … and stop early", "학습해줘": a new run, not an action on one.
-    acting = kind in ("resume", "register", "compare", "promote", "status")
+    acting = kind in ("resume", "register", "promote")
     if _TRAINING.search(low) and not acting and not re.search(_IDS[0], low):
         return None
     model = _model(low, models)

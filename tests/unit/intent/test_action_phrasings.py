@@ -300,3 +300,17 @@ def test_at_least_ten_phrasings_per_action_and_language() -> None:
 )
 def test_a_training_request_is_no_action(text: str) -> None:
     assert read_action(text, models=MODELS) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "train the best model you can on data/pets",
+        "train resnet18 on data/x; how long will it take?",
+        "진행해줘",
+        "resnet50 분류 학습해줘, 진행 방식은 빠르게",
+        "train resnet18 with early stopping on data/x",
+    ],
+)
+def test_words_of_an_action_inside_a_training_request_are_no_action(text: str) -> None:
+    assert read_action(text, models=MODELS) is None
