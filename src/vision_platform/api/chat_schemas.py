@@ -58,7 +58,7 @@ class ChatResponse(BaseModel):
 
 
 class ChatSessionOut(BaseModel):
-    """A stored conversation: its turns, its whole state and the job it created, if any."""
+    """A stored conversation: its turns, its whole state and the newest job it created, if any."""
 
     model_config = ConfigDict(extra="forbid")
 
