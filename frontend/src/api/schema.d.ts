@@ -1253,7 +1253,7 @@ export interface components {
         };
         /**
          * ChatSessionOut
-         * @description A stored conversation: its turns, its whole state and the job it created, if any.
+         * @description A stored conversation: its turns, its whole state and the newest job it created, if any.
          */
         ChatSessionOut: {
             /**
