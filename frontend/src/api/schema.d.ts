@@ -995,6 +995,11 @@ export interface components {
              */
             num_epochs?: number | null;
             /**
+             * Problems
+             * @description What the request said that cannot be used, and why.
+             */
+            problems?: string[];
+            /**
              * Refers Back
              * @description 'it', '그거', 'the last one': what the conversation is about.
              * @default false

@@ -79,9 +79,13 @@ class ChatActions:
         state = state.model_copy(deep=True)
         state.pending_action = None
         try:
-            return self._run(action, state, predict)
+            reply = self._run(action, state, predict)
         except VisionPlatformError as e:
-            return ActionReply(say_action("failed", state.language, error=e), state)
+            reply = ActionReply(say_action("failed", state.language, error=e), state)
+        if action.problems:
+            unused = say_action("not_used", state.language, problems="; ".join(action.problems))
+            reply.text = f"{unused}\n{reply.text}"
+        return reply
 
     def confirmed(self, state: ChatState) -> ActionReply:
         """Run the action waiting for a yes."""

@@ -111,6 +111,7 @@ ACTION_MESSAGES: dict[str, tuple[str, str]] = {
         "Attach an image (drop it on the chat) and ask again.",
         "이미지를 채팅에 끌어다 놓고 다시 물어봐 주세요.",
     ),
+    "not_used": ("Not used: {problems}.", "반영하지 않은 값: {problems}."),
     "failed": ("I could not do that: {error}", "실행하지 못했습니다: {error}"),
 }
 
@@ -119,6 +120,7 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "running": ("running", "학습 중"),
     "paused": ("paused", "일시 정지"),
     "completed": ("completed", "완료"),
+    "not_used": ("Not used: {problems}.", "반영하지 않은 값: {problems}."),
     "failed": ("failed", "실패"),
     "cancelled": ("cancelled", "취소"),
     "pause": ("pause", "일시 정지"),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ActionKind = Literal[
     "status", "pause", "resume", "cancel", "compare", "register", "promote", "predict", "datasets"
@@ -29,7 +29,9 @@ class ActionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ActionKind
-    job_ids: list[int] = Field(default_factory=list, description="Jobs named by number.")
+    job_ids: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(
+        default_factory=list, description="Jobs named by number."
+    )
     last: int | None = Field(
         default=None, ge=1, le=20, description="'my last two runs': the newest N jobs."
     )
@@ -46,6 +48,9 @@ class ActionRequest(BaseModel):
     best: bool = Field(default=False, description="'the best one': the best of those meant.")
     hint: str | None = Field(
         default=None, description="compare: a word the jobs' data set or model holds ('digit')."
+    )
+    problems: list[str] = Field(
+        default_factory=list, description="What the request said that cannot be used, and why."
     )
 
 
@@ -126,7 +131,7 @@ _EPOCHS = (
     r"(?:epochs?|에폭|에포크)\s*(?:수\s*)?(?:을|를|은|는|to|:|=)?\s*(\d+)(?![\d.])",
 )
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "두": 2, "세": 3, "네": 4, "다섯": 5, "2": 2,
+    "two": 2, "three": 3, "four": 4, "five": 5, "두": 2, "세": 3, "네": 4, "다섯": 5,
 }  # fmt: skip
 _LAST = re.compile(
     rf"{_A}(?:last|latest|recent|newest)\s+(\d+|two|three|four|five){_Z}"
@@ -229,19 +234,35 @@ def read_action(text: str, *, models: Collection[str] = ()) -> ActionRequest | N
     last = _first_int(_LAST, stripped)
     if last is not None:
         stripped = _LAST.sub(" ", stripped)
-    return ActionRequest(
-        kind=kind,
-        job_ids=_job_ids(stripped),
-        last=last,
-        refers_back=_BACK.search(low) is not None,
-        model=model,
-        version=_first_int(_VERSION, without_model),
-        alias=_alias(low, model) if kind == "promote" else None,
-        name=_register_name(low) if kind == "register" else None,
-        num_epochs=epochs,
-        best=_BEST.search(low) is not None,
-        hint=_hint(low) if kind == "compare" and not model else None,
+    return checked(
+        {
+            "kind": kind,
+            "job_ids": _job_ids(stripped),
+            "last": last,
+            "refers_back": _BACK.search(low) is not None,
+            "model": model,
+            "version": _first_int(_VERSION, without_model),
+            "alias": _alias(low, model) if kind == "promote" else None,
+            "name": _register_name(low) if kind == "register" else None,
+            "num_epochs": epochs,
+            "best": _BEST.search(low) is not None,
+            "hint": _hint(low) if kind == "compare" and not model else None,
+        }
     )
+
+
+def checked(fields: dict[str, Any]) -> ActionRequest:
+    """The request with the values it gave; one out of range is left out and named in
+    `problems` ("num_epochs 0: …"), never replaced by another."""
+    try:
+        return ActionRequest.model_validate(fields)
+    except ValidationError as e:
+        bad = {str(err["loc"][0]): f"{err['input']}: {err['msg']}" for err in e.errors()}
+        if "kind" in bad:
+            raise
+        kept = {k: v for k, v in fields.items() if k not in bad}
+        kept["problems"] = [f"{k} {problem}" for k, problem in bad.items()]
+        return ActionRequest.model_validate(kept)
 
 
 def _register_name(low: str) -> str | None:

@@ -61,7 +61,7 @@ class ActionReading:
 def tools() -> list[dict[str, Any]]:
     """The tools, each with the JSON Schema of its arguments (ActionRequest but `kind`)."""
     schema = ActionRequest.model_json_schema()
-    properties = {k: v for k, v in schema["properties"].items() if k != "kind"}
+    properties = {k: v for k, v in schema["properties"].items() if k not in ("kind", "problems")}
     parameters = {"type": "object", "properties": properties, "additionalProperties": False}
     return [
         {"name": name, "description": text, "parameters": parameters}

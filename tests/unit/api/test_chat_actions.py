@@ -90,6 +90,9 @@ def test_an_action_a_job_cannot_take_is_refused_without_a_card(client: TestClien
     assert [c["type"] for c in answer["cards"]] == ["status"]
     missing = say(client, "job 999 status")
     assert missing["reply"].startswith("I could not do that: job 999")
+    huge = say(client, "status of job 99999999999")
+    assert huge["reply"].startswith("Not used: job_ids 99999999999: ")
+    assert huge["cards"][0]["job_id"] == job_id  # then: the newest job
 
 
 def test_compare_names_the_best_job_and_the_differences(client: TestClient) -> None:

@@ -314,3 +314,13 @@ def test_a_training_request_is_no_action(text: str) -> None:
 )
 def test_words_of_an_action_inside_a_training_request_are_no_action(text: str) -> None:
     assert read_action(text, models=MODELS) is None
+
+
+def test_a_value_out_of_range_is_left_out_and_named() -> None:
+    action = read_action("resume job 3 to 0 epochs")
+    assert action is not None and action.job_ids == [3] and action.num_epochs is None
+    assert len(action.problems) == 1 and action.problems[0].startswith("num_epochs 0: ")
+    huge = read_action("status of job 99999999999")
+    assert huge is not None and huge.job_ids == [] and huge.problems[0].startswith("job_ids ")
+    many = read_action("compare the last 50 runs")
+    assert many is not None and many.last is None and many.problems[0].startswith("last 50: ")
