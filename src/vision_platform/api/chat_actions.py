@@ -21,7 +21,11 @@ from vision_platform.api.chat_cards import (
 )
 from vision_platform.api.chat_models import ModelActions, Predict
 from vision_platform.datastore.service import DatasetService
-from vision_platform.errors import VisionPlatformError
+from vision_platform.errors import (
+    PayloadTooLargeError,
+    UnsupportedImageError,
+    VisionPlatformError,
+)
 from vision_platform.intent.action_texts import duration, say_action, word
 from vision_platform.intent.actions import CONFIRMED, ActionRequest
 from vision_platform.intent.chat import ChatState
@@ -80,6 +84,8 @@ class ChatActions:
         state.pending_action = None
         try:
             reply = self._run(action, state, predict)
+        except (PayloadTooLargeError, UnsupportedImageError):
+            raise  # the upload itself is refused: 413 / 415, as on the prediction routes
         except VisionPlatformError as e:
             reply = ActionReply(say_action("failed", state.language, error=e), state)
         if action.problems:

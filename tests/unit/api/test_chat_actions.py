@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vision_platform.db.models import MetricPoint, TrainingJob, utcnow
+from vision_platform.jobs.paths import job_dir
 
 from .conftest import insert_jobs
 from .test_chat_routes import data_root, digits, make_client  # noqa: F401
@@ -157,3 +158,17 @@ def test_after_a_job_the_conversation_goes_on_with_another_request(
     created = client.post(f"/api/v1/chat/{sid}/confirm")
     assert created.status_code == 201 and created.json()["id"] != made
     assert client.get(f"/api/v1/chat/{sid}").json()["job_id"] == created.json()["id"]
+
+
+def test_an_attachment_that_is_no_image_is_415(client: TestClient) -> None:
+    jobs = client.app.state.jobs  # type: ignore[attr-defined]
+    [job_id] = insert_jobs(jobs.db, 1)
+    weights = job_dir(jobs.settings, job_id) / "weights"
+    weights.mkdir(parents=True)
+    (weights / "best.pt").write_bytes(b"a checkpoint")  # the upload is checked first
+    answer = client.post(
+        "/api/v1/chat/messages/image",
+        data={"message": f"predict with job {job_id}"},
+        files={"file": ("notes.png", b"not an image", "image/png")},
+    )
+    assert answer.status_code == 415, answer.text
