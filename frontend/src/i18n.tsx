@@ -1,5 +1,6 @@
 // English and Korean UI text: the browser's language first, then the user's choice (kept).
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { chatEn, chatKo } from "./chatMessages";
 import { datasetsEn, datasetsKo } from "./datasetMessages";
 
 const en = {
@@ -175,6 +176,7 @@ const en = {
   "play.registered": "Registered models",
   "play.answeredBy": "Answered by {model} v{version}",
   ...datasetsEn,
+  ...chatEn,
 };
 export type MessageKey = keyof typeof en;
 
@@ -351,6 +353,7 @@ const ko: Record<MessageKey, string> = {
   "play.registered": "등록된 모델",
   "play.answeredBy": "{model} v{version}이(가) 응답함",
   ...datasetsKo,
+  ...chatKo,
 };
 
 export type Language = "en" | "ko";

@@ -18,7 +18,14 @@ from vision_platform.api.events import job_events, job_list_events
 from vision_platform.api.fast_json import FastJSONResponse
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import ArtifactNotFoundError
-from vision_platform.jobs.schemas import JobCreate, JobLogs, JobMetrics, JobOut, JobPage
+from vision_platform.jobs.schemas import (
+    JobCreate,
+    JobLogs,
+    JobMetrics,
+    JobOut,
+    JobPage,
+    JobResume,
+)
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
 
@@ -112,9 +119,10 @@ def pause_job(job_id: JobId, jobs: Jobs) -> JobOut:
 
 
 @router.post("/{job_id}/resume", response_model=JobOut)
-def resume_job(job_id: JobId, jobs: Jobs) -> JobOut:
-    """Resume a paused job from its last checkpoint."""
-    return jobs.resume(job_id)
+def resume_job(job_id: JobId, jobs: Jobs, body: JobResume | None = None) -> JobOut:
+    """Resume a paused job from its last checkpoint; `num_epochs` extends the run (422 when it
+    is not more than the epochs already finished)."""
+    return jobs.resume(job_id, num_epochs=body.num_epochs if body else None)
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
