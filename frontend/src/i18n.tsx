@@ -1,5 +1,6 @@
 // English and Korean UI text: the browser's language first, then the user's choice (kept).
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { chatEn, chatKo } from "./chatMessages";
 import { datasetsEn, datasetsKo } from "./datasetMessages";
 import { queueEn, queueKo } from "./queueMessages";
 
@@ -177,6 +178,7 @@ const en = {
   "play.answeredBy": "Answered by {model} v{version}",
   ...datasetsEn,
   ...queueEn,
+  ...chatEn,
 };
 export type MessageKey = keyof typeof en;
 
@@ -354,6 +356,7 @@ const ko: Record<MessageKey, string> = {
   "play.answeredBy": "{model} v{version}이(가) 응답함",
   ...datasetsKo,
   ...queueKo,
+  ...chatKo,
 };
 
 export type Language = "en" | "ko";

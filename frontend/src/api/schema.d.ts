@@ -15,10 +15,39 @@ export interface paths {
         put?: never;
         /**
          * Chat Message
-         * @description Send one message; without session_id a new conversation starts. The reply asks for what
-         *     is missing, summarises the settings and asks to confirm; a 'yes' / '네' creates the job.
+         * @description Send one message; without session_id a new conversation starts. A training request gets
+         *     a reply that asks for what is missing, summarises the settings and asks to confirm; a
+         *     'yes' / '네' creates the job. A request about what exists (job status, pause, resume with
+         *     "to N epochs", cancel, compare, register, promote, list data sets) is run through the same
+         *     services as the API's routes and answered with typed `cards`; pause, cancel and promote
+         *     first answer a `confirm` card and run on the next 'yes' / '네'. "it" / "그거" / "the last
+         *     one" mean the job or model the conversation is about.
          */
         post: operations["chat_message_api_v1_chat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat/messages/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Message With Image
+         * @description A message with an image attached (multipart: `message`, `file`, `session_id`?), e.g.
+         *     "이 이미지 뭐야?" / "what is this?": the image is predicted with the job or registered
+         *     model the message names, else the one the conversation is about, else the newest completed
+         *     job (through the same micro-batchers as /jobs/{id}/predict; 413 and 415 as there). The
+         *     answer carries a `prediction` card; a message that asks for no prediction ignores the image.
+         */
+        post: operations["chat_message_with_image_api_v1_chat_messages_image_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -616,7 +645,8 @@ export interface paths {
         put?: never;
         /**
          * Resume Job
-         * @description Resume a paused job from its last checkpoint.
+         * @description Resume a paused job from its last checkpoint; `num_epochs` extends the run (422 when it
+         *     is not more than the epochs already finished).
          */
         post: operations["resume_job_api_v1_jobs__job_id__resume_post"];
         delete?: never;
@@ -946,6 +976,74 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActionRequest
+         * @description One action a message asks for; null / empty: the message does not say.
+         */
+        ActionRequest: {
+            /**
+             * Alias
+             * @description promote: the alias to move.
+             */
+            alias?: string | null;
+            /**
+             * Best
+             * @description 'the best one': the best of those meant.
+             * @default false
+             */
+            best: boolean;
+            /**
+             * Hint
+             * @description compare: a word the jobs' data set or model holds ('digit').
+             */
+            hint?: string | null;
+            /**
+             * Job Ids
+             * @description Jobs named by number.
+             */
+            job_ids?: number[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "status" | "pause" | "resume" | "cancel" | "compare" | "register" | "promote" | "predict" | "datasets";
+            /**
+             * Last
+             * @description 'my last two runs': the newest N jobs.
+             */
+            last?: number | null;
+            /**
+             * Model
+             * @description A registered model's name.
+             */
+            model?: string | null;
+            /**
+             * Name
+             * @description register: the model's name.
+             */
+            name?: string | null;
+            /**
+             * Num Epochs
+             * @description resume: train on to this many epochs.
+             */
+            num_epochs?: number | null;
+            /**
+             * Problems
+             * @description What the request said that cannot be used, and why.
+             */
+            problems?: string[];
+            /**
+             * Refers Back
+             * @description 'it', '그거', 'the last one': what the conversation is about.
+             * @default false
+             */
+            refers_back: boolean;
+            /**
+             * Version
+             * @description A version of `model`.
+             */
+            version?: number | null;
+        };
+        /**
          * Adjustment
          * @description One value the run uses that differs from the preset's (or the default's) nominal one.
          */
@@ -1092,6 +1190,18 @@ export interface components {
              */
             updated_at: string;
         };
+        /** Body_chat_message_with_image_api_v1_chat_messages_image_post */
+        Body_chat_message_with_image_api_v1_chat_messages_image_post: {
+            /**
+             * File
+             * @description The image the message is about.
+             */
+            file: string;
+            /** Message */
+            message: string;
+            /** Session Id */
+            session_id?: string | null;
+        };
         /** Body_predict_by_name_api_v1_models__ref__predict_post */
         Body_predict_by_name_api_v1_models__ref__predict_post: {
             /**
@@ -1149,6 +1259,16 @@ export interface components {
          * @description The answer to one message: reply text, the intent so far, and what is still needed.
          */
         ChatResponse: {
+            /**
+             * Action
+             * @description The action this message asked for (status, pause, resume, cancel, compare, register, promote, predict, datasets); null for a training request.
+             */
+            action?: ("status" | "pause" | "resume" | "cancel" | "compare" | "register" | "promote" | "predict" | "datasets") | null;
+            /**
+             * Cards
+             * @description What the answer shows besides its text, each card typed by `type`: a job's status (epoch i/N, best metric, ETA, curve), a confirmation awaiting yes/no (pause, cancel, promote), a comparison table, a model version, a prediction, the data sets.
+             */
+            cards?: (components["schemas"]["StatusCard"] | components["schemas"]["ConfirmCard"] | components["schemas"]["ComparisonCard"] | components["schemas"]["ModelCard"] | components["schemas"]["PredictionCard"] | components["schemas"]["DatasetsCard"])[];
             intent: components["schemas"]["TrainingIntent"];
             /**
              * Job Id
@@ -1170,7 +1290,7 @@ export interface components {
         };
         /**
          * ChatSessionOut
-         * @description A stored conversation: its turns, its whole state and the job it created, if any.
+         * @description A stored conversation: its turns, its whole state and the newest job it created, if any.
          */
         ChatSessionOut: {
             /**
@@ -1213,6 +1333,14 @@ export interface components {
              * @enum {string}
              */
             language: "ko" | "en";
+            /** Last Job Id */
+            last_job_id?: number | null;
+            /**
+             * Last Model
+             * @description A registered model: name@vN.
+             */
+            last_model?: string | null;
+            pending_action?: components["schemas"]["ActionRequest"] | null;
             /** Questions */
             questions?: string[];
             spec?: components["schemas"]["TrainingSpec"] | null;
@@ -1303,6 +1431,54 @@ export interface components {
             status: string;
         };
         /**
+         * ComparedRow
+         * @description One job of a comparison card.
+         */
+        ComparedRow: {
+            /** Best Epoch */
+            best_epoch: number | null;
+            /** Best Metric */
+            best_metric: number | null;
+            /**
+             * Epochs
+             * @description Epochs finished.
+             */
+            epochs: number;
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: number;
+            };
+            /** Job Id */
+            job_id: number;
+            /** Model Name */
+            model_name: string;
+            /** Status */
+            status: string;
+        };
+        /**
+         * ComparisonCard
+         * @description Jobs side by side (GET /jobs/compare's figures): the best one, the settings that differ.
+         */
+        ComparisonCard: {
+            /** Best Job Id */
+            best_job_id: number | null;
+            /** Best Metric Name */
+            best_metric_name: string | null;
+            /** Differences */
+            differences: {
+                [key: string]: (string | number | boolean | null)[];
+            };
+            /** Job Ids */
+            job_ids: number[];
+            /** Rows */
+            rows: components["schemas"]["ComparedRow"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "comparison";
+        };
+        /**
          * ConfigValidateRequest
          * @description An advanced config to check against a framework's schema (POST /configs/validate).
          */
@@ -1341,6 +1517,35 @@ export interface components {
             preset_intent?: string | null;
             /** Valid */
             valid: boolean;
+        };
+        /**
+         * ConfirmCard
+         * @description A state change waiting for a yes: 'yes' / '네' does it, 'no' / '아니요' drops it.
+         */
+        ConfirmCard: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "status" | "pause" | "resume" | "cancel" | "compare" | "register" | "promote" | "predict" | "datasets";
+            /** Alias */
+            alias?: string | null;
+            /** Job Id */
+            job_id?: number | null;
+            /**
+             * Model
+             * @description promote: the registered model.
+             */
+            model?: string | null;
+            /** Question */
+            question: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "confirm";
+            /** Version */
+            version?: number | null;
         };
         /** DatasetList */
         DatasetList: {
@@ -1420,6 +1625,21 @@ export interface components {
             /** Warnings */
             warnings?: string[];
         };
+        /** DatasetRow */
+        DatasetRow: {
+            /** Name */
+            name: string;
+            /** Num Classes */
+            num_classes: number;
+            /** Num Images */
+            num_images: number;
+            /** Task Type */
+            task_type: string;
+            /** Version */
+            version: string;
+            /** Versions */
+            versions: number;
+        };
         /**
          * DatasetSummary
          * @description A data set name with its newest version.
@@ -1430,6 +1650,19 @@ export interface components {
             name: string;
             /** Versions */
             versions: number;
+        };
+        /**
+         * DatasetsCard
+         * @description The stored data sets, each with its newest version.
+         */
+        DatasetsCard: {
+            /** Items */
+            items: components["schemas"]["DatasetRow"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "datasets";
         };
         /**
          * Detection
@@ -1770,6 +2003,17 @@ export interface components {
             priority: "low" | "normal" | "high";
         };
         /**
+         * JobResume
+         * @description What may change when a paused job resumes (POST /jobs/{id}/resume; no body: nothing).
+         */
+        JobResume: {
+            /**
+             * Num Epochs
+             * @description Train on to this many epochs in all (more than the job has finished).
+             */
+            num_epochs?: number | null;
+        };
+        /**
          * JobStatus
          * @description Where a job stands.
          * @enum {string}
@@ -1896,6 +2140,29 @@ export interface components {
             values: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * ModelCard
+         * @description A registered model version after register or promote.
+         */
+        ModelCard: {
+            /** Aliases */
+            aliases: string[];
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /** Job Id */
+            job_id: number;
+            /** Name */
+            name: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "model";
+            /** Version */
+            version: number;
         };
         /**
          * ModelInferenceResult
@@ -2046,6 +2313,29 @@ export interface components {
             task_type: string;
             /** Version */
             version: number;
+        };
+        /**
+         * PredictionCard
+         * @description The attached image's prediction: top-5 classes, or boxes for detection.
+         */
+        PredictionCard: {
+            /** Job Id */
+            job_id?: number | null;
+            /** Model */
+            model?: string | null;
+            result: components["schemas"]["InferenceResult"];
+            /**
+             * Source
+             * @description What answered: 'job 3' or 'digits-cls@v2'.
+             */
+            source: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "prediction";
+            /** Version */
+            version?: number | null;
         };
         /**
          * Problem
@@ -2279,6 +2569,58 @@ export interface components {
             height: number;
             /** Width */
             width: number;
+        };
+        /**
+         * StatusCard
+         * @description A job's progress: epoch i/N, the best metric so far, the time left, its curve.
+         */
+        StatusCard: {
+            /** Best Metric */
+            best_metric: number | null;
+            /** Best Metric Name */
+            best_metric_name: string;
+            /**
+             * Curve
+             * @description The best metric at each finished epoch (null where an epoch lacks it).
+             */
+            curve: (number | null)[];
+            /** Dataset */
+            dataset: string;
+            /**
+             * Epoch
+             * @description Epochs finished.
+             */
+            epoch: number;
+            /**
+             * Eta Seconds
+             * @description Time left at the pace of the epochs so far; null when unknown or done.
+             */
+            eta_seconds: number | null;
+            /** Job Id */
+            job_id: number;
+            /** Model Name */
+            model_name: string;
+            /** Num Epochs */
+            num_epochs: number;
+            /**
+             * Progress
+             * @description epoch / num_epochs.
+             */
+            progress: number;
+            /**
+             * Requested Action
+             * @description A pause or cancel the trainer has yet to act on.
+             */
+            requested_action: string | null;
+            /** Status */
+            status: string;
+            /** Task Type */
+            task_type: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status";
         };
         /**
          * TestRunCreate
@@ -2685,6 +3027,75 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    chat_message_with_image_api_v1_chat_messages_image_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_chat_message_with_image_api_v1_chat_messages_image_post"];
             };
         };
         responses: {
@@ -4957,7 +5368,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["JobResume"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

@@ -53,7 +53,8 @@ function BoxLayer({ width, height, boxes, labels }: { width: number; height: num
   );
 }
 
-export function DetectionView({ src, width, height, detections }: { src: string; width: number; height: number; detections: Detection[] }) {
+/** Without `width` and `height` they are read from the image when it loads. */
+export function DetectionView({ src, width, height, detections }: { src: string; width?: number; height?: number; detections: Detection[] }) {
   const boxes = detections.map((d) => ({
     bbox: d.bbox,
     polygon: d.polygon,

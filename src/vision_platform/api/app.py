@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from vision_platform import __version__
 from vision_platform.api.auth import API_PREFIX, AuthenticateFirst
+from vision_platform.api.chat_actions import ChatActions
 from vision_platform.api.chat_sessions import ChatSessionService
 from vision_platform.api.deps import API_SECURITY
 from vision_platform.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -37,6 +38,7 @@ from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
 from vision_platform.intent import ChatService, parser_from_settings
+from vision_platform.intent.providers import action_reader_from_settings
 from vision_platform.jobs.executors.base import Executor
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
@@ -74,8 +76,6 @@ async def _platform(
     app.state.settings = settings
     app.state.jobs = service
     app.state.datasets = DatasetService(db, settings)
-    chat = ChatService(parser=parser_from_settings(settings))
-    app.state.chat = ChatSessionService(db, jobs=service, chat=chat, datasets=app.state.datasets)
     app.state.events = EventHub(
         service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll
     )
@@ -87,6 +87,16 @@ async def _platform(
     tracking = tracking_for(settings, db)
     app.state.models = ModelRegistry(
         db, service, digest=app.state.inference.predictor.cache.digest, tracking=tracking
+    )
+    chat = ChatService(parser=parser_from_settings(settings))
+    actions = ChatActions(service, models=app.state.models, datasets=app.state.datasets)
+    app.state.chat = ChatSessionService(
+        db,
+        jobs=service,
+        chat=chat,
+        datasets=app.state.datasets,
+        actions=actions,
+        reader=action_reader_from_settings(settings),
     )
     # A job's MLflow run is logged before its register_as version is registered there.
     service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]

@@ -8,14 +8,15 @@ store (`datastore/`), whose names it passes to the conversation.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import CursorResult, select, update
 
+from vision_platform.api.chat_actions import ActionReply, ChatActions
+from vision_platform.api.chat_models import Predict
+from vision_platform.api.chat_schemas import ChatRequest, ChatResponse, ChatSessionOut
 from vision_platform.datastore.service import DatasetService
 from vision_platform.db.models import ChatSession, utcnow
 from vision_platform.db.session import Database
@@ -26,10 +27,13 @@ from vision_platform.errors import (
     VisionPlatformError,
 )
 from vision_platform.intent import ChatReply, ChatService, ChatState, TrainingIntent
-from vision_platform.intent.chat import ChatTurn, Stage
+from vision_platform.intent.actions import ActionKind
+from vision_platform.intent.chat import ChatTurn, is_no, is_yes, message_language
+from vision_platform.intent.extract import extract
 from vision_platform.intent.models import Language
-from vision_platform.intent.settings import ResolvedSettings, resolve_settings
+from vision_platform.intent.settings import resolve_settings
 from vision_platform.intent.texts import say
+from vision_platform.intent.tools import ActionReader, RulesActionReader
 from vision_platform.jobs.errors import PathNotAllowedError
 from vision_platform.jobs.schemas import JobCreate, JobOut
 from vision_platform.jobs.service import JobService
@@ -58,53 +62,6 @@ class ChatSessionNotFoundError(NotFoundError):
 
 class ChatSessionStateError(VisionPlatformError):
     """The session cannot do what was asked: it still has questions, or it is already confirmed."""
-
-
-# --- the models at the API's edge ---------------------------------------------------------------
-class ChatRequest(BaseModel):
-    """One message of a conversation (POST /chat); no session_id starts a new conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    message: str = Field(min_length=1, max_length=4000)
-    session_id: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-class ChatResponse(BaseModel):
-    """The answer to one message: reply text, the intent so far, and what is still needed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str
-    reply: str
-    intent: TrainingIntent
-    missing: list[str]
-    questions: list[str]
-    needs_confirmation: bool
-    settings: ResolvedSettings | None = Field(
-        default=None,
-        description="The settings the job would be created with, each value resolved (preset and "
-        "defaults applied) and marked with its source; the reply text shows the same values. "
-        "null until a model or task is known.",
-    )
-    job_id: int | None = Field(
-        default=None, description="The job this message created (a 'yes' / '네' that confirmed)."
-    )
-
-
-class ChatSessionOut(BaseModel):
-    """A stored conversation: its turns, its whole state and the job it created, if any."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: str
-    language: Language
-    stage: Stage
-    job_id: int | None
-    turns: list[ChatTurn]
-    state: ChatState
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -140,11 +97,15 @@ class ChatSessionService:
         jobs: JobService,
         chat: ChatService,
         datasets: DatasetService | None = None,
+        actions: ChatActions | None = None,
+        reader: ActionReader | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
         self.chat = chat
         self.datasets = datasets
+        self.actions = actions or ChatActions(jobs, datasets=datasets)
+        self.reader = reader or RulesActionReader()
 
     def _dataset_names(self) -> dict[str, str] | None:
         """The stored data sets a message may name, each with its newest version's task (None
@@ -184,10 +145,17 @@ class ChatSessionService:
             )
 
     # --- a conversation's turns ------------------------------------------------------------
-    def respond(self, request: ChatRequest) -> ChatResponse:
-        """Answer one message; a 'yes' that confirms the settings also creates the job."""
+    def respond(self, request: ChatRequest, *, predict: Predict | None = None) -> ChatResponse:
+        """Answer one message: an action on what exists (`predict`: the attached image through
+        a model), else a turn of the training conversation, where a 'yes' that confirms the
+        settings creates the job."""
         loaded = self._load(request.session_id) if request.session_id else None
-        if loaded is not None:
+        acted = self._act(loaded.state if loaded else ChatState(), request.message, predict)
+        if acted is not None:
+            return self._acted(loaded, acted)
+        if loaded is not None and loaded.state.stage == "confirmed":
+            if not extract(request.message).is_empty():  # a new request after a job was made
+                loaded = replace(loaded, state=_next_request(loaded.state))
             _refuse_when_confirmed(loaded)
         state = loaded.state if loaded else None
         reply = self.chat.respond(state, request.message, datasets=self._dataset_names())
@@ -213,6 +181,51 @@ class ChatSessionService:
             needs_confirmation=reply.needs_confirmation,
             settings=reply.settings,
             job_id=job_id,
+        )
+
+    # --- actions ---------------------------------------------------------------------------
+    def _act(
+        self, state: ChatState, message: str, predict: Predict | None
+    ) -> tuple[ActionReply, ActionKind] | None:
+        """The answer to an action (or to a confirmation card); None: a training turn."""
+        state = state.model_copy(deep=True)
+        state.language = message_language(message, state)
+        state.turns.append(ChatTurn(role="user", text=message))
+        pending = state.pending_action
+        if pending is not None and is_yes(message):
+            return self.actions.confirmed(state), pending.kind
+        if pending is not None and is_no(message):
+            return self.actions.declined(state), pending.kind
+        if state.stage == "confirming" and (is_yes(message) or is_no(message)):
+            return None
+        context = f"Conversation: last job {state.last_job_id}, last model {state.last_model}"
+        reading = self.reader.read(message, models=self.actions.model_names(), context=context)
+        if reading.action is None:
+            return None
+        reply = self.actions.run(reading.action, state, predict=predict)
+        if reading.fallback is not None:
+            note = say("llm_fallback", state.language, provider=self.reader.name,
+                       error=reading.fallback)  # fmt: skip
+            reply.text = f"{note}\n{reply.text}"
+        return reply, reading.action.kind
+
+    def _acted(self, loaded: _Loaded | None, acted: tuple[ActionReply, ActionKind]) -> ChatResponse:
+        reply, kind = acted
+        reply.state.turns.append(ChatTurn(role="assistant", text=reply.text))
+        session_id = loaded.session_id if loaded else str(uuid.uuid4())
+        self._store(session_id, reply.state, expected=loaded.version if loaded else None,
+                    job_id=None)  # fmt: skip
+        intent = reply.state.intent
+        return ChatResponse(
+            session_id=session_id,
+            reply=reply.text,
+            intent=intent,
+            missing=list(intent.missing),
+            questions=list(reply.state.questions),
+            needs_confirmation=False,
+            job_id=None,
+            action=kind,
+            cards=reply.cards,
         )
 
     def confirm(self, session_id: str) -> JobOut:
@@ -269,8 +282,16 @@ class ChatSessionService:
                 )
 
 
+def _next_request(state: ChatState) -> ChatState:
+    """The conversation ready for another training request: the job and model it is about
+    stay (for "it"), the settings agreed for the last job do not."""
+    fresh = {"stage": "collecting", "intent": TrainingIntent(), "questions": [], "spec": None}
+    return state.model_copy(update=fresh)
+
+
 def _refuse_when_confirmed(loaded: _Loaded) -> None:
-    if loaded.job_id is not None:
+    """A conversation whose settings made a job makes no second one from them."""
+    if loaded.job_id is not None and loaded.state.stage == "confirmed":
         raise ChatSessionStateError(
             f"chat session {loaded.session_id} is already confirmed: it created job "
             f"{loaded.job_id}; send a message without session_id to start a new one"
@@ -281,6 +302,7 @@ def _created(reply: ChatReply, job: JobOut) -> ChatReply:
     """The reply naming the job made; the stored spec says where its data lies (a stored data
     set's version, which the job service chose)."""
     reply = _with_line(reply, _text("job_created", reply.state.language, job_id=job.id))
+    reply.state.last_job_id = job.id
     if reply.state.spec is not None and reply.state.intent.dataset:
         state = reply.state.model_copy(deep=True)
         assert state.spec is not None

@@ -121,9 +121,16 @@ def jobs_pause(job_id: int, server: ServerOpt = DEFAULT_SERVER) -> None:
 
 
 @jobs_app.command("resume")
-def jobs_resume(job_id: int, server: ServerOpt = DEFAULT_SERVER) -> None:
-    """Resume a paused job from its last checkpoint."""
-    print_json(call_api(server, "POST", f"/jobs/{job_id}/resume"))
+def jobs_resume(
+    job_id: int,
+    server: ServerOpt = DEFAULT_SERVER,
+    num_epochs: Annotated[
+        int | None, opt("--num-epochs", help="Train on to this many epochs in all.")
+    ] = None,
+) -> None:
+    """Resume a paused job from its last checkpoint (--num-epochs extends the run)."""
+    body = {"num_epochs": num_epochs} if num_epochs is not None else None
+    print_json(call_api(server, "POST", f"/jobs/{job_id}/resume", json=body))
 
 
 @jobs_app.command("cancel")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from vision_platform.configs import TrainingSpec
+from vision_platform.intent.actions import ActionRequest
 from vision_platform.intent.extract import extract
 from vision_platform.intent.models import Language, ParseResult, TrainingIntent
 from vision_platform.intent.resolve import IntentResolver
@@ -55,6 +56,10 @@ class ChatState(BaseModel):
     questions: list[str] = Field(default_factory=list)
     spec: TrainingSpec | None = None
     turns: list[ChatTurn] = Field(default_factory=list)
+    # What the conversation is about ("it", "그거", "the last one") and what awaits a yes.
+    last_job_id: int | None = None
+    last_model: str | None = Field(default=None, description="A registered model: name@vN.")
+    pending_action: ActionRequest | None = None
 
 
 class ChatReply(BaseModel):
@@ -72,6 +77,16 @@ class ChatReply(BaseModel):
         default=None, description="What a job made now would run with (the summary's values)."
     )
     state: ChatState
+
+
+def is_yes(message: str) -> bool:
+    """Whether `message` answers yes ('네', 'ok', 'yes', …)."""
+    return _YES.match(message) is not None
+
+
+def is_no(message: str) -> bool:
+    """Whether `message` answers no ('아니요', 'no', 'cancel', …)."""
+    return _NO.match(message) is not None
 
 
 def message_language(message: str, state: ChatState) -> Language:

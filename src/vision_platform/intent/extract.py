@@ -20,9 +20,11 @@ _PATH_PATTERNS = (
     re.compile(r"[`'\"]([^`'\"\s]*(?:/|\.ya?ml)[^`'\"]*)[`'\"]"),
     re.compile(r"((?:s3|gs|r2|https?)://[^\s'\"`,]+)"),
     re.compile(r"(?<![\w/.~])((?:\.{1,2}/|~/|/)[A-Za-z0-9_.\-/]+)"),
+    # "data: foo/bar", "데이터셋은 foo/bar"; whole words only, so "datasets/cells" is left
+    # whole for the last pattern (not "data" + "s/cells").
     re.compile(
-        r"(?i:data\s*set|dataset|data|데이터\s*셋|데이터)\s*(?:은|는|을|를|:|=|is|at|in)?\s*"
-        r"([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/]*)"
+        r"(?<![A-Za-z])(?i:data\s*sets?|datasets?|data|데이터\s*셋|데이터)(?![A-Za-z])\s*"
+        r"(?:은|는|을|를|:|=|is|at|in)?\s*([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/]*)"
     ),
     re.compile(r"(?<![\w/.])([A-Za-z0-9_.\-/]+\.ya?ml)(?![\w])"),
     re.compile(r"(?<![\w/.])((?:data|datasets?)/[A-Za-z0-9_.\-/]+)"),
@@ -55,6 +57,9 @@ _NUMBER_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
             rf"이미지\s*(?:크기|사이즈)|입력\s*(?:크기|사이즈)|해상도){_SEP}{_INT}"
             r"(?:\s*[x×*]\s*\d+)?",
             rf"{_INT}\s*(?:px|pixels?|픽셀)",
+            # "이미지 320", "image 320": a size said without the word for size (not a count).
+            rf"(?:{_A}image|{_A}img|이미지|입력){_SEP}{_INT}(?!\s*(?:장|개|번|%|images?|"
+            r"epochs?|에폭|에포크|classes|클래스|batch|배치))",
         ),
     ),
     (
@@ -139,6 +144,7 @@ _CLASSES = re.compile(
     r"([\w가-힣-]+(?:\s*(?:,|/|and|와|과|이랑|랑|및)\s*[\w가-힣-]+)+)"
 )
 _CLASS_SPLIT = re.compile(r"\s*(?:,|/|\band\b|및)\s*|(?<=[가-힣])(?:와|과|이랑|랑)\s+")
+_UNREAD = re.compile(r"(?:[^\s\d,.;]+\s)?[^\s,;]*(?:\d|/)[^\s,;]*|(?<![^\s,;])\d+\s[^\s\d,.;]+")
 _KOREAN_TAIL = re.compile(r"(?:으로|로|이고|입니다|이에요|예요|이야|야|임)$")
 
 
@@ -156,6 +162,8 @@ class Extraction:
     numbers: dict[str, list[float]] = field(default_factory=dict)
     options: dict[str, list[OptionValue]] = field(default_factory=dict)
     class_names: list[str] | None = None
+    # Words holding a number or a path that no rule read ("3배"): reported, never guessed at.
+    unread: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -296,6 +304,7 @@ def extract(request: str) -> Extraction:
     _read_switches(text, out)
     _read_priority(text, out)
     _read_choices(text, out)
+    out.unread = [m.group(0).strip(".,()") for m in _UNREAD.finditer(text.raw)]
     for name in ("warmup_epochs", "weight_decay", "momentum", "patience", "rotation"):
         if name in out.numbers:
             out.options[name] = list(out.numbers.pop(name))

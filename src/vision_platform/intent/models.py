@@ -20,6 +20,7 @@ IssueCode = Literal[
     "contradiction",
     "not_honoured",
     "unparseable",
+    "not_understood",
     "framework_unavailable",
     "llm_fallback",
     "inactive",

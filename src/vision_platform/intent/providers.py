@@ -20,6 +20,13 @@ from vision_platform.intent.models import Language, ParseResult, TrainingIntent
 from vision_platform.intent.resolve import IntentResolver
 from vision_platform.intent.rules import IntentParser, RulesParser
 from vision_platform.intent.texts import detect_language
+from vision_platform.intent.tools import (
+    ActionReader,
+    LLMActionReader,
+    RulesActionReader,
+    arguments,
+    openai_tools,
+)
 from vision_platform.settings import Settings
 
 _INSTRUCTIONS = (
@@ -87,6 +94,21 @@ class OpenAICompatibleClient:
         )
         return response.choices[0].message.content or ""
 
+    def call_tool(
+        self, *, system: str, user: str, tools: list[dict[str, Any]]
+    ) -> tuple[str, dict[str, Any]] | None:
+        response = self._client.chat.completions.create(  # type: ignore[call-overload]
+            model=self.model,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            tools=openai_tools(tools),
+            tool_choice="required",
+        )
+        calls = response.choices[0].message.tool_calls or []
+        if not calls:
+            return None
+        function = calls[0].function
+        return function.name, arguments(function.arguments)
+
 
 class GeminiClient:
     """Google Gemini through the `google-genai` SDK, with JSON output constrained to a schema."""
@@ -113,6 +135,27 @@ class GeminiClient:
             model=self.model, contents=user, config=config
         )
         return response.text or ""
+
+    def call_tool(
+        self, *, system: str, user: str, tools: list[dict[str, Any]]
+    ) -> tuple[str, dict[str, Any]] | None:
+        types = self._types
+        declarations = [
+            types.FunctionDeclaration(
+                name=t["name"], description=t["description"], parameters_json_schema=t["parameters"]
+            )
+            for t in tools
+        ]
+        config = types.GenerateContentConfig(
+            system_instruction=system,
+            tools=[types.Tool(function_declarations=declarations)],
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        )
+        response = self._client.models.generate_content(
+            model=self.model, contents=user, config=config
+        )
+        calls = response.function_calls or []
+        return (calls[0].name or "", dict(calls[0].args or {})) if calls else None
 
 
 class InvalidAnswerError(ValueError):
@@ -214,6 +257,14 @@ class LLMParser:
         issues = [*resolver.issues, *result.issues]
         intent = result.intent.model_copy(update={"notes": [i.text for i in issues]})
         return ParseResult(intent=intent, language=lang, issues=issues, provider="rules")
+
+
+def action_reader_from_settings(settings: Settings) -> ActionReader:
+    """The chat's action reader for VP_LLM_PROVIDER: the LLM's tool calls, else the rules."""
+    parser = parser_from_settings(settings)
+    if isinstance(parser, LLMParser):
+        return LLMActionReader(parser.client)  # type: ignore[arg-type]
+    return RulesActionReader()
 
 
 def parser_from_settings(settings: Settings) -> IntentParser:

@@ -46,5 +46,8 @@ class RulesParser:
         resolver = IntentResolver(language=lang, datasets=datasets)
         if found.is_empty():
             resolver.issue("unparseable", "unparseable", blocking=True)
+        elif found.unread:
+            words = ", ".join(f"'{word}'" for word in found.unread)
+            resolver.issue("not_understood", "not_understood", words=words)
         intent = resolver.check(resolver.build(found, context))
         return ParseResult(intent=intent, language=lang, issues=resolver.issues, provider=self.name)

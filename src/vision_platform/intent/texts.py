@@ -74,6 +74,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "요청에서 학습 설정을 찾지 못했습니다. 어떤 모델이나 작업으로 학습할까요? "
         "(예: 'ResNet-50으로 이미지 분류')",
     ),
+    "not_understood": (
+        "I did not understand {words}, so nothing was taken from it; say it another way "
+        "(e.g. 'image size 320', 'data set path data/cells').",
+        "{words} 부분은 이해하지 못해 반영하지 않았습니다. 다르게 말해 주세요 "
+        "(예: '이미지 크기 320', '데이터 경로 data/cells').",
+    ),
     "llm_fallback": (
         "The {provider} provider failed ({error}); the offline rules parser was used instead.",
         "{provider} 제공자가 실패해({error}) 오프라인 규칙 파서로 대신 해석했습니다.",

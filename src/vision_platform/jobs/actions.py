@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from vision_platform.configs import Priority
 from vision_platform.db.session import Database
+from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.schemas import JobOut
@@ -34,12 +35,23 @@ class JobActions:
                 raise InvalidJobStateError(job_id, job.status, "pause")
             return rows.flushed_out(session, job)
 
-    def resume(self, job_id: int) -> JobOut:
+    def resume(self, job_id: int, *, num_epochs: int | None = None) -> JobOut:
+        """Resume a paused job from its last checkpoint; `num_epochs` changes how many epochs
+        the run has in all (extend it: "train on to 50 epochs"), more than it has finished."""
         with self.db.session() as session:
             job = rows.find_job(session, job_id, lock=True)
             if job.status != JobStatus.PAUSED:
                 raise InvalidJobStateError(job_id, job.status, "resume")
-            rows.move(session, job, JobStatus.PENDING, "Resumed: waiting for the scheduler")
+            message = "Resumed: waiting for the scheduler"
+            if num_epochs is not None and num_epochs != job.num_epochs:
+                if num_epochs <= job.current_epoch:
+                    raise InvalidInputError(
+                        f"num_epochs: {num_epochs} is not more than the {job.current_epoch} "
+                        f"epoch(s) job {job_id} has finished"
+                    )
+                message += f"; {job.num_epochs} → {num_epochs} epochs"
+                job.num_epochs = num_epochs
+            rows.move(session, job, JobStatus.PENDING, message)
             return rows.flushed_out(session, job)
 
     def cancel(self, job_id: int) -> JobOut:

@@ -56,6 +56,19 @@ class JobCreate(BaseModel):
         return self
 
 
+class JobResume(BaseModel):
+    """What may change when a paused job resumes (POST /jobs/{id}/resume; no body: nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_epochs: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Train on to this many epochs in all (more than the job has finished).",
+    )
+
+
 class JobSummary(BaseModel):
     """A job as the jobs list shows it: all of it but its advanced config (GET /jobs/{id})."""
 

@@ -94,6 +94,17 @@ def test_bad_job_requests_get_the_documented_code_naming_the_field(
     assert client.get("/api/v1/jobs").json()["total"] == 0
 
 
+def test_resume_may_extend_the_run(client: TestClient, tiny_digits: Path) -> None:
+    job_id = client.post("/api/v1/jobs", json=body(tiny_digits, num_epochs=2)).json()["id"]
+    client.post(f"/api/v1/jobs/{job_id}/pause")
+    too_few = client.post(f"/api/v1/jobs/{job_id}/resume", json={"num_epochs": 0})
+    assert too_few.status_code == 422 and "num_epochs" in too_few.text
+    resumed = client.post(f"/api/v1/jobs/{job_id}/resume", json={"num_epochs": 5}).json()
+    assert (resumed["status"], resumed["num_epochs"]) == ("pending", 5)
+    logs = client.get(f"/api/v1/jobs/{job_id}/logs").json()["items"]
+    assert logs[-1]["message"] == "Resumed: waiting for the scheduler; 2 → 5 epochs"
+
+
 def test_config_routes(client: TestClient) -> None:
     frameworks = {f["name"]: f for f in client.get("/api/v1/frameworks").json()}
     assert frameworks["timm"]["installed"] and "classification" in frameworks["timm"]["task_types"]

@@ -48,3 +48,20 @@ def test_bad_config_json_names_the_option_and_exits_2(platform: str, tiny_digits
     )  # fmt: skip
     assert result.exit_code == 2
     assert "ERROR: --config is not valid JSON" in result.stderr
+
+
+def test_resume_extends_the_run(platform: str, tiny_digits: Path) -> None:
+    created = vp(
+        "jobs", "create", "--model-name", "resnet18", "--dataset-path", str(tiny_digits),
+        "--num-epochs", "2", "--batch-size", "4", "--server", platform,
+    )  # fmt: skip
+    job_id = str(json.loads(created.stdout)["id"])
+    assert (
+        json.loads(vp("jobs", "pause", job_id, "--server", platform).stdout)["status"] == "paused"
+    )
+    refused = vp("jobs", "resume", job_id, "--num-epochs", "0", "--server", platform)
+    assert refused.exit_code == 2 and "num_epochs" in refused.stderr
+    resumed = json.loads(
+        vp("jobs", "resume", job_id, "--num-epochs", "5", "--server", platform).stdout
+    )
+    assert (resumed["status"], resumed["num_epochs"]) == ("pending", 5)

@@ -23,6 +23,8 @@ class FakeOpenAI(BaseHTTPRequestHandler):
     """Answers /v1/chat/completions with whatever content the test set."""
 
     content: ClassVar[str] = "{}"
+    # (name, arguments JSON) of a tool call to answer with instead of content.
+    tool_call: ClassVar[tuple[str, str] | None] = None
     delay: ClassVar[float] = 0.0
     requests: ClassVar[list[dict[str, Any]]] = []
 
@@ -38,8 +40,8 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": self.content},
+                    "finish_reason": "tool_calls" if self.tool_call else "stop",
+                    "message": self._message(),
                 }
             ],
         }
@@ -51,6 +53,14 @@ class FakeOpenAI(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):  # the client may have timed out and gone
             self.wfile.write(data)
 
+    def _message(self) -> dict[str, Any]:
+        if self.tool_call is None:
+            return {"role": "assistant", "content": self.content}
+        name, arguments = self.tool_call
+        call = {"id": "call-1", "type": "function",
+                "function": {"name": name, "arguments": arguments}}  # fmt: skip
+        return {"role": "assistant", "content": None, "tool_calls": [call]}
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -58,6 +68,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 @pytest.fixture
 def endpoint() -> Iterator[str]:
     FakeOpenAI.content, FakeOpenAI.delay, FakeOpenAI.requests = "{}", 0.0, []
+    FakeOpenAI.tool_call = None
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

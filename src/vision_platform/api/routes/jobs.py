@@ -27,6 +27,7 @@ from vision_platform.jobs.schemas import (
     JobOut,
     JobPage,
     JobPatch,
+    JobResume,
 )
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
@@ -152,9 +153,10 @@ def pause_job(job_id: JobId, jobs: Jobs) -> JobOut:
 
 
 @router.post("/{job_id}/resume", response_model=JobOut)
-def resume_job(job_id: JobId, jobs: Jobs) -> JobOut:
-    """Resume a paused job from its last checkpoint."""
-    return jobs.resume(job_id)
+def resume_job(job_id: JobId, jobs: Jobs, body: JobResume | None = None) -> JobOut:
+    """Resume a paused job from its last checkpoint; `num_epochs` extends the run (422 when it
+    is not more than the epochs already finished)."""
+    return jobs.resume(job_id, num_epochs=body.num_epochs if body else None)
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
