@@ -12,6 +12,7 @@ import { JobsPage } from "./pages/JobsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { NewJobPage } from "./pages/NewJobPage";
 import { PlaygroundPage } from "./pages/PlaygroundPage";
+import { QueuePage } from "./pages/QueuePage";
 import { TestRunsPage } from "./pages/TestRunsPage";
 
 function SignIn({ onDone }: { onDone: () => void }) {
@@ -57,6 +58,7 @@ function Shell() {
   const links: [string, Parameters<typeof t>[0], boolean?][] = [
     ["/jobs", "nav.jobs"],
     ["/jobs/new", "nav.new"],
+    ["/queue", "nav.queue"],
     ["/models", "nav.models", true],
     ["/datasets", "nav.datasets", true],
     ["/chat", "nav.chat"],
@@ -86,6 +88,7 @@ function Shell() {
           <Route path="/jobs" element={<JobsPage />} />
           <Route path="/jobs/new" element={<NewJobPage />} />
           <Route path="/jobs/:jobId" element={<JobPage />} />
+          <Route path="/queue" element={<QueuePage />} />
           <Route path="/compare" element={<ComparePage />} />
           <Route path="/models" element={<ModelsPage />} />
           <Route path="/models/:name" element={<ModelsPage />} />

@@ -2,6 +2,7 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import { chatEn, chatKo } from "./chatMessages";
 import { datasetsEn, datasetsKo } from "./datasetMessages";
+import { queueEn, queueKo } from "./queueMessages";
 
 const en = {
   "nav.jobs": "Jobs",
@@ -176,6 +177,7 @@ const en = {
   "play.registered": "Registered models",
   "play.answeredBy": "Answered by {model} v{version}",
   ...datasetsEn,
+  ...queueEn,
   ...chatEn,
 };
 export type MessageKey = keyof typeof en;
@@ -353,6 +355,7 @@ const ko: Record<MessageKey, string> = {
   "play.registered": "등록된 모델",
   "play.answeredBy": "{model} v{version}이(가) 응답함",
   ...datasetsKo,
+  ...queueKo,
   ...chatKo,
 };
 

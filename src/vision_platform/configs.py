@@ -285,6 +285,8 @@ def effective_config(
 
 
 TaskType = Literal["classification", "detection", "segmentation", "pose", "obb"]
+# A job's priority in the queue (the scheduler's order, preemption, Kubernetes PriorityClass).
+Priority = Literal["low", "normal", "high"]
 
 
 class TrainingSpec(BaseModel):

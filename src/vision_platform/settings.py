@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +86,17 @@ class Settings(BaseSettings):
         ge=0,
         description="Training jobs one scheduler runs at the same time (0: an API-only server).",
     )
+    queues: str | None = Field(
+        default=None,
+        description="Named job queues and each one's concurrent-job limit, e.g. "
+        "'research=2,prod=4' (within VP_MAX_CONCURRENT_JOBS); a job's `queue` must be one.",
+    )
+    queue_aging_seconds: float = Field(
+        default=3600,
+        gt=0,
+        description="A waiting job's rank rises by one priority level per this many seconds "
+        "waited (up to high), so that low jobs are not starved; preemption uses the job's own.",
+    )
     backoff_limit: int = Field(
         default=3, ge=0, description="Retries (with --resume) of a crashed job before it fails."
     )
@@ -149,6 +160,22 @@ class Settings(BaseSettings):
     k8s_backoff_limit: int = Field(
         default=3, ge=0, description="Pod retries inside one Job (with --resume) before it fails."
     )
+    k8s_kueue_queue: str | None = Field(
+        default=None,
+        description="Kueue LocalQueue of the training Jobs: they carry kueue.x-k8s.io/queue-name "
+        "and are created suspended for Kueue to admit; unset: no Kueue.",
+    )
+
+    @field_validator("queues")
+    @classmethod
+    def _check_queues(cls, value: str | None) -> str | None:
+        parse_queues(value)
+        return value
+
+    @property
+    def queue_limits(self) -> dict[str, int]:
+        """Each named queue's concurrent-job limit (VP_QUEUES)."""
+        return parse_queues(self.queues)
 
     @property
     def artifact_root(self) -> str:
@@ -157,6 +184,20 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'vp.db'}"
+
+
+def parse_queues(text: str | None) -> dict[str, int]:
+    """'research=2,prod=4' → {"research": 2, "prod": 4}; ValueError naming what is wrong."""
+    limits: dict[str, int] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, limit = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not limit.strip().isdigit():
+            raise ValueError(f"VP_QUEUES: {item.strip()!r} is not name=limit (e.g. research=2)")
+        limits[name] = int(limit)
+    return limits
 
 
 @lru_cache(maxsize=1)

@@ -46,10 +46,17 @@ def test_the_jobs_commands_drive_a_running_server(
             "32",
             "--seed",
             "1",
+            "--priority",
+            "low",
         )
     )
     job_id = str(created["id"])
-    assert created["status"] in {"pending", "running"}
+    assert created["status"] in {"pending", "running"} and created["priority"] == "low"
+    assert json.loads(vp_jobs(server, "priority", job_id, "high"))["priority"] == "high"
+    queue = json.loads(vp_jobs(server, "queue"))
+    assert int(job_id) in [j["id"] for j in queue["running"] + queue["waiting"]]
+    refused = run_vp("jobs", "priority", job_id, "urgent", "--server", server.url)
+    assert refused.returncode == 2 and "priority" in refused.stderr
     assert job_id in vp_jobs(server, "list")
     assert json.loads(vp_jobs(server, "show", job_id))["model_name"] == "resnet10t"
 

@@ -189,3 +189,21 @@ def test_ci_workflows_run_make_test_and_the_cluster_test() -> None:
     assert "tests/e2e/test_k8s_cluster.py" in k8s_flow
     for dockerfile in DOCKERFILES:
         assert dockerfile.name in k8s_flow
+
+
+def test_one_priority_class_per_job_priority_highest_highest() -> None:
+    from vision_platform.jobs.executors.k8s_manifests import priority_class
+    from vision_platform.jobs.queue import PRIORITIES
+
+    classes = {
+        doc["metadata"]["name"]: doc
+        for doc in documents(DEPLOY / "k8s/base/priorityclasses.yaml")
+        if doc["kind"] == "PriorityClass"
+    }
+    names = [priority_class(p) for p in PRIORITIES]  # low, normal, high
+    assert sorted(classes) == sorted(names)
+    values = [classes[name]["value"] for name in names]
+    assert values == sorted(values) and len(set(values)) == 3
+    assert not any(doc.get("globalDefault") for doc in classes.values())
+    base = yaml.safe_load((DEPLOY / "k8s/base/kustomization.yaml").read_text())
+    assert "priorityclasses.yaml" in base["resources"]

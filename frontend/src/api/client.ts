@@ -30,6 +30,9 @@ export type Sample = Schemas["Sample"];
 export type SamplePage = Schemas["SamplePage"];
 export type Adjustment = Schemas["Adjustment"];
 export type WeightsRecord = Schemas["WeightsRecord"];
+export type QueueView = Schemas["QueueView"];
+export type Priority = JobCreate["priority"] & string;
+export const PRIORITIES: Priority[] = ["low", "normal", "high"];
 
 export const JOB_STATUSES: JobStatus[] = [
   "pending",

@@ -401,7 +401,8 @@ export interface paths {
         put?: never;
         /**
          * Create Job
-         * @description Validate the request (config against the schema, the data set) and queue the job.
+         * @description Validate the request (config against the schema, the data set, the queue) and queue
+         *     the job at its priority.
          */
         post: operations["create_job_api_v1_jobs_post"];
         delete?: never;
@@ -460,14 +461,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Job */
+        /**
+         * Get Job
+         * @description The job; one that waits also says its place in the queue and why it waits.
+         */
         get: operations["get_job_api_v1_jobs__job_id__get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Patch Job
+         * @description Change a waiting or running job's priority (409 for a finished job). A higher one may
+         *     preempt a running lower-priority job on the scheduler's next round; a lower one may make
+         *     the job the one preempted.
+         */
+        patch: operations["patch_job_api_v1_jobs__job_id__patch"];
         trace?: never;
     };
     "/api/v1/jobs/{job_id}/artifacts/{name}": {
@@ -806,6 +816,28 @@ export interface paths {
          *     is answered by the version `ref` named when it started.
          */
         post: operations["predict_stream_by_name_api_v1_models__ref__predict_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Queue
+         * @description The running jobs, the waiting ones in the scheduler's order (priority, then age, with
+         *     aging) each with its place and why it waits, and each named queue (VP_QUEUES) with its
+         *     limit and load.
+         */
+        get: operations["job_queue_api_v1_queue_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1783,6 +1815,18 @@ export interface components {
             /** Preset */
             preset?: string | null;
             /**
+             * Priority
+             * @description low | normal | high: the queue starts higher ones first (then the longest waiting) and preempts a running lower-priority job for a higher one when no slot is free.
+             * @default normal
+             * @enum {string}
+             */
+            priority: "low" | "normal" | "high";
+            /**
+             * Queue
+             * @description A named queue of VP_QUEUES (its concurrent-job limit applies); none: no limit of its own.
+             */
+            queue?: string | null;
+            /**
              * Register As
              * @description Register the job as a new version of this model when it completes.
              */
@@ -1883,6 +1927,19 @@ export interface components {
             preset: string | null;
             /** Preset Intent */
             preset_intent?: string | null;
+            /**
+             * Priority
+             * @default normal
+             * @enum {string}
+             */
+            priority: "low" | "normal" | "high";
+            /** Queue */
+            queue?: string | null;
+            /**
+             * Queue Position
+             * @description A waiting job's place in the queue (1: starts next).
+             */
+            queue_position?: number | null;
             /** Register As */
             register_as?: string | null;
             /** Requested Action */
@@ -1901,6 +1958,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Waiting Reason
+             * @description Why a waiting job waits: "2 jobs ahead in queue research", "preempted by job 7 at epoch 12; resumes when a slot frees".
+             */
+            waiting_reason?: string | null;
         };
         /**
          * JobPage
@@ -1927,6 +1989,18 @@ export interface components {
              * @description Jobs matching the filter; null with total=false.
              */
             total: number | null;
+        };
+        /**
+         * JobPatch
+         * @description A change to a job (PATCH /jobs/{id}): its priority, while it waits or runs.
+         */
+        JobPatch: {
+            /**
+             * Priority
+             * @description low | normal | high: the queue starts higher ones first (then the longest waiting) and preempts a running lower-priority job for a higher one when no slot is free.
+             * @enum {string}
+             */
+            priority: "low" | "normal" | "high";
         };
         /**
          * JobResume
@@ -2003,6 +2077,14 @@ export interface components {
             num_epochs: number;
             /** Preset */
             preset: string | null;
+            /**
+             * Priority
+             * @default normal
+             * @enum {string}
+             */
+            priority: "low" | "normal" | "high";
+            /** Queue */
+            queue?: string | null;
             /** Register As */
             register_as?: string | null;
             /** Requested Action */
@@ -2271,6 +2353,66 @@ export interface components {
             /** Problem */
             problem: string;
         };
+        /**
+         * QueueLimit
+         * @description A named queue (VP_QUEUES): its limit and how many of its jobs run and wait.
+         */
+        QueueLimit: {
+            /** Limit */
+            limit: number;
+            /** Name */
+            name: string;
+            /** Running */
+            running: number;
+            /** Waiting */
+            waiting: number;
+        };
+        /**
+         * QueueView
+         * @description The queue (GET /queue): the running jobs, the waiting ones in the order they start,
+         *     and the named queues.
+         */
+        QueueView: {
+            /** Queues */
+            queues: components["schemas"]["QueueLimit"][];
+            /** Running */
+            running: components["schemas"]["QueuedJob"][];
+            /**
+             * Slots
+             * @description VP_MAX_CONCURRENT_JOBS of this server.
+             */
+            slots: number;
+            /** Waiting */
+            waiting: components["schemas"]["QueuedJob"][];
+        };
+        /**
+         * QueuedJob
+         * @description A job of the queue view: waiting (with its place and reason) or running.
+         */
+        QueuedJob: {
+            /** Current Epoch */
+            current_epoch: number;
+            /** Id */
+            id: number;
+            /** Model Name */
+            model_name: string;
+            /** Num Epochs */
+            num_epochs: number;
+            /** Position */
+            position?: number | null;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "low" | "normal" | "high";
+            /** Queue */
+            queue: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Requested Action */
+            requested_action?: string | null;
+            status: components["schemas"]["JobStatus"];
+        };
         /** ReportAck */
         ReportAck: {
             /** Accepted */
@@ -2304,6 +2446,8 @@ export interface components {
             preset: components["schemas"]["SettingValue"];
             /** Preset Intent */
             preset_intent?: string | null;
+            /** @description The job's priority in the queue (default normal). */
+            priority?: components["schemas"]["SettingValue"] | null;
             task_type: components["schemas"]["SettingValue"];
             warmup_epochs: components["schemas"]["SettingValue"];
             /** @description Set when the run starts from pretrained weights. */
@@ -2602,6 +2746,11 @@ export interface components {
             num_epochs?: number | null;
             /** Preset */
             preset?: ("easy" | "medium" | "advanced") | null;
+            /**
+             * Priority
+             * @description The job's priority in the queue: low | normal | high.
+             */
+            priority?: ("low" | "normal" | "high") | null;
             /** Task Type */
             task_type?: ("classification" | "detection" | "segmentation" | "pose") | null;
         };
@@ -4570,6 +4719,87 @@ export interface operations {
             };
         };
     };
+    patch_job_api_v1_jobs__job_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The path names no job id (a number). */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     job_artifact_api_v1_jobs__job_id__artifacts__name__get: {
         parameters: {
             query?: never;
@@ -5907,6 +6137,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    job_queue_api_v1_queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };

@@ -60,6 +60,9 @@ export function SettingsCard({ settings, missing, canStart, busy = false, onStar
     ["card.imageSize", shown(s?.image_size, t("card.auto"))],
     ["card.dataset", shown(s?.dataset_path)],
   ];
+  if (s?.priority) {
+    rows.push(["priority.label", <Value setting={s.priority} text={t(`priority.${String(s.priority.value ?? "normal")}` as MessageKey)} />]);
+  }
   if (s?.weights) {
     rows.push(["card.weights", <span className={s.weights.found ? "weights-found" : "error"}>{s.weights.message}</span>]);
   }

@@ -1,12 +1,13 @@
 // One job: live charts, log tail, controls, attempt history, config and artifacts.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { api, authFetch, followJobEvents, tokenStore, unwrap, type Job, type LogLine, type MetricPoint } from "../api/client";
+import { api, authFetch, followJobEvents, PRIORITIES, TERMINAL, tokenStore, unwrap, type Job, type LogLine, type MetricPoint, type Priority } from "../api/client";
 import { datasetHref } from "../api/datasets";
 import { ProgressBar, StatusBadge } from "../components/common";
 import { ResolutionNotes } from "../components/ResolutionNotes";
 import { LineChart, type Series } from "../components/LineChart";
 import { formatDuration, formatMetric, formatTime, jobSeconds } from "../format";
+import { usePolling } from "../hooks";
 import { useI18n } from "../i18n";
 
 const LOG_TAIL = 300;
@@ -64,6 +65,23 @@ export function JobPage() {
     }
   };
 
+  // A waiting job's place in the queue and why it waits (the event stream does not carry it).
+  const pending = job?.status === "pending";
+  const { data: standing } = usePolling(
+    () => (pending ? unwrap(api.GET("/api/v1/jobs/{job_id}", { params: { path: { job_id: jobId } } })) : Promise.resolve(null)),
+    pending ? 3000 : null,
+    [jobId, pending, job?.priority],
+  );
+
+  const reprioritize = async (priority: Priority) => {
+    try {
+      setJob(await unwrap(api.PATCH("/api/v1/jobs/{job_id}", { params: { path: { job_id: jobId } }, body: { priority } })));
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
   if (!job) return <p>{error ? t("common.error", { message: error }) : t("common.loading")}</p>;
   const canPause = job.status === "running" || job.status === "pending";
   const canCancel = canPause || job.status === "paused";
@@ -74,6 +92,16 @@ export function JobPage() {
           {t("job.title", { id: job.id })} · {job.model_name} <StatusBadge status={job.status} />
         </h1>
         <div className="actions">
+          <label className="inline">
+            {t("priority.label")}{" "}
+            <select value={job.priority ?? "normal"} disabled={TERMINAL.includes(job.status)} onChange={(e) => void reprioritize(e.target.value as Priority)} aria-label={t("priority.label")}>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {t(`priority.${p}`)}
+                </option>
+              ))}
+            </select>
+          </label>
           {canPause && <button onClick={() => void act("pause")}>{t("job.pause")}</button>}
           {job.status === "paused" && (
             <button className="primary" onClick={() => void act("resume")}>
@@ -88,6 +116,11 @@ export function JobPage() {
         </div>
       </header>
       {error && <p className="error">{t("common.error", { message: error })}</p>}
+      {pending && standing?.waiting_reason && (
+        <p className="waiting" data-testid="waiting-reason">
+          {t("job.waiting", { position: standing.queue_position ?? "?", reason: standing.waiting_reason })}
+        </p>
+      )}
       <div className="summary">
         <span>
           {t("col.epoch")} {job.current_epoch}/{job.num_epochs}
@@ -191,9 +224,13 @@ function History({ job, logs }: { job: Job; logs: LogLine[] }) {
       )}
       {attempts.map((attempt) => {
         const own = logs.filter((l) => l.attempt === attempt);
+        const preempted = own.map((l) => /preempted by job (\d+)/i.exec(l.message)).find(Boolean);
         return (
           <details key={attempt}>
-            <summary>{t("job.attempt", { n: attempt })}</summary>
+            <summary>
+              {t("job.attempt", { n: attempt })}
+              {preempted && <span className="badge preempted"> {t("job.preempted", { by: preempted[1] })}</span>}
+            </summary>
             <pre className="log small">{own.slice(-5).map((l) => l.message).join("\n")}</pre>
           </details>
         );

@@ -1,7 +1,7 @@
 // The new-job form: basics plus the framework's advanced config, generated from its schema.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
-import { api, ApiError, unwrap, type JobCreate, type TrainingIntent } from "../api/client";
+import { api, ApiError, PRIORITIES, unwrap, type JobCreate, type Priority, type TrainingIntent } from "../api/client";
 import { datasetOptions, latestRef, withDataset, type DatasetOption } from "../components/datasets/options";
 import { SchemaForm } from "../components/SchemaForm";
 import { changedValues, presetValues, validate, type ConfigValues, type FormSchema } from "../components/schemaForm";
@@ -29,7 +29,7 @@ function basicsSchema(t: Translate, frameworks: string[], datasets: DatasetOptio
     : {};
   return {
     required: ["model_name", "dataset_path", "num_epochs", "batch_size"],
-    "x-groups": [{ name: t("new.basics"), fields: ["model_name", "framework", "task_type", "dataset", "dataset_path", "num_epochs", "batch_size", "image_size"] }],
+    "x-groups": [{ name: t("new.basics"), fields: ["model_name", "framework", "task_type", "dataset", "dataset_path", "num_epochs", "batch_size", "image_size", "priority"] }],
     properties: {
       ...choice,
       model_name: { type: "string", "x-label": t("new.model"), "x-suggestions": MODEL_SUGGESTIONS },
@@ -39,6 +39,7 @@ function basicsSchema(t: Translate, frameworks: string[], datasets: DatasetOptio
       num_epochs: { type: "integer", "x-label": t("new.epochs"), minimum: 1, maximum: 100000, default: 10 },
       batch_size: { type: "integer", "x-label": t("new.batch"), minimum: 1, maximum: 4096, default: 16 },
       image_size: { type: "integer", "x-label": t("new.imageSize"), minimum: 8, maximum: 4096 },
+      priority: { type: "string", "x-label": t("priority.label"), enum: PRIORITIES, "x-enum-labels": PRIORITIES.map((p) => t(`priority.${p}`)), default: "normal" },
     },
   };
 }
@@ -61,6 +62,7 @@ function basicsFrom({ intent, dataset, task_type }: Opened): ConfigValues {
     num_epochs: intent?.num_epochs ?? 10,
     batch_size: intent?.batch_size ?? 16,
     image_size: intent?.image_size ?? "",
+    priority: intent?.priority ?? "normal",
   };
   // "Train on this" gives a version; the chat gives the name a message named.
   const chosen = dataset ?? intent?.dataset;
@@ -146,6 +148,7 @@ export function NewJobPage() {
       ...(basics.task_type ? { task_type: basics.task_type as JobCreate["task_type"] } : {}),
       ...(basics.image_size !== "" && basics.image_size !== undefined ? { image_size: Number(basics.image_size) } : {}),
       ...(preset ? { preset } : {}),
+      priority: (basics.priority || "normal") as Priority,
     };
     setBusy(true);
     try {

@@ -30,6 +30,7 @@ from vision_platform.api.routes import (
     inference,
     jobs,
     models,
+    queue,
     report,
     weights,
 )
@@ -133,6 +134,7 @@ def _include_routes(app: FastAPI) -> None:
         deployments,
         datasets,
         weights,
+        queue,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -77,6 +77,7 @@ def job_request(reply: ChatReply) -> JobCreate:
     `dataset` (the job service finds its version), a path as `dataset_path`."""
     assert reply.spec is not None
     fields = reply.spec.model_dump(include=set(JobCreate.model_fields))
+    fields["priority"] = reply.state.intent.priority or "normal"
     if reply.state.intent.dataset:
         fields["dataset"] = reply.state.intent.dataset
         del fields["dataset_path"]

@@ -73,6 +73,8 @@ def jobs_create(
     config: Annotated[str | None, opt("--config", help="JSON or @file.json.")] = None,
     max_stage_seconds: Annotated[float | None, opt("--max-stage-seconds")] = None,
     seed: Annotated[int | None, opt("--seed")] = None,
+    priority: Annotated[str | None, opt("--priority", help="low | normal | high.")] = None,
+    queue: Annotated[str | None, opt("--queue", help="A queue of VP_QUEUES.")] = None,
 ) -> None:
     """Create a job; prints it as JSON."""
     body: dict[str, Any] = {
@@ -87,11 +89,29 @@ def jobs_create(
         "preset": preset,
         "max_stage_seconds": max_stage_seconds,
         "seed": seed,
+        "priority": priority,
+        "queue": queue,
     }
     if config is not None:
         body["advanced_config"] = read_json_arg(config, "--config")
     body = {k: v for k, v in body.items() if v is not None}
     print_json(call_api(server, "POST", "/jobs", json=body))
+
+
+@jobs_app.command("priority")
+def jobs_priority(
+    job_id: int,
+    priority: Annotated[str, typer.Argument(help="low | normal | high.")],
+    server: ServerOpt = DEFAULT_SERVER,
+) -> None:
+    """Change a waiting or running job's priority (it may preempt, or be preempted)."""
+    print_json(call_api(server, "PATCH", f"/jobs/{job_id}", json={"priority": priority}))
+
+
+@jobs_app.command("queue")
+def jobs_queue(server: ServerOpt = DEFAULT_SERVER) -> None:
+    """Print the queue as JSON: running jobs, waiting ones in order with their reasons."""
+    print_json(call_api(server, "GET", "/queue"))
 
 
 @jobs_app.command("pause")

@@ -23,6 +23,9 @@ def manifest(
     ctx: typer.Context,
     attempt: Annotated[int, typer.Option("--attempt", min=1, help="Attempt number.")] = 1,
     stage: Annotated[int | None, typer.Option("--stage", min=1, help="Stage label.")] = None,
+    priority: Annotated[
+        str, typer.Option("--priority", help="low | normal | high: the PriorityClass.")
+    ] = "normal",
 ) -> None:
     """Print the ConfigMap and Job (YAML) the Kubernetes executor submits for `vp train` flags.
 
@@ -38,6 +41,8 @@ def manifest(
     from vision_platform.jobs.executors.k8s_manifests import build_manifests
     from vision_platform.settings import get_settings
 
+    if priority not in ("low", "normal", "high"):
+        raise fail(f"--priority: {priority!r} is not one of low, normal, high")
     spec = training_spec(parse_train_flags(ctx.args, prog="vp k8s manifest"))
     if spec.job_id is None or not spec.job_id.isdigit():
         raise fail("--job-id: give the platform's job id (a number); it names the Job")
@@ -50,6 +55,7 @@ def manifest(
         spec=spec,
         work_dir=Path(spec.output_dir or "."),
         env=env,
+        priority=priority,
     )
     try:
         documents = build_manifests(request, settings, stage=stage).documents()

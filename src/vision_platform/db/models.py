@@ -94,13 +94,22 @@ class TrainingJob(Base):
     items_total: Mapped[int | None] = mapped_column(Integer)
 
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    # "pause" or "cancel" asked for while running; the scheduler signals the trainer.
+    # The queue: low | normal | high, the named queue (VP_QUEUES) if any, when the job last
+    # joined the queue (its age there), why it is back in it (a preemption), and by whom.
+    priority: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    queue: Mapped[str | None] = mapped_column(String(100))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_reason: Mapped[str | None] = mapped_column(String(500))
+    preempted_by: Mapped[int | None] = mapped_column(Integer)
+    # "pause", "cancel" or "preempt" asked for while running; the scheduler signals the trainer.
     requested_action: Mapped[str | None] = mapped_column(String(20))
     current_epoch: Mapped[int] = mapped_column(Integer, default=0)
     best_metric_name: Mapped[str] = mapped_column(String(50))
     best_metric: Mapped[float | None] = mapped_column(Float)
     output_dir: Mapped[str] = mapped_column(String(2000), default="")
     last_checkpoint_uri: Mapped[str | None] = mapped_column(String(2000))
+    # When the trainer last reported a checkpoint: what a preemption would lose is since then.
+    last_checkpoint_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     best_checkpoint_uri: Mapped[str | None] = mapped_column(String(2000))
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -132,6 +132,13 @@ _PRESETS: dict[str, str] = {
     rf"|(?:most|high(?:est)?)\s+accura\w*){_Z}|정확하게|정확도\s*(?:높게|우선)|최고\s*성능|고급"
     r"|어렵게|최대\s*성능|고성능",
 }
+# A job's priority in the queue: "not urgent" is read before "urgent".
+_PRIORITY_WORDS: dict[str, str] = {
+    "low": r"low[\s-]+priority|no\s+rush|not\s+urgent(?:ly)?|whenever(?:\s+you\s+can)?"
+    r"|천천히\s*해도\s*(?:돼|되|괜찮)\w*|급하지\s*않\w*|우선\s*순위\s*(?:를\s*)?낮\w*",
+    "high": r"high[\s-]+priority|urgent(?:ly)?|asap|as\s+soon\s+as\s+possible"
+    r"|급하게|급히|긴급\w*|급해\w*|우선\s*순위\s*(?:를\s*)?높\w*",
+}
 _CLASSES = re.compile(
     r"(?:classes?|클래스|labels?|라벨|레이블)\s*(?:는|은|:|=|are|is)?\s*"
     r"([\w가-힣-]+(?:\s*(?:,|/|and|와|과|이랑|랑|및)\s*[\w가-힣-]+)+)"
@@ -148,6 +155,7 @@ class Extraction:
     models: list[ModelMention] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     presets: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
     dataset_paths: list[str] = field(default_factory=list)
     dataset_names: list[str] = field(default_factory=list)
     dataset_guesses: list[str] = field(default_factory=list)
@@ -162,6 +170,7 @@ class Extraction:
             self.models
             or self.tasks
             or self.presets
+            or self.priorities
             or self.dataset_paths
             or self.dataset_names
             or self.dataset_guesses
@@ -253,6 +262,12 @@ def _read_switches(text: _Text, out: Extraction) -> None:
             out.options[name] = list(dict.fromkeys(out.options[name]))
 
 
+def _read_priority(text: _Text, out: Extraction) -> None:
+    for name, pattern in _PRIORITY_WORDS.items():
+        if text.take(pattern):
+            out.priorities.append(name)
+
+
 def _read_choices(text: _Text, out: Extraction) -> None:
     optimizers = [m.group(1) or m.group(2) for m in text.take(_OPTIMIZERS)]
     if optimizers:
@@ -287,6 +302,7 @@ def extract(request: str) -> Extraction:
     _read_classes(text, out)
     _read_numbers(text, out)
     _read_switches(text, out)
+    _read_priority(text, out)
     _read_choices(text, out)
     out.unread = [m.group(0).strip(".,()") for m in _UNREAD.finditer(text.raw)]
     for name in ("warmup_epochs", "weight_decay", "momentum", "patience", "rotation"):

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vision_platform.configs import TrainingSpec
+from vision_platform.configs import Priority, TrainingSpec
 from vision_platform.presets import RunFacts
 
 Language = Literal["ko", "en"]
@@ -52,6 +52,9 @@ class TrainingIntent(BaseModel):
     )
     missing: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    priority: Priority | None = Field(
+        default=None, description="The job's priority in the queue: low | normal | high."
+    )
 
     def run_facts(self) -> RunFacts:
         """The run this intent stands for, with the spec's defaults for what it does not say."""

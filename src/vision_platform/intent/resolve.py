@@ -105,6 +105,9 @@ class IntentResolver:
             self.issue("model_assumed", "model_assumed", written=written, name=name)
         if preset is not None:
             intent.preset = preset
+        priority = self.single("priority", ex.priorities)
+        if priority is not None:
+            intent.priority = priority
         if ex.class_names:
             intent.class_names = ex.class_names
         for name in TOP_LEVEL_NUMBERS:

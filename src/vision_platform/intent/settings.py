@@ -74,6 +74,9 @@ class ResolvedSettings(BaseModel):
     image_size: SettingValue
     dataset_path: SettingValue
     class_names: list[str] | None = None
+    priority: SettingValue | None = Field(
+        default=None, description="The job's priority in the queue (default normal)."
+    )
     preset_intent: str | None = None
     weights: WeightsSource | None = Field(
         default=None, description="Set when the run starts from pretrained weights."
@@ -214,6 +217,7 @@ def resolve_settings(intent: TrainingIntent) -> ResolvedSettings | None:
         image_size=_given(intent.image_size),
         dataset_path=_given(intent.dataset or intent.dataset_path),
         class_names=intent.class_names,
+        priority=_given(intent.priority, "normal"),
         preset_intent=config.intent,
         weights=_weights(fields, config),
         adjustments=config.adjustments,

@@ -1,14 +1,18 @@
 """What a user does to a job: pause, resume, cancel (a running job's trainer is asked to stop
-and the scheduler passes the request on)."""
+and the scheduler passes the request on), and change its priority."""
 
 from __future__ import annotations
 
+from vision_platform.configs import Priority
 from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs import rows
 from vision_platform.jobs.errors import InvalidJobStateError
 from vision_platform.jobs.schemas import JobOut
 from vision_platform.jobs.states import JobStatus, StopRequest
+
+# A running job can be paused unless it is being cancelled (a pause wins over a preemption).
+_PAUSABLE = (None, StopRequest.PAUSE.value, StopRequest.PREEMPT.value)
 
 
 class JobActions:
@@ -24,7 +28,7 @@ class JobActions:
             status = JobStatus(job.status)
             if status is JobStatus.PENDING:
                 rows.move(session, job, JobStatus.PAUSED, "Paused before it started")
-            elif status is JobStatus.RUNNING and job.requested_action in (None, "pause"):
+            elif status is JobStatus.RUNNING and job.requested_action in _PAUSABLE:
                 job.requested_action = StopRequest.PAUSE.value
                 rows.log(session, job, "Pause requested: the trainer saves and stops")
             else:
@@ -62,4 +66,16 @@ class JobActions:
                 rows.log(session, job, "Cancel requested: stopping the trainer")
             else:
                 raise InvalidJobStateError(job_id, job.status, "cancel")
+            return rows.flushed_out(session, job)
+
+    def set_priority(self, job_id: int, priority: Priority) -> JobOut:
+        """A waiting or running job's new priority (the scheduler's next round may preempt
+        for it, or preempt it); a finished job's stays (InvalidJobStateError)."""
+        with self.db.session() as session:
+            job = rows.find_job(session, job_id, lock=True)
+            if JobStatus(job.status).terminal:
+                raise InvalidJobStateError(job_id, job.status, "re-prioritize")
+            if job.priority != priority:
+                rows.log(session, job, f"Priority changed from {job.priority} to {priority}")
+                job.priority = priority
             return rows.flushed_out(session, job)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vision_platform.configs import BatchInferenceSpec, TrainingSpec
 from vision_platform.db.models import JobAttempt, TrainingJob, utcnow
 from vision_platform.db.session import Database
-from vision_platform.jobs import rows
+from vision_platform.jobs import queue, queue_rows, rows
 from vision_platform.jobs.mapping import BatchJobView, attempt_spec
 from vision_platform.jobs.reports import issue_token, store_outbox
 from vision_platform.jobs.states import ExitDecision, JobStatus, StopRequest, decide_exit
@@ -31,6 +31,7 @@ _REASONS: dict[str | None, str] = {
     "stage": "stage",
     "lost": "recover",
     "paused": "resume",
+    "preempted": "resume",
 }
 
 
@@ -44,6 +45,7 @@ class ClaimedJob:
     spec: TrainingSpec | BatchInferenceSpec
     token: str
     work_dir: Path
+    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ class AttemptProtocol:
     def claim(
         self, *, scheduler_id: str, limit: int, fence: Fence | None = None
     ) -> list[ClaimedJob]:
-        """Move up to `limit` pending jobs, oldest first, to running for this scheduler.
+        """Move up to `limit` pending jobs to running for this scheduler, in the queue's
+        order (priority, then age, with aging) and within each named queue's limit.
 
         PostgreSQL skips rows another scheduler has locked (FOR UPDATE SKIP LOCKED); on every
         backend the conditional update makes sure no job is claimed twice, and with a `fence`
@@ -79,20 +82,21 @@ class AttemptProtocol:
             return []
         claimed = []
         with self.db.session() as session:
-            query = (
-                select(TrainingJob.id)
-                .where(TrainingJob.status == JobStatus.PENDING.value)
-                .order_by(TrainingJob.id)
-                .limit(limit)
-            )
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
+            waiting = queue_rows.waiting(session, lock=True)
+            if not waiting:
+                return []
+            chosen = queue.plan(
+                self.order(waiting),
+                queue_rows.running(session),
+                free=limit,
+                limits=self.settings.queue_limits,
+            ).start
             fenced = [fence.clause(self.db.dialect)] if fence is not None else []
-            for job_id in session.scalars(query).all():
+            for job in chosen:
                 won: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                     update(TrainingJob)
                     .where(
-                        TrainingJob.id == job_id,
+                        TrainingJob.id == job.job_id,
                         TrainingJob.status == JobStatus.PENDING.value,
                         *fenced,
                     )
@@ -104,8 +108,36 @@ class AttemptProtocol:
                     .execution_options(synchronize_session=False)
                 )
                 if won.rowcount == 1:
-                    claimed.append(self._start_attempt(session, job_id))
+                    claimed.append(self._start_attempt(session, job.job_id))
         return claimed
+
+    def order(self, waiting: list[queue.Waiting]) -> list[queue.Waiting]:
+        return queue.order(waiting, utcnow(), self.settings.queue_aging_seconds)
+
+    def preempt(self, *, fence: Fence | None = None) -> int | None:
+        """When a waiting job that cannot start outranks a running one, ask the running job
+        that loses least to save and stop (it goes back to the queue). The waiters are asked
+        in the queue's order, up to the first that waits for any slot (the next free slot is
+        its); one held only by its queue's limit gives way to the next. Returns the preempted
+        job's id, or None."""
+        with self.db.session() as session:
+            running = queue_rows.running(session)
+            blocked = queue.plan(
+                self.order(queue_rows.waiting(session)),
+                running,
+                free=self.settings.max_concurrent_jobs - len(running),
+                limits=self.settings.queue_limits,
+            ).blocked
+            for waiter, why in blocked:
+                found = queue.victim(waiter, why, running, utcnow())
+                if found is not None:
+                    asked = queue_rows.request_preemption(
+                        session, found, waiter.job_id, fence=fence
+                    )
+                    return found.job_id if asked else None
+                if why == "slots":
+                    break
+            return None
 
     def _start_attempt(self, session: Session, job_id: int) -> ClaimedJob:
         job = rows.find_job(session, job_id)
@@ -117,6 +149,7 @@ class AttemptProtocol:
         job.attempt_count = number
         job.requested_action = None
         job.executor_handle = None
+        job.queue_reason = job.preempted_by = None
         job.started_at = job.started_at or utcnow()
         resume = number > 1
         session.add(
@@ -140,6 +173,7 @@ class AttemptProtocol:
             spec=attempt_spec(job, resume=resume),
             token=token,
             work_dir=Path(job.output_dir),
+            priority=job.priority,
         )
 
     def set_handle(
@@ -212,6 +246,8 @@ class AttemptProtocol:
                 job.failure_count += 1
             if decision.outcome == "stage":
                 job.stage_count += 1
+            if decision.outcome == "preempted":
+                job.queue_reason = _preempted_words(job)
             _note_checkpoints(job)
             message = self._exit_message(job, attempt, exit_code, decision)
             if decision.status is JobStatus.FAILED:
@@ -257,12 +293,20 @@ class AttemptProtocol:
             "completed": f"{head}: {work} completed",
             "invalid_input": f"{head}: invalid input, not retried",
             "paused": f"{head}: paused (checkpoint saved)",
+            "preempted": f"{head}: {job.queue_reason} (checkpoint saved; not a failure)",
             "stage": f"{head}: stage {job.stage_count} ended; next stage resumes",
             "retry": f"{head}: retrying with --resume "
             f"({job.failure_count}/{self.settings.backoff_limit})",
             "failed": f"{head}: failed after {job.failure_count - 1} retries",
             "cancelled": f"{head}: cancelled",
         }[decision.outcome]
+
+
+def _preempted_words(job: TrainingJob) -> str:
+    return (
+        f"preempted by job {job.preempted_by} at epoch {job.current_epoch}; "
+        "resumes when a slot frees"
+    )
 
 
 def _note_checkpoints(job: TrainingJob) -> None:

@@ -61,6 +61,14 @@ def _resolved(info: AdapterInfo, request: JobCreate, train_images: int | None) -
     )
 
 
+def check_queue(name: str | None, settings: Settings) -> None:
+    """A job's queue must be one VP_QUEUES names (InvalidInputError naming the known ones)."""
+    known = list(settings.queue_limits)
+    if name is not None and name not in known:
+        valid = known or ["(none: VP_QUEUES names no queues)"]
+        raise InvalidInputError("queue: " + unknown_name_message("queue", name, valid))
+
+
 class JobCreation:
     """Checks requests and stores new jobs, training and batch inference."""
 
@@ -112,6 +120,7 @@ class JobCreation:
                 "task_type: "
                 + unknown_name_message(f"{framework} task type", task_type, list(info.tasks))
             )
+        check_queue(request.queue, self.settings)
         _resolved(info, request, None)  # bad config is refused before the data set is read
         dataset, ref, train_images = self._dataset(request, info, task_type)
         resolution = _resolved(info, request, train_images).record()

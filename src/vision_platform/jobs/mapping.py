@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vision_platform.configs import BatchInferenceSpec, TrainingSpec
-from vision_platform.db.models import TrainingJob
+from vision_platform.db.models import TrainingJob, utcnow
 from vision_platform.jobs.schemas import BatchJobOut, JobCreate, JobOut
 from vision_platform.jobs.states import JobStatus
 from vision_platform.presets import Adjustment
@@ -52,6 +52,9 @@ def new_training_row(
         max_stage_seconds=request.max_stage_seconds,
         seed=request.seed,
         register_as=request.register_as,
+        priority=request.priority,
+        queue=request.queue,
+        queued_at=utcnow(),
         status=JobStatus.PENDING.value,
         best_metric_name=best_metric_name,
     )
@@ -114,6 +117,7 @@ def new_batch_row(
         batch_size=batch_size,
         advanced_config={},
         status=JobStatus.PENDING.value,
+        queued_at=utcnow(),
         best_metric_name="",
         items_total=len(images) if images is not None else None,
     )

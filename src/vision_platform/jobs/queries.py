@@ -15,6 +15,7 @@ from vision_platform.db.session import Database
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
 from vision_platform.jobs.mapping import TRAIN, BatchJobView
 from vision_platform.jobs.paths import job_dir
+from vision_platform.jobs.queue_view import QueueReader
 from vision_platform.jobs.rows import find_job
 from vision_platform.jobs.schemas import (
     BatchJobOut,
@@ -95,12 +96,14 @@ class JobQueries:
         # Ids of jobs seen to exist. Jobs are never deleted, so a prediction with a known job
         # needs no database round trip (bounded: cleared when it grows past _KNOWN_JOBS_MAX).
         self._known_jobs: set[int] = set()
+        self.queue = QueueReader(db, settings)
 
     def get(self, job_id: int) -> JobOut:
         return JobOut.model_validate(self.get_doc(job_id))
 
-    def get_doc(self, job_id: int) -> dict[str, Any]:
-        """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends)."""
+    def get_doc(self, job_id: int, *, with_standing: bool = False) -> dict[str, Any]:
+        """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends);
+        `with_standing`: a waiting job's place in the queue and why it waits, too."""
         with self.db.read() as connection:
             row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
         if row is None:
@@ -110,6 +113,10 @@ class JobQueries:
         doc["preset_intent"] = resolution.get("intent")
         doc["adjustments"] = list(resolution.get("adjustments", []))
         doc["config_notes"] = list(resolution.get("notes", []))
+        waits = with_standing and doc["status"] == JobStatus.PENDING
+        standing = self.queue.standing(job_id) if waits else None
+        doc["queue_position"] = standing.position if standing else None
+        doc["waiting_reason"] = standing.reason if standing else None
         return doc
 
     def get_batch(self, batch_id: int) -> BatchJobOut:

@@ -169,6 +169,7 @@ def _progress(session: Session, job: TrainingJob, attempt: int, payload: dict[st
 def _checkpoint(session: Session, job: TrainingJob, attempt: int, payload: dict[str, Any]) -> None:
     if isinstance(payload.get("last"), str):
         job.last_checkpoint_uri = payload["last"]
+        job.last_checkpoint_at = utcnow()
     if isinstance(payload.get("best"), str):
         job.best_checkpoint_uri = payload["best"]
 

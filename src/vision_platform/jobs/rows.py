@@ -86,6 +86,8 @@ def move(
         job.claimed_by = None
         job.lease_epoch = None
         job.executor_handle = None
+    if target is JobStatus.PENDING:
+        job.queued_at = utcnow()  # its age in the queue starts again
     if target.terminal:
         job.finished_at = utcnow()
     log(session, job, message, level=level)

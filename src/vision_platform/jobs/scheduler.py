@@ -9,6 +9,7 @@ import logging
 import socket
 import threading
 import time
+from dataclasses import replace
 
 from vision_platform.errors import EXIT_RESUMABLE
 from vision_platform.jobs.attempts import ClaimedJob, RunningJob
@@ -89,6 +90,11 @@ class Scheduler:
             scheduler_id=self.id, limit=self.max_running - len(still_running), fence=fence
         ):
             self._launch(claim, fence)
+        preempted = self.service.preempt(fence=fence)
+        for job in still_running:
+            if job.job_id == preempted:  # told now, not a poll later
+                log.info("job %s: preempted for a job of higher priority", preempted)
+                self._pass_on_request(replace(job, requested=StopRequest.PREEMPT))
 
     def _take_over(self, job: RunningJob, fence: Fence) -> bool:
         """A job an earlier leader (this server before a restart, or another) was running.
@@ -157,6 +163,7 @@ class Scheduler:
             spec=claim.spec,
             work_dir=claim.work_dir,
             env=env,
+            priority=claim.priority,
         )
         try:
             handle = self.executor.submit(request)

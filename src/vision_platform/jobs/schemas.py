@@ -7,13 +7,18 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from vision_platform.configs import TaskType
+from vision_platform.configs import Priority, TaskType
 from vision_platform.jobs.states import JobStatus
 from vision_platform.presets import Adjustment
 
 # A registered model's name: a lower-case slug (it goes in URLs, and `@` starts a version ref).
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 DATASET = 'A stored data set: "name" (its newest version) or "name@version".'
+PRIORITY = (
+    "low | normal | high: the queue starts higher ones first (then the longest waiting) and "
+    "preempts a running lower-priority job for a higher one when no slot is free."
+)
+QUEUE = "A named queue of VP_QUEUES (its concurrent-job limit applies); none: no limit of its own."
 # JobOut's `dataset` is the row's dataset_ref: the version a job used, as "name@version".
 _DATASET_REF = AliasChoices("dataset", "dataset_ref")
 
@@ -41,6 +46,8 @@ class JobCreate(BaseModel):
         pattern=MODEL_NAME_PATTERN,
         description="Register the job as a new version of this model when it completes.",
     )
+    priority: Priority = Field(default="normal", description=PRIORITY)
+    queue: str | None = Field(default=None, min_length=1, max_length=100, description=QUEUE)
 
     @model_validator(mode="after")
     def _one_dataset(self) -> JobCreate:
@@ -87,6 +94,8 @@ class JobSummary(BaseModel):
     max_stage_seconds: float | None
     seed: int | None
     register_as: str | None = None
+    priority: Priority = "normal"
+    queue: str | None = None
     requested_action: str | None
     current_epoch: int
     best_metric_name: str
@@ -111,6 +120,56 @@ class JobOut(JobSummary):
     preset_intent: str | None = None
     adjustments: list[Adjustment] = Field(default_factory=list)
     config_notes: list[str] = Field(default_factory=list)
+    queue_position: int | None = Field(
+        default=None, description="A waiting job's place in the queue (1: starts next)."
+    )
+    waiting_reason: str | None = Field(
+        default=None,
+        description='Why a waiting job waits: "2 jobs ahead in queue research", '
+        '"preempted by job 7 at epoch 12; resumes when a slot frees".',
+    )
+
+
+class JobPatch(BaseModel):
+    """A change to a job (PATCH /jobs/{id}): its priority, while it waits or runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority = Field(description=PRIORITY)
+
+
+class QueuedJob(BaseModel):
+    """A job of the queue view: waiting (with its place and reason) or running."""
+
+    id: int
+    model_name: str
+    status: JobStatus
+    priority: Priority
+    queue: str | None
+    current_epoch: int
+    num_epochs: int
+    position: int | None = None
+    reason: str | None = None
+    requested_action: str | None = None
+
+
+class QueueLimit(BaseModel):
+    """A named queue (VP_QUEUES): its limit and how many of its jobs run and wait."""
+
+    name: str
+    limit: int
+    running: int
+    waiting: int
+
+
+class QueueView(BaseModel):
+    """The queue (GET /queue): the running jobs, the waiting ones in the order they start,
+    and the named queues."""
+
+    slots: int = Field(description="VP_MAX_CONCURRENT_JOBS of this server.")
+    running: list[QueuedJob]
+    waiting: list[QueuedJob]
+    queues: list[QueueLimit]
 
 
 class JobPage(BaseModel):

@@ -45,6 +45,7 @@ class JobService:
         self.logs = self.queries.logs
         self.output_dir = self.queries.output_dir
         self.model_files = self.queries.model_files
+        self.queue_view = self.queries.queue.view
         # Creating (POST /jobs, /chat/{id}/confirm, /inference/batch, /configs/validate).
         self.validate_config = self.creation.validate_config
         self.create = self.creation.create
@@ -53,12 +54,14 @@ class JobService:
         self.pause = self.actions.pause
         self.resume = self.actions.resume
         self.cancel = self.actions.cancel
+        self.set_priority = self.actions.set_priority
         # The scheduler's side.
         self.claim = self.attempts.claim
         self.set_handle = self.attempts.set_handle
         self.adopt = self.attempts.adopt
         self.running = self.attempts.running
         self.requeue_lost = self.attempts.requeue_lost
+        self.preempt = self.attempts.preempt
         # The trainer's reports (POST /jobs/{id}/report).
         self.record_report = self.reports.record_report
 

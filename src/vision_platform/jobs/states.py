@@ -51,6 +51,7 @@ class StopRequest(StrEnum):
 
     PAUSE = "pause"
     CANCEL = "cancel"
+    PREEMPT = "preempt"  # the scheduler's: a job of higher priority needs the slot
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class ExitDecision:
     """What becomes of a job whose trainer exited: its next status and why."""
 
     status: JobStatus
-    outcome: str  # completed | invalid_input | paused | stage | retry | failed | cancelled | lost
+    # completed | invalid_input | paused | preempted | stage | retry | failed | cancelled | lost
+    outcome: str
     counts_as_failure: bool = False
 
 
@@ -69,7 +71,8 @@ def decide_exit(
     failures_so_far: int,
     backoff_limit: int,
 ) -> ExitDecision:
-    """The Kubernetes-Job policy: 0 done, 2 fail at once, 75 pause or next stage, else retry."""
+    """The Kubernetes-Job policy: 0 done, 2 fail at once, 75 pause, back to the queue when
+    preempted (not a failure) or the next stage, else retry."""
     if requested is StopRequest.CANCEL:
         return ExitDecision(JobStatus.CANCELLED, "cancelled")
     if exit_code == EXIT_OK:
@@ -79,6 +82,8 @@ def decide_exit(
     if requested is StopRequest.PAUSE:
         # Whatever the trainer's way out, the user asked it to stop: resume picks up last.pt.
         return ExitDecision(JobStatus.PAUSED, "paused")
+    if exit_code == EXIT_RESUMABLE and requested is StopRequest.PREEMPT:
+        return ExitDecision(JobStatus.PENDING, "preempted")
     if exit_code == EXIT_RESUMABLE:
         return ExitDecision(JobStatus.PENDING, "stage")
     if failures_so_far + 1 > backoff_limit:

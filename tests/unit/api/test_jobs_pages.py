@@ -74,9 +74,12 @@ def test_list_rows_leave_the_config_to_the_job_route(client: TestClient, tiny_di
     shown = detail.json()
     assert shown["advanced_config"] == created["advanced_config"]
     # The fast JSON is what the model would have written, datetimes ("…Z") included.
-    assert shown == JobOut.model_validate(shown).model_dump(mode="json") == created
+    assert shown == JobOut.model_validate(shown).model_dump(mode="json")
+    # ... and the job as created, plus where it waits in the queue (GET only).
+    standing = {"queue_position": 1, "waiting_reason": "next; starts on the scheduler's next round"}
+    assert shown == {**created, **standing}
     # The detail's own fields: the config and how it was resolved for the run.
-    detail_only = {"advanced_config", "preset_intent", "adjustments", "config_notes"}
+    detail_only = {"advanced_config", "preset_intent", "adjustments", "config_notes", *standing}
     assert shown["adjustments"] and shown["preset_intent"]
     assert row == {k: v for k, v in shown.items() if k not in detail_only}
 

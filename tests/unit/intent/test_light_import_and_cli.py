@@ -22,6 +22,7 @@ CONTRACT_FIELDS = [
     "advanced_config",
     "missing",
     "notes",
+    "priority",  # added with the queue
 ]
 
 
@@ -61,4 +62,5 @@ def test_vp_parse_prints_the_intent_json() -> None:
         "advanced_config": None,
         "missing": ["dataset_path"],
         "notes": [],
+        "priority": None,
     }

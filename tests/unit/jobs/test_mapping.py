@@ -38,7 +38,9 @@ def test_a_training_row_runs_what_was_asked() -> None:
     assert (
         row.register_as == "digits"
     )  # the platform's business once it completes, not the trainer's
-    asked = request.model_dump(exclude={"framework", "task_type", "register_as", "dataset"})
+    # The queue (priority, queue) is the scheduler's business, not the trainer's.
+    platform = {"framework", "task_type", "register_as", "dataset", "priority", "queue"}
+    asked = request.model_dump(exclude=platform)
     assert spec.model_dump(include=set(asked)) == asked
     assert (spec.framework, spec.task_type, spec.job_id, spec.output_dir, spec.resume) == (
         "timm",

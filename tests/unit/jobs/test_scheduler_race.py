@@ -1,4 +1,5 @@
-"""Two schedulers racing over one queue never start a job twice: one holds the lease."""
+"""Two schedulers racing over one queue never start a job twice (one holds the lease), and
+jobs start in the queue's order: priority first, then age."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from vision_platform.db.models import TrainingJob
 from vision_platform.db.session import Database
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+from vision_platform.jobs.queue import PRIORITIES, RANK
 from vision_platform.jobs.scheduler import Scheduler
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
@@ -18,12 +20,13 @@ from vision_platform.settings import Settings
 class InstantExecutor(Executor):
     """Stands in for the process boundary: every trainer exits 0 at once."""
 
-    def __init__(self, started: Counter[int], lock: threading.Lock) -> None:
-        self.started, self.lock = started, lock
+    def __init__(self, started: Counter[int], lock: threading.Lock, order: list[int]) -> None:
+        self.started, self.lock, self.order = started, lock, order
 
     def submit(self, request: ExecutionRequest) -> str:
         with self.lock:
             self.started[request.job_id] += 1
+            self.order.append(request.job_id)
         return f"instant:{request.job_id}"
 
     def status(self, handle: str) -> ExecutionState:
@@ -54,10 +57,12 @@ def test_two_schedulers_never_start_a_job_twice(database_url: str, tmp_path: Pat
                 batch_size=4,
                 best_metric_name="val_acc",
                 advanced_config={},
+                priority=PRIORITIES[i % 3],
             )
-            for _ in range(50)
+            for i in range(50)
         )
     started: Counter[int] = Counter()
+    order: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -66,7 +71,7 @@ def test_two_schedulers_never_start_a_job_twice(database_url: str, tmp_path: Pat
         db = Database(database_url)  # its own engine and connections, like another process
         scheduler = Scheduler(
             service=JobService(db, settings),
-            executor=InstantExecutor(started, lock),
+            executor=InstantExecutor(started, lock, order),
             settings=settings,
             scheduler_id=name,
         )
@@ -88,6 +93,9 @@ def test_two_schedulers_never_start_a_job_twice(database_url: str, tmp_path: Pat
     assert not errors, errors
     assert len(started) == 50
     assert max(started.values()) == 1, [job for job, n in started.items() if n > 1]
+    # Ids are the jobs' ages; each round starts the first three of what waits.
+    by_priority = sorted(range(1, 51), key=lambda i: (-RANK[PRIORITIES[(i - 1) % 3]], i))
+    assert order == by_priority
     done = JobService(setup, settings).list_jobs(status=JobStatus.COMPLETED)
     assert done.total == 50
     setup.dispose()

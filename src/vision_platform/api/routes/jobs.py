@@ -1,5 +1,5 @@
-"""Job routes: create, list (also live), show, pause, resume, cancel, metrics, logs, events,
-artifacts."""
+"""Job routes: create, list (also live), show, change (priority), pause, resume, cancel,
+metrics, logs, events, artifacts."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import anyio
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, Response
 from sse_starlette.sse import EventSourceResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from vision_platform.api.deps import JobId, Jobs
+from vision_platform.api.errors import ErrorOut
 from vision_platform.api.events import job_events, job_list_events
 from vision_platform.api.fast_json import FastJSONResponse
 from vision_platform.errors import InvalidInputError
@@ -24,6 +26,7 @@ from vision_platform.jobs.schemas import (
     JobMetrics,
     JobOut,
     JobPage,
+    JobPatch,
     JobResume,
 )
 from vision_platform.jobs.service import JobService
@@ -45,7 +48,8 @@ ARTIFACTS: dict[str, tuple[str, ...]] = {
 
 @router.post("", status_code=201, response_model=JobOut)
 def create_job(body: JobCreate, jobs: Jobs) -> JobOut:
-    """Validate the request (config against the schema, the data set) and queue the job."""
+    """Validate the request (config against the schema, the data set, the queue) and queue
+    the job at its priority."""
     return jobs.create(body)
 
 
@@ -109,7 +113,37 @@ def job_list_event_stream(
 
 @router.get("/{job_id}", response_model=JobOut)
 async def get_job(job_id: JobId, jobs: Jobs) -> Response:
-    return FastJSONResponse(await _hot_read(jobs, partial(jobs.get_doc, job_id)))
+    """The job; one that waits also says its place in the queue and why it waits."""
+    read = partial(jobs.get_doc, job_id, with_standing=True)
+    return FastJSONResponse(await _hot_read(jobs, read))
+
+
+class _Integer(Convertor[int]):
+    """Any integer, signed (the id's range is JobId's check: a 422 naming it)."""
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("integer", _Integer())
+
+
+# An integer path: PATCH /jobs/compare or /jobs/events is those routes' 405, not a 422 here.
+@router.patch(
+    "/{job_id:integer}",
+    response_model=JobOut,
+    responses={405: {"model": ErrorOut, "description": "The path names no job id (a number)."}},
+)
+def patch_job(job_id: JobId, body: JobPatch, jobs: Jobs) -> JobOut:
+    """Change a waiting or running job's priority (409 for a finished job). A higher one may
+    preempt a running lower-priority job on the scheduler's next round; a lower one may make
+    the job the one preempted."""
+    return jobs.set_priority(job_id, body.priority)
 
 
 @router.post("/{job_id}/pause", response_model=JobOut)

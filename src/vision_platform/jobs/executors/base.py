@@ -24,6 +24,7 @@ class ExecutionRequest:
     spec: TrainingSpec | BatchInferenceSpec
     work_dir: Path
     env: dict[str, str] = field(default_factory=dict)  # VP_CALLBACK_URL, VP_JOB_TOKEN
+    priority: str = "normal"  # the job's: low | normal | high (a Kubernetes PriorityClass)
 
     @property
     def command(self) -> JobCommand:

@@ -25,6 +25,7 @@ SPEC_DIR = "/etc/vp"
 SPEC_FILE = "spec.json"
 WORK_DIR = "/work"
 LABEL = "vision-platform"
+KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 GPU_RESOURCE = "nvidia.com/gpu"
 # Environment keys that go into the attempt's Secret, never into the pod spec as plain values.
 _SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|KEY", re.IGNORECASE)
@@ -123,6 +124,11 @@ def _labels(request: ExecutionRequest, framework: str, stage: int | None) -> dic
     if stage is not None:
         labels[f"{LABEL}/stage"] = str(stage)
     return labels
+
+
+def priority_class(priority: str) -> str:
+    """The PriorityClass of a job's pods (one per level, in deploy/k8s/base)."""
+    return f"{LABEL}-{priority}"
 
 
 def _metadata(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
@@ -337,6 +343,7 @@ def build_manifests(
     )
     container = _container(request, settings, framework, gpus, secret_name)
     pod = _pod_spec(container, settings, gpus, f"{name}-spec")
+    pod["priorityClassName"] = priority_class(request.priority)
     job_spec: dict[str, Any] = {
         "backoffLimit": settings.k8s_backoff_limit,
         "ttlSecondsAfterFinished": settings.k8s_ttl_seconds_after_finished,
@@ -345,10 +352,16 @@ def build_manifests(
     }
     if deadline is not None:
         job_spec["activeDeadlineSeconds"] = deadline
+    job_labels = dict(labels)
+    if settings.k8s_kueue_queue:
+        # Kueue admits it (unsuspends it) when its ClusterQueue has room; Kueue's own
+        # preemption evicts the pods, a disruption the podFailurePolicy ignores.
+        job_labels[KUEUE_QUEUE_LABEL] = settings.k8s_kueue_queue
+        job_spec["suspend"] = True
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _metadata(name, namespace, labels),
+        "metadata": _metadata(name, namespace, job_labels),
         "spec": job_spec,
     }
     return JobManifests(job=job, config_map=config_map, secret=secret)

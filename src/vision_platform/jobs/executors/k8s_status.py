@@ -132,6 +132,9 @@ def map_status(job: Any, pods: list[Any]) -> KubernetesStatus:
     if job.metadata.deletion_timestamp is not None and not active:
         code = _failed_code(None, pods) if pods else EXIT_CANCELLED
         return KubernetesStatus(ExecutionState(running=False, exit_code=code), "Cancelled")
+    if "Suspended" in conditions or (job.spec is not None and job.spec.suspend):
+        # Queued in Kueue (VP_K8S_KUEUE_QUEUE): it waits to be admitted, or was preempted.
+        return KubernetesStatus(ExecutionState(running=True), "Suspended", "waiting for Kueue")
     found = _first_reason(pods)
     if found is None:
         return KubernetesStatus(ExecutionState(running=True))

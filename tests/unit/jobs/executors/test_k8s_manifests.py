@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ CASES = {
             work_dir=Path("/srv"),
         ),
         Settings(),
+    ),
+    "high-priority-in-kueue": (
+        dataclasses.replace(request(), priority="high"),
+        settings(k8s_kueue_queue="team-a"),
     ),
 }
 
@@ -217,3 +222,16 @@ def test_kubernetes_runs_a_batch_job_with_the_model_frameworks_image() -> None:
     sent = BatchInferenceSpec.model_validate_json(manifests.config_map["data"]["spec.json"])
     assert sent.model_copy(update={"device": "0"}) == spec
     assert "activeDeadlineSeconds" not in manifests.job["spec"]
+
+
+def test_the_priority_names_a_priority_class_and_kueue_admits_a_suspended_job() -> None:
+    plain = build_manifests(request(), settings()).job
+    assert plain["spec"]["template"]["spec"]["priorityClassName"] == "vision-platform-normal"
+    assert "suspend" not in plain["spec"]
+    assert "kueue.x-k8s.io/queue-name" not in plain["metadata"]["labels"]
+    job = build_manifests(*CASES["high-priority-in-kueue"]).job
+    assert job["spec"]["template"]["spec"]["priorityClassName"] == "vision-platform-high"
+    assert job["spec"]["suspend"] is True
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "team-a"
+    # The pods carry no queue label: Kueue manages the Job, not its pods one by one.
+    assert "kueue.x-k8s.io/queue-name" not in job["spec"]["template"]["metadata"]["labels"]

@@ -21,6 +21,7 @@ DISRUPTED = k8s.V1PodCondition(
 STATUS_CASES: dict[str, tuple[k8s.V1Job, list[k8s.V1Pod], bool, int | None, str | None]] = {
     # name: (job, pods, running, exit code, reason)
     "pending": (v1_job(), [], True, None, None),
+    "suspended-for-kueue": (v1_job("Suspended"), [], True, None, "Suspended"),
     "running": (v1_job(), [v1_pod(0, running=True)], True, None, None),
     "succeeded": (
         v1_job("Complete"),
