@@ -1,0 +1,92 @@
+"""Checkpoints off the critical path: an in-memory snapshot, and one background writer thread.
+
+`snapshot(state)` copies a checkpoint's state (state dicts hold the training tensors
+themselves) so that training may go on changing them; `BackgroundWriter` runs one write at a
+time on its own thread, and `submit` first waits for the write before it, so memory never
+holds more than one snapshot being written.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+def snapshot(state: Any) -> Any:
+    """A copy of `state` that later training steps cannot change.
+
+    Every tensor's storage is copied once (to the CPU), and tensors that shared a storage
+    share its copy, so `torch.save` writes the snapshot exactly as it would the original
+    (storages, offsets, strides); dicts keep their class and attributes (a state dict's
+    `_metadata`); anything else is deep-copied."""
+    storages: dict[tuple[str, int], Any] = {}
+    return _copy(state, storages)
+
+
+def _copy(value: Any, storages: dict[tuple[str, int], Any]) -> Any:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return _copy_tensor(value, storages)
+    if isinstance(value, dict):
+        out = type(value)((key, _copy(item, storages)) for key, item in value.items())
+        if getattr(value, "__dict__", None):
+            out.__dict__.update(copy.deepcopy(vars(value)))
+        return out
+    if type(value) is list:
+        return [_copy(item, storages) for item in value]
+    if type(value) is tuple:
+        return tuple(_copy(item, storages) for item in value)
+    return copy.deepcopy(value)
+
+
+def _copy_tensor(tensor: Any, storages: dict[tuple[str, int], Any]) -> Any:
+    import torch
+
+    tensor = tensor.detach()
+    if tensor.layout != torch.strided or tensor.is_quantized:
+        return tensor.to("cpu", copy=True)
+    source = tensor.untyped_storage()
+    key = (str(source.device), source.data_ptr())
+    copied = storages.get(key)
+    if copied is None:
+        copied = storages[key] = source.clone() if source.device.type == "cpu" else source.cpu()
+    out = torch.empty((0,), dtype=tensor.dtype)
+    return out.set_(copied, tensor.storage_offset(), tensor.size(), tensor.stride())
+
+
+class BackgroundWriter:
+    """Runs writes on one background thread, at most one in flight.
+
+    `submit` waits for the write in flight (raising its error, if it failed) before it hands
+    over the next one; `wait` waits for it and raises its error. The thread starts with the
+    first write."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: Future[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a write is in flight."""
+        return self._inflight is not None and not self._inflight.done()
+
+    def submit(self, write: Callable[[], None]) -> None:
+        self.wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint-writer")
+        self._inflight = self._pool.submit(write)
+
+    def wait(self) -> None:
+        """Wait for the write in flight; its exception, if it failed, is raised here (once)."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight.result()
+
+    def close(self) -> None:
+        """Wait for the write in flight and stop the thread (an error is raised by `wait`)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
