@@ -144,6 +144,7 @@ def test_sigkill_during_a_background_write_resumes_from_the_previous_checkpoint_
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     assert json.loads((out / "weights/last.pt.json").read_text())["epoch"] == 1
+    assert epochs_logged(out) == [1]  # epoch 2 is reported once its checkpoint is published
 
     result = run_vp(*train_args(digits_dir, out, "--resume", model="resnet10t"))
     assert result.returncode == 0, result.stdout + result.stderr

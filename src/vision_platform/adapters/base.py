@@ -72,7 +72,8 @@ class CheckpointSink(Protocol):
 
     `background=True` snapshots the state and returns while a writer thread publishes it (one
     write in flight; the next save waits for it); a stop or the end of a run saves without it.
-    `due(epoch)` says whether the run's save_period / save_every_minutes ask for that epoch."""
+    `due(epoch)` says whether the run's save_period / save_every_minutes ask for that epoch;
+    `when_published(fn)` runs `fn` (an epoch's report) once the write in flight is published."""
 
     last_path: Path
     best_path: Path
@@ -88,6 +89,8 @@ class CheckpointSink(Protocol):
     ) -> None: ...
 
     def wait(self) -> None: ...
+
+    def when_published(self, fn: Callable[[], None]) -> None: ...
 
 
 class RunReporter(Protocol):

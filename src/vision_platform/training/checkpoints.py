@@ -129,6 +129,11 @@ class CheckpointStore:
         """Wait for the write in flight; raise its error (DiskFullError, CheckpointWriteError)."""
         self._writer.wait()
 
+    def when_published(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once the checkpoint being written is published (at once when none is in
+        flight; never when its write fails): an epoch is reported after its checkpoint."""
+        self._writer.when_done(fn)
+
     def close(self) -> None:
         """Let the write in flight finish (its error, if any, is `wait`'s to raise)."""
         self._writer.close()

@@ -9,6 +9,7 @@ holds more than one snapshot being written.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -61,12 +62,15 @@ class BackgroundWriter:
     """Runs writes on one background thread, at most one in flight.
 
     `submit` waits for the write in flight (raising its error, if it failed) before it hands
-    over the next one; `wait` waits for it and raises its error. The thread starts with the
-    first write."""
+    over the next one; `wait` waits for it and raises its error. `when_done(fn)` runs `fn`
+    after the write in flight (on the writer thread; at once when none is in flight; never
+    when it failed), in the order given. The thread starts with the first write."""
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: Future[None] | None = None
+        self._lock = threading.Lock()
+        self._then: list[Callable[[], None]] | None = None  # None: nothing in flight
 
     @property
     def busy(self) -> bool:
@@ -77,7 +81,32 @@ class BackgroundWriter:
         self.wait()
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint-writer")
-        self._inflight = self._pool.submit(write)
+        with self._lock:
+            self._then = []
+        self._inflight = self._pool.submit(self._run, write)
+
+    def when_done(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            if self._then is not None:
+                self._then.append(fn)
+                return
+        fn()
+
+    def _run(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except BaseException:
+            with self._lock:
+                self._then = None  # a failed write runs none of what waited for it
+            raise
+        while True:
+            with self._lock:
+                todo = self._then or []
+                self._then = [] if todo else None
+            if not todo:
+                return
+            for fn in todo:
+                fn()
 
     def wait(self) -> None:
         """Wait for the write in flight; its exception, if it failed, is raised here (once)."""

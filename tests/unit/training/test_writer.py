@@ -153,3 +153,32 @@ def test_due_follows_save_period_and_save_every_minutes(tmp_path: Path) -> None:
     assert not by_time.due(3)
     now[0] = 100.0
     assert by_time.due(3)
+
+
+def test_what_waits_for_a_write_runs_after_it_in_order_and_never_after_a_failure() -> None:
+    writer = BackgroundWriter()
+    release, done = threading.Event(), []
+    writer.when_done(lambda: done.append("idle"))  # nothing in flight: at once
+    assert done == ["idle"]
+
+    def slow() -> None:
+        release.wait(5)
+        done.append("written")
+
+    writer.submit(slow)
+    writer.when_done(lambda: done.append("report 1"))
+    writer.when_done(lambda: done.append("report 2"))
+    assert done == ["idle"]
+    release.set()
+    writer.wait()
+    assert done == ["idle", "written", "report 1", "report 2"]
+
+    def fails() -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    writer.submit(fails)
+    writer.when_done(lambda: done.append("never"))
+    with pytest.raises(OSError):
+        writer.wait()
+    writer.close()
+    assert "never" not in done

@@ -272,8 +272,8 @@ class TimmRun:
             total += len(targets)
         return {"val_loss": loss_sum / total, "val_acc": top1 / total, "val_top5_acc": top5 / total}
 
-    def end_epoch(self, epoch: int, train_loss: float) -> float:
-        """Validate, step the schedule, checkpoint and report a trained epoch; its seconds."""
+    def end_epoch(self, epoch: int, train_loss: float) -> dict[str, Any]:
+        """Validate, step the schedule and checkpoint a trained epoch; its metrics line."""
         t_eval = time.perf_counter()
         metrics = self.evaluate()
         lr = self.optimizer.param_groups[0]["lr"]
@@ -290,17 +290,19 @@ class TimmRun:
             self.save(epoch=epoch, is_best=is_best, background=not final)
         t_end = time.perf_counter()
         epoch_seconds = self.epoch_train_seconds + t_end - t_eval
-        self.ctx.reporter.epoch_finished(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                **metrics,
-                "lr": lr,
-                "epoch_seconds": round(epoch_seconds, 3),
-                "checkpoint_seconds": round(t_end - t_save, 3),
-            }
-        )
-        return epoch_seconds
+        return {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            **metrics,
+            "lr": lr,
+            "epoch_seconds": round(epoch_seconds, 3),
+            "checkpoint_seconds": round(t_end - t_save, 3),  # what training waited for it
+        }
+
+    def report(self, row: dict[str, Any]) -> None:
+        """Report an epoch once its checkpoint (in flight, maybe) is published."""
+        reporter = self.ctx.reporter
+        self.ctx.checkpoints.when_published(lambda: reporter.epoch_finished(row))
 
 
 @torch.no_grad()
@@ -346,11 +348,14 @@ def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
                 best_metric=run.best_metric,
                 stop_reason=ctx.stop.stop_reason(),
             )
-        epoch_seconds = run.end_epoch(epoch, train_loss)
+        row = run.end_epoch(epoch, train_loss)
         reason = ctx.stop.stop_reason()
-        if epoch < run.num_epochs and (reason or not ctx.stop.next_epoch_fits(epoch_seconds)):
-            if run.saved_epoch != epoch:  # skipped by save_period: a stop always saves
-                run.save(epoch=epoch, is_best=False)
+        fits = ctx.stop.next_epoch_fits(row["epoch_seconds"])
+        stop = epoch < run.num_epochs and (reason is not None or not fits)
+        if stop and run.saved_epoch != epoch:  # skipped by save_period: a stop always saves
+            run.save(epoch=epoch, is_best=False)
+        run.report(row)
+        if stop:
             return FitOutcome(
                 completed=False,
                 last_epoch=epoch,

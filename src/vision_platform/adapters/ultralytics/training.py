@@ -193,20 +193,20 @@ def _callbacks(run: _RunState) -> dict[str, Any]:
         if trainer.epoch + 1 <= run.finished_epoch:
             return  # Ultralytics' final_eval repeats the last epoch's event
         row = _epoch_metrics(trainer)
-        row["checkpoint_seconds"] = round(run.checkpoint_seconds, 3)
-        run.checkpoint_seconds = 0.0
         run.finished_epoch = row["epoch"]
         if run.last_is_best and row.get(run.best_key) is not None:
             run.best_metric = row[run.best_key]
-        ctx.reporter.epoch_finished(row)
-        if trainer.stop or row["epoch"] >= trainer.epochs:
-            return  # finished (all epochs, or Ultralytics' early stop on patience)
+        finished = trainer.stop or row["epoch"] >= trainer.epochs  # (or Ultralytics' patience)
         reason = ctx.stop.stop_reason()
-        if reason or not ctx.stop.next_epoch_fits(row["epoch_seconds"]):
+        if not finished and (reason or not ctx.stop.next_epoch_fits(row["epoch_seconds"])):
             run.stop_reason = reason or "deadline"
             trainer.stop = True
             if run.saved_epoch != row["epoch"]:  # skipped by save_period: a stop always saves
                 trainer.publish_checkpoint(background=False)
+        row["checkpoint_seconds"] = round(run.checkpoint_seconds, 3)
+        run.checkpoint_seconds = 0.0
+        # Reported once its checkpoint (in flight, maybe) is published.
+        ctx.checkpoints.when_published(lambda: ctx.reporter.epoch_finished(row))
 
     return {
         "on_pretrain_routine_start": restore_threads,
