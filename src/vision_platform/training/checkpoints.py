@@ -26,7 +26,7 @@ from vision_platform.storage import (
     torch_reader,
     verify,
 )
-from vision_platform.training.writer import BackgroundWriter, snapshot
+from vision_platform.training.writer import BackgroundWriter, Snapshots
 
 # Less free space than this after a failed write: the disk was full (torch's zip writer says
 # only "unexpected pos", without an errno).
@@ -89,6 +89,7 @@ class CheckpointStore:
         self._clock = clock
         self._last_saved = clock()
         self._writer = BackgroundWriter()
+        self._snapshots = Snapshots()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_path = self.dir / "last.pt"
         self.prev_path = self.dir / "last.prev.pt"
@@ -112,7 +113,7 @@ class CheckpointStore:
 
         self.wait()
         background = background and self.last_path.exists()
-        kept = snapshot(state) if background else state
+        kept = self._snapshots.take(state) if background else state  # after the wait
         self._write(
             lambda f: torch.save(kept, f), epoch=epoch, is_best=is_best, background=background
         )

@@ -1,6 +1,6 @@
 """Checkpoints off the critical path: an in-memory snapshot, and one background writer thread.
 
-`snapshot(state)` copies a checkpoint's state (state dicts hold the training tensors
+`Snapshots.take(state)` copies a checkpoint's state (state dicts hold the training tensors
 themselves) so that training may go on changing them; `BackgroundWriter` runs one write at a
 time on its own thread, and `submit` first waits for the write before it, so memory never
 holds more than one snapshot being written.
@@ -15,47 +15,76 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 
-def snapshot(state: Any) -> Any:
-    """A copy of `state` that later training steps cannot change.
+class Snapshots:
+    """Takes snapshots of checkpoint states, reusing the storages of the one before.
 
-    Every tensor's storage is copied once (to the CPU), and tensors that shared a storage
-    share its copy, so `torch.save` writes the snapshot exactly as it would the original
+    A snapshot copies every tensor's storage once (to the CPU), and tensors that shared a
+    storage share its copy, so `torch.save` writes it exactly as it would the original
     (storages, offsets, strides); dicts keep their class and attributes (a state dict's
-    `_metadata`); anything else is deep-copied."""
-    storages: dict[tuple[str, int], Any] = {}
-    return _copy(state, storages)
+    `_metadata`); anything else is deep-copied. The copies of the previous snapshot are
+    copied into again when their sizes match (a run's states keep their shapes), which spares
+    allocating and faulting in a model's worth of memory each epoch: take a new snapshot only
+    once the write of the one before has finished."""
+
+    def __init__(self) -> None:
+        self._kept: list[Any] = []  # the previous snapshot's storage copies, in order
+
+    def take(self, state: Any) -> Any:
+        taking = _Taking(self._kept)
+        copied = taking.copy(state)
+        self._kept = taking.used
+        return copied
 
 
-def _copy(value: Any, storages: dict[tuple[str, int], Any]) -> Any:
-    import torch
+class _Taking:
+    def __init__(self, spares: list[Any]) -> None:
+        self._spares = iter(spares)
+        self._storages: dict[tuple[str, int], Any] = {}
+        self.used: list[Any] = []
 
-    if isinstance(value, torch.Tensor):
-        return _copy_tensor(value, storages)
-    if isinstance(value, dict):
-        out = type(value)((key, _copy(item, storages)) for key, item in value.items())
-        if getattr(value, "__dict__", None):
-            out.__dict__.update(copy.deepcopy(vars(value)))
-        return out
-    if type(value) is list:
-        return [_copy(item, storages) for item in value]
-    if type(value) is tuple:
-        return tuple(_copy(item, storages) for item in value)
-    return copy.deepcopy(value)
+    def copy(self, value: Any) -> Any:
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            return self._tensor(value)
+        if isinstance(value, dict):
+            out = type(value)((key, self.copy(item)) for key, item in value.items())
+            if getattr(value, "__dict__", None):
+                out.__dict__.update(copy.deepcopy(vars(value)))
+            return out
+        if type(value) is list:
+            return [self.copy(item) for item in value]
+        if type(value) is tuple:
+            return tuple(self.copy(item) for item in value)
+        return copy.deepcopy(value)
+
+    def _tensor(self, tensor: Any) -> Any:
+        import torch
+
+        tensor = tensor.detach()
+        if tensor.layout != torch.strided or tensor.is_quantized:
+            return tensor.to("cpu", copy=True)
+        source = tensor.untyped_storage()
+        key = (str(source.device), source.data_ptr())
+        copied = self._storages.get(key)
+        if copied is None:
+            copied = self._storages[key] = self._storage(source)
+        out = torch.empty((0,), dtype=tensor.dtype)
+        return out.set_(copied, tensor.storage_offset(), tensor.size(), tensor.stride())
+
+    def _storage(self, source: Any) -> Any:
+        spare = next(self._spares, None)
+        if spare is not None and spare.nbytes() == source.nbytes():
+            copied = spare.copy_(source)
+        else:
+            copied = source.clone() if source.device.type == "cpu" else source.cpu()
+        self.used.append(copied)
+        return copied
 
 
-def _copy_tensor(tensor: Any, storages: dict[tuple[str, int], Any]) -> Any:
-    import torch
-
-    tensor = tensor.detach()
-    if tensor.layout != torch.strided or tensor.is_quantized:
-        return tensor.to("cpu", copy=True)
-    source = tensor.untyped_storage()
-    key = (str(source.device), source.data_ptr())
-    copied = storages.get(key)
-    if copied is None:
-        copied = storages[key] = source.clone() if source.device.type == "cpu" else source.cpu()
-    out = torch.empty((0,), dtype=tensor.dtype)
-    return out.set_(copied, tensor.storage_offset(), tensor.size(), tensor.stride())
+def snapshot(state: Any) -> Any:
+    """A copy of `state` that later training steps cannot change (see `Snapshots`)."""
+    return Snapshots().take(state)
 
 
 class BackgroundWriter:

@@ -16,7 +16,7 @@ import torch
 from vision_platform.errors import CheckpointWriteError, DiskFullError
 from vision_platform.storage import load_verified, verify
 from vision_platform.training.checkpoints import CheckpointStore
-from vision_platform.training.writer import BackgroundWriter, snapshot
+from vision_platform.training.writer import BackgroundWriter, Snapshots, snapshot
 
 
 def state(epoch: int) -> dict[str, object]:
@@ -58,6 +58,18 @@ def test_a_snapshot_is_a_copy_that_training_can_no_longer_change() -> None:
     a, b = copied["views"]
     assert a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()  # still shared
     assert torch.equal(torch.cat([a, b]), torch.arange(6.0))
+
+
+def test_the_next_snapshot_copies_into_the_storages_of_the_one_before() -> None:
+    snapshots = Snapshots()
+    live = {"w": torch.zeros(1000), "b": torch.zeros(3)}
+    first = snapshots.take(live)
+    live["w"].add_(1.0)
+    second = snapshots.take(live)  # the first one's write has finished
+    assert second["w"].untyped_storage().data_ptr() == first["w"].untyped_storage().data_ptr()
+    assert torch.equal(second["w"], torch.ones(1000))
+    live["w"] = torch.zeros(10)  # another size: a new copy
+    assert torch.equal(snapshots.take(live)["w"], torch.zeros(10))
 
 
 def test_one_write_in_flight_a_new_one_waits_for_it() -> None:
