@@ -13,9 +13,10 @@ Ultralytics (read back from its args.yaml); epoch time is Ultralytics' own `trai
 on both sides. YOLO runs get `--threads` (default 1: see docs/ultralytics-notes.md §3).
 
 Also printed: the checkpoint stall (metrics.jsonl `checkpoint_seconds`: how long training waited
-for its checkpoint, the snapshot and any wait for the write before; epochs 2..N, the first
-checkpoint of a run is written at once) as a share of epoch time, and for timm the time from
-process start to the first resumed epoch.
+for its checkpoint, the snapshot and any wait for the write before; for YOLO Ultralytics' own
+serialization, which its train() does too, is not counted) as a share of epoch time, over epochs
+2..N-1 (a run's first and last checkpoints are written at once; with `--epochs 2`, epoch 2's),
+and for timm the time from process start to the first resumed epoch.
 
     .venv/bin/python benchmarks/train_overhead.py [--framework both|timm|ultralytics]
         [--epochs 3] [--rounds 2] [--timm-model resnet18] [--yolo-model yolo11n]
@@ -201,7 +202,9 @@ class Side:
 
 def _record_platform(side: Side, rows: list[dict[str, float]], images: int) -> None:
     side.ips += [images / row["epoch_seconds"] for row in rows[1:]]
-    side.stall += [row.get("checkpoint_seconds", 0.0) / row["epoch_seconds"] for row in rows[1:]]
+    # The stall of the background writes: the first and the last checkpoint are written at once.
+    middle = rows[1:-1] or rows[1:]
+    side.stall += [row.get("checkpoint_seconds", 0.0) / row["epoch_seconds"] for row in middle]
 
 
 def timm_round(args: argparse.Namespace, data: Path, out: Path, bare: Side, vp: Side) -> None:
@@ -261,7 +264,7 @@ def print_table(
             f"| {name} | train images/s (median of epochs 2..N) | {b:.1f} | {v:.1f} | {v / b:.3f} |"
         )
         print(
-            f"| {name} | checkpoint stall, share of epoch time (median of epochs 2..N) | – | "
+            f"| {name} | checkpoint stall, share of epoch time (median of epochs 2..N-1) | – | "
             f"{_median(vp.stall):.2%} | – |"
         )
         if bare.wall:
@@ -298,10 +301,15 @@ def main() -> None:
     resume_s = float("nan")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        digits = make_digits(tmp / "digits", size=args.timm_image_size)
-        shapes = make_shapes(
-            tmp / "shapes", num_train=args.num_images, num_val=16, image_size=args.yolo_image_size
-        ).parent
+        if "timm" in results:
+            digits = make_digits(tmp / "digits", size=args.timm_image_size)
+        if "ultralytics" in results:
+            shapes = make_shapes(
+                tmp / "shapes",
+                num_train=args.num_images,
+                num_val=16,
+                image_size=args.yolo_image_size,
+            ).parent
         for r in range(args.rounds):
             if "timm" in results:
                 timm_round(args, digits, tmp / f"timm-vp{r}", *results["timm"])
