@@ -50,7 +50,8 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="Test hook: the background checkpoint writer waits this long between "
-        "writing a checkpoint and publishing it, so that tests can kill a run mid-write.",
+        "writing a checkpoint and publishing it (writes made at once do not), so that tests "
+        "can kill a run mid-write.",
     )
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."

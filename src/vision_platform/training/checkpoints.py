@@ -85,7 +85,7 @@ class CheckpointStore:
         self.config_digest = config_digest  # sha256 of the resolved config, in every manifest
         self.on_publish = on_publish  # e.g. the remote uploader: (file, name, manifest)
         self.save_period, self.save_every_minutes = save_period, save_every_minutes
-        self.write_delay_seconds = write_delay_seconds  # a test hook (settings)
+        self.write_delay_seconds = write_delay_seconds  # a test hook: background writes only
         self._clock = clock
         self._last_saved = clock()
         self._writer = BackgroundWriter()
@@ -144,12 +144,20 @@ class CheckpointStore:
     ) -> None:
         self._last_saved = self._clock()
         if background:
-            self._writer.submit(lambda: self._write_now(serialize, epoch=epoch, is_best=is_best))
+            delay = self.write_delay_seconds
+            self._writer.submit(
+                lambda: self._write_now(serialize, epoch=epoch, is_best=is_best, delay=delay)
+            )
         else:
             self._write_now(serialize, epoch=epoch, is_best=is_best)
 
     def _write_now(
-        self, serialize: Callable[[BinaryIO], Any], *, epoch: int, is_best: bool
+        self,
+        serialize: Callable[[BinaryIO], Any],
+        *,
+        epoch: int,
+        is_best: bool,
+        delay: float = 0.0,
     ) -> None:
         tmp = self.temp_path()
         try:
@@ -164,8 +172,8 @@ class CheckpointStore:
                 if full:
                     raise self._disk_full(epoch, e) from e
                 raise
-            if self.write_delay_seconds:
-                time.sleep(self.write_delay_seconds)
+            if delay:
+                time.sleep(delay)  # the test hook: written, not yet published
             self.publish(tmp, epoch=epoch, is_best=is_best)
         except VisionPlatformError:
             raise
