@@ -1,21 +1,25 @@
-"""Training throughput of `vp train` against a bare timm/PyTorch loop, measured in one run.
+"""Training throughput of `vp train` against the bare frameworks (timm and YOLO), in one run.
 
-Both run as subprocesses on the same data, model, batch size, transforms and thread count,
-alternating (bare, platform, bare, platform, …) so that drifts of the machine hit both.
-Throughput is training images per second of wall time per epoch, validation included,
-the first epoch (warm-up) excluded. Also reported: checkpoint writes as a share of epoch
-time, and the time from process start to the first resumed epoch.
+One round runs, on the same data, model, batch size and thread count: a bare timm/PyTorch loop
+and `vp train` for a timm model (digits), then `vp train` and Ultralytics' own
+`YOLO("<model>.yaml").train(...)` for a YOLO model (the shapes set); rounds repeat, so that
+drifts of the machine hit every side. Throughput is training images per second of wall time per
+epoch, validation included, the first epoch (warm-up) excluded.
 
-    .venv/bin/python benchmarks/train_overhead.py [--model resnet18] [--epochs 3] [--rounds 2]
+timm: the bare loop is benchmarks/bare_timm_loop.py; the epoch time of `vp train` is its
+metrics.jsonl `epoch_seconds`. YOLO: the direct side calls `YOLO(...).train()` (through
+`import_ultralytics()`, so it is offline too) with exactly the arguments the `vp train` run gave
+Ultralytics (read back from its args.yaml); epoch time is Ultralytics' own `trainer.epoch_time`
+on both sides. YOLO runs get `--threads` (default 1: see docs/ultralytics-notes.md §3).
 
-With `--framework ultralytics` the row is YOLO: `vp train` on the shapes set against
-`YOLO("<model>.yaml").train(...)` called directly (through `import_ultralytics()`, so it is
-offline too) with exactly the arguments the `vp train` run gave Ultralytics (read back from its
-args.yaml), alternating platform, bare, platform, bare, …; epoch time is Ultralytics' own
-`trainer.epoch_time` on both sides (validation included). Both sides get the same thread count
-(`--threads`, default 1: see docs/ultralytics-notes.md §3).
+Also printed: the checkpoint stall (metrics.jsonl `checkpoint_seconds`: how long training waited
+for its checkpoint, the snapshot and any wait for the write before; for YOLO Ultralytics' own
+serialization, which its train() does too, is not counted) as a share of epoch time, over epochs
+2..N-1 (a run's first and last checkpoints are written at once; with `--epochs 2`, epoch 2's),
+and for timm the time from process start to the first resumed epoch.
 
-    .venv/bin/python benchmarks/train_overhead.py --framework ultralytics [--model yolo11n]
+    .venv/bin/python benchmarks/train_overhead.py [--framework both|timm|ultralytics]
+        [--epochs 3] [--rounds 2] [--timm-model resnet18] [--yolo-model yolo11n]
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 VP = str(Path(sys.executable).parent / "vp")
@@ -139,8 +144,8 @@ def _thread_env(threads: int) -> dict[str, str]:
 
 def run_platform_yolo(
     data: Path, out: Path, model: str, epochs: int, batch: int, size: int, threads: int, device: str
-) -> tuple[list[float], float]:
-    """Epoch seconds of `vp train` (metrics.jsonl) and the process's wall time."""
+) -> tuple[list[dict[str, float]], float]:
+    """The metrics.jsonl rows of `vp train` and the process's wall time."""
     started = time.perf_counter()
     subprocess.run(
         [
@@ -158,7 +163,7 @@ def run_platform_yolo(
     )
     wall = time.perf_counter() - started
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    return [row["epoch_seconds"] for row in rows], wall
+    return rows, wall
 
 
 def run_bare_yolo(
@@ -186,114 +191,140 @@ def run_bare_yolo(
     return [row["epoch_seconds"] for row in rows], wall
 
 
-def main_ultralytics(args: argparse.Namespace) -> None:
-    from vision_platform.datasets.shapes import make_shapes
+@dataclass
+class Side:
+    """What one side of a comparison measured, over all rounds."""
 
-    model = args.model if args.model != "resnet18" else "yolo11n"
-    with tempfile.TemporaryDirectory() as tmp:
-        data = make_shapes(
-            Path(tmp) / "shapes", num_train=args.num_images, num_val=16, image_size=args.image_size
-        ).parent
-        n_train = args.num_images
-        vp_ips: list[float] = []
-        bare_ips: list[float] = []
-        vp_wall: list[float] = []
-        bare_wall: list[float] = []
-        for r in range(args.rounds):
-            out = Path(tmp) / f"vp{r}"
-            seconds, wall = run_platform_yolo(
-                data,
-                out,
-                model,
-                args.epochs,
-                args.batch_size,
-                args.image_size,
-                args.threads,
-                args.device,
+    ips: list[float] = field(default_factory=list)  # train images/s, epochs 2..N
+    wall: list[float] = field(default_factory=list)  # process start to exit, s
+    stall: list[float] = field(default_factory=list)  # checkpoint_seconds / epoch_seconds
+
+
+def _record_platform(side: Side, rows: list[dict[str, float]], images: int) -> None:
+    side.ips += [images / row["epoch_seconds"] for row in rows[1:]]
+    # The stall of the background writes: the first and the last checkpoint are written at once.
+    middle = rows[1:-1] or rows[1:]
+    side.stall += [row.get("checkpoint_seconds", 0.0) / row["epoch_seconds"] for row in middle]
+
+
+def timm_round(args: argparse.Namespace, data: Path, out: Path, bare: Side, vp: Side) -> None:
+    """One bare timm loop, then one `vp train`, on the digits in `data`."""
+    size, batch = args.timm_image_size, args.timm_batch_size
+    n_train = sum(1 for _ in (data / "train").rglob("*.png"))
+    steps_images = (n_train // batch) * batch
+    bare.ips += [
+        steps_images / s for s in run_bare(data, args.timm_model, args.epochs, batch, size)[1:]
+    ]
+    rows = run_platform(data, out, args.timm_model, args.epochs, batch, size)
+    _record_platform(vp, rows, steps_images)
+
+
+def yolo_round(
+    args: argparse.Namespace, data: Path, tmp: Path, r: int, bare: Side, vp: Side
+) -> None:
+    """One `vp train`, then Ultralytics' train() with the arguments it recorded."""
+    out = tmp / f"yolo-vp{r}"
+    rows, wall = run_platform_yolo(
+        data,
+        out,
+        args.yolo_model,
+        args.epochs,
+        args.yolo_batch_size,
+        args.yolo_image_size,
+        args.threads,
+        args.device,
+    )
+    _record_platform(vp, rows, args.num_images)
+    vp.wall.append(wall)
+    seconds, wall = run_bare_yolo(
+        out / "args.yaml", tmp / f"yolo-bare{r}", args.yolo_model, args.threads
+    )
+    bare.ips += [args.num_images / s for s in seconds[1:]]
+    bare.wall.append(wall)
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_table(
+    args: argparse.Namespace, results: dict[str, tuple[Side, Side]], resume_s: float
+) -> None:
+    print(
+        f"epochs={args.epochs} rounds={args.rounds} · timm: {args.timm_model}, batch "
+        f"{args.timm_batch_size}, {args.timm_image_size} px, digits · YOLO: {args.yolo_model}, "
+        f"batch {args.yolo_batch_size}, {args.yolo_image_size} px, {args.num_images} shapes, "
+        f"threads={args.threads}, device={args.device}"
+    )
+    print("| framework | measure | bare framework | vp train | ratio |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, (bare, vp) in results.items():
+        b, v = _median(bare.ips), _median(vp.ips)
+        print(
+            f"| {name} | train images/s (median of epochs 2..N) | {b:.1f} | {v:.1f} | {v / b:.3f} |"
+        )
+        print(
+            f"| {name} | checkpoint stall, share of epoch time (median of epochs 2..N-1) | – | "
+            f"{_median(vp.stall):.2%} | – |"
+        )
+        if bare.wall:
+            b, v = _median(bare.wall), _median(vp.wall)
+            print(
+                f"| {name} | process wall time, start to exit (median) | {b:.1f} s | "
+                f"{v:.1f} s | {v / b:.3f} |"
             )
-            vp_ips += [n_train / s for s in seconds[1:]]
-            vp_wall.append(wall)
-            seconds, wall = run_bare_yolo(
-                out / "args.yaml", Path(tmp) / f"bare{r}", model, args.threads
-            )
-            bare_ips += [n_train / s for s in seconds[1:]]
-            bare_wall.append(wall)
-    bare_m, vp_m = statistics.median(bare_ips), statistics.median(vp_ips)
-    bare_w, vp_w = statistics.median(bare_wall), statistics.median(vp_wall)
-    print(
-        f"model={model} batch={args.batch_size} image={args.image_size} train_images={n_train} "
-        f"epochs={args.epochs} rounds={args.rounds} threads={args.threads} device={args.device}"
-    )
-    print("| measure | Ultralytics train() | vp train | ratio |")
-    print("| --- | --- | --- | --- |")
-    print(
-        f"| train images/s (median of epochs 2..N, validation included) | {bare_m:.1f} | "
-        f"{vp_m:.1f} | {vp_m / bare_m:.3f} |"
-    )
-    print(
-        f"| process wall time, start to exit (median) | {bare_w:.1f} s | {vp_w:.1f} s | "
-        f"{vp_w / bare_w:.3f} |"
-    )
+    if resume_s == resume_s:  # not NaN: timm ran
+        print(f"| timm | process start → first resumed epoch | – | {resume_s:.1f} s | – |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--framework", choices=["timm", "ultralytics"], default="timm")
-    parser.add_argument("--model", default="resnet18", help="timm model, or yolo11n for YOLO")
+    parser.add_argument("--framework", choices=["both", "timm", "ultralytics"], default="both")
+    parser.add_argument("--timm-model", default="resnet18")
+    parser.add_argument("--yolo-model", default="yolo11n")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=None, help="default 32 (timm), 16 (YOLO)")
-    parser.add_argument("--image-size", type=int, default=None, help="default 32 (timm), 64 (YOLO)")
+    parser.add_argument("--timm-batch-size", type=int, default=32)
+    parser.add_argument("--timm-image-size", type=int, default=32)
+    parser.add_argument("--yolo-batch-size", type=int, default=16)
+    parser.add_argument("--yolo-image-size", type=int, default=64)
     parser.add_argument("--num-images", type=int, default=64, help="YOLO: shapes train images")
     parser.add_argument("--threads", type=int, default=1, help="YOLO: OMP_NUM_THREADS, both sides")
     parser.add_argument("--device", default="cpu", help="YOLO: cpu, or cuda")
     args = parser.parse_args()
-    yolo = args.framework == "ultralytics"
-    args.batch_size = args.batch_size or (16 if yolo else 32)
-    args.image_size = args.image_size or (64 if yolo else 32)
-    if yolo:
-        main_ultralytics(args)
-        return
+    frameworks = ["timm", "ultralytics"] if args.framework == "both" else [args.framework]
 
     from vision_platform.datasets.digits import make_digits
+    from vision_platform.datasets.shapes import make_shapes
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data = make_digits(Path(tmp) / "digits", size=args.image_size)
-        n_train = sum(1 for _ in (data / "train").rglob("*.png"))
-        steps_images = (n_train // args.batch_size) * args.batch_size
-        bare_ips, vp_ips, ckpt_share = [], [], []
+    results = {name: (Side(), Side()) for name in frameworks}
+    resume_s = float("nan")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if "timm" in results:
+            digits = make_digits(tmp / "digits", size=args.timm_image_size)
+        if "ultralytics" in results:
+            shapes = make_shapes(
+                tmp / "shapes",
+                num_train=args.num_images,
+                num_val=16,
+                image_size=args.yolo_image_size,
+            ).parent
         for r in range(args.rounds):
-            bare = run_bare(data, args.model, args.epochs, args.batch_size, args.image_size)
-            bare_ips += [steps_images / s for s in bare[1:]]
-            rows = run_platform(
-                data,
-                Path(tmp) / f"vp{r}",
-                args.model,
+            if "timm" in results:
+                timm_round(args, digits, tmp / f"timm-vp{r}", *results["timm"])
+            if "ultralytics" in results:
+                yolo_round(args, shapes, tmp, r, *results["ultralytics"])
+        if "timm" in results:
+            resume_s = time_to_first_resumed_epoch(
+                digits,
+                tmp / "timm-vp0",
+                args.timm_model,
                 args.epochs,
-                args.batch_size,
-                args.image_size,
+                args.timm_batch_size,
+                args.timm_image_size,
             )
-            vp_ips += [steps_images / row["epoch_seconds"] for row in rows[1:]]
-            ckpt_share += [row["checkpoint_seconds"] / row["epoch_seconds"] for row in rows]
-        resume_s = time_to_first_resumed_epoch(
-            data, Path(tmp) / "vp0", args.model, args.epochs, args.batch_size, args.image_size
-        )
-    bare_m, vp_m = statistics.median(bare_ips), statistics.median(vp_ips)
-    print(
-        f"model={args.model} batch={args.batch_size} image={args.image_size} "
-        f"train_images={n_train} epochs={args.epochs} rounds={args.rounds}"
-    )
-    print("| measure | bare loop | vp train | ratio |")
-    print("| --- | --- | --- | --- |")
-    print(
-        f"| train images/s (median of epochs 2..N) | {bare_m:.1f} | {vp_m:.1f} | "
-        f"{vp_m / bare_m:.3f} |"
-    )
-    print(
-        f"| checkpoint write share of epoch time (median) | – | "
-        f"{statistics.median(ckpt_share):.2%} | – |"
-    )
-    print(f"| process start → first resumed epoch | – | {resume_s:.1f} s | – |")
+    print_table(args, results, resume_s)
 
 
 if __name__ == "__main__":

@@ -163,6 +163,33 @@ class ConfigField:
         return prop
 
 
+# How often a run writes its checkpoint: fields every framework's schema ends with (read by
+# the training runner's checkpoint store, not by the framework).
+CHECKPOINT_FIELDS: tuple[ConfigField, ...] = (
+    ConfigField(
+        name="save_period",
+        type="int",
+        default=1,
+        min=0,
+        max=10_000,
+        group="checkpoints",
+        description="Write last.pt every this many epochs (0: by save_every_minutes alone). "
+        "An epoch that improves the best metric, the last epoch and a stop (SIGTERM, stage "
+        "deadline) are always saved.",
+    ),
+    ConfigField(
+        name="save_every_minutes",
+        type="float",
+        default=0.0,
+        min=0.0,
+        max=7 * 24 * 60,
+        group="checkpoints",
+        description="Also write last.pt at the end of an epoch once this many minutes have "
+        "passed since the last one (0 = off): for models whose checkpoints are costly.",
+    ),
+)
+
+
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 

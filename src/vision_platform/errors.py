@@ -60,5 +60,10 @@ class DiskFullError(VisionPlatformError):
     running stage after stage into the same full disk."""
 
 
+class CheckpointWriteError(VisionPlatformError):
+    """A checkpoint could not be written (an I/O error other than a full disk); the run stops
+    before it publishes another, and the checkpoint published before is intact."""
+
+
 class NotFoundError(VisionPlatformError):
     """A named thing (test run, …) does not exist."""

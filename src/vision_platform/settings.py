@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How long the end of a run waits for checkpoint uploads to remote storage.",
     )
+    checkpoint_write_delay_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="Test hook: the background checkpoint writer waits this long between "
+        "writing a checkpoint and publishing it (writes made at once do not), so that tests "
+        "can kill a run mid-write.",
+    )
     pretrained_dir: Path | None = Field(
         default=None, description="Folder searched for pretrained weight files (<model>.pth …)."
     )

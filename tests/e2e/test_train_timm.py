@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,13 @@ from tests.conftest import run_until, run_vp, start_vp
 EXIT_RESUMABLE = 75
 
 
-def train_args(data: Path, out: Path, *extra: str, epochs: int = 3) -> list[str]:
+def train_args(
+    data: Path, out: Path, *extra: str, epochs: int = 3, model: str = "resnet18"
+) -> list[str]:
     return [
         "train",
         "--model-name",
-        "resnet18",
+        model,
         "--dataset-path",
         str(data),
         "--num-epochs",
@@ -118,6 +121,36 @@ def test_sigterm_mid_epoch_saves_exits_75_and_resumes_exactly(
     result = run_vp(*train_args(digits_dir, out, "--resume", epochs=2))
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"Resuming training from epoch [12]", result.stdout)
+    assert_same_weights(out / "weights/last.pt", reference / "weights/last.pt")
+
+
+def test_sigkill_during_a_background_write_resumes_from_the_previous_checkpoint_exactly(
+    digits_dir: Path, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference"
+    assert run_vp(*train_args(digits_dir, reference, model="resnet10t")).returncode == 0
+
+    out = tmp_path / "mid-write"
+    # The writer holds epoch 2's checkpoint, written but unpublished, for 60 s: epoch 3 starts
+    # meanwhile (epoch 1, the first, was written at once: there was nothing to fall back on).
+    proc = start_vp(
+        *train_args(digits_dir, out, model="resnet10t"), VP_CHECKPOINT_WRITE_DELAY_SECONDS="60"
+    )
+    run_until(proc, r"^Epoch 3/3$")
+    deadline = time.monotonic() + 30
+    while not list((out / "weights").glob(".last.pt.*.tmp")):  # the writer has begun
+        assert time.monotonic() < deadline, "epoch 2's write never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert json.loads((out / "weights/last.pt.json").read_text())["epoch"] == 1
+    assert epochs_logged(out) == [1]  # epoch 2 is reported once its checkpoint is published
+
+    result = run_vp(*train_args(digits_dir, out, "--resume", model="resnet10t"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Checkpoint loaded: epoch=1, best_val_acc=" in result.stdout
+    assert "Resuming training from epoch 2" in result.stdout
+    assert epochs_logged(out) == [1, 2, 3]
     assert_same_weights(out / "weights/last.pt", reference / "weights/last.pt")
 
 

@@ -68,14 +68,29 @@ class StopControl(Protocol):
 
 
 class CheckpointSink(Protocol):
-    """Where a training loop saves its checkpoints (atomic, verified, last/best)."""
+    """Where a training loop saves its checkpoints (atomic, verified, last/best).
+
+    `background=True` snapshots the state and returns while a writer thread publishes it (one
+    write in flight; the next save waits for it); a stop or the end of a run saves without it.
+    `due(epoch)` says whether the run's save_period / save_every_minutes ask for that epoch;
+    `when_published(fn)` runs `fn` (an epoch's report) once the write in flight is published."""
 
     last_path: Path
     best_path: Path
 
-    def save(self, state: dict[str, Any], *, epoch: int, is_best: bool) -> Path: ...
+    def due(self, epoch: int) -> bool: ...
 
-    def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path: ...
+    def save(
+        self, state: dict[str, Any], *, epoch: int, is_best: bool, background: bool = False
+    ) -> None: ...
+
+    def save_bytes(
+        self, data: bytes, *, epoch: int, is_best: bool, background: bool = False
+    ) -> None: ...
+
+    def wait(self) -> None: ...
+
+    def when_published(self, fn: Callable[[], None]) -> None: ...
 
 
 class RunReporter(Protocol):

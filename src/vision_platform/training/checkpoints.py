@@ -10,9 +10,14 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from vision_platform.errors import CheckpointError, DiskFullError
+from vision_platform.errors import (
+    CheckpointError,
+    CheckpointWriteError,
+    DiskFullError,
+    VisionPlatformError,
+)
 from vision_platform.storage import (
     Reader,
     checkpoint_manifest,
@@ -21,6 +26,7 @@ from vision_platform.storage import (
     torch_reader,
     verify,
 )
+from vision_platform.training.writer import BackgroundWriter, Snapshots
 
 # Less free space than this after a failed write: the disk was full (torch's zip writer says
 # only "unexpected pos", without an errno).
@@ -53,6 +59,13 @@ class CheckpointStore:
     the previous or the new complete checkpoint. The one before it is kept as `last.prev.pt`,
     the fallback when `last.pt` turns out truncated or corrupt. Each file has a manifest
     (`<name>.json`: sha256, size, epoch) that loading checks.
+
+    With `background=True` a save takes a snapshot of the state and returns: one writer
+    thread writes, fsyncs, hashes and publishes it while training goes on. At most one write
+    is in flight (the next save waits for it first), and the first checkpoint of a folder is
+    always written at once (until one is published there is nothing to fall back on). A
+    write that failed is raised by the next save or `wait()`, before anything else is
+    published.
     """
 
     def __init__(
@@ -62,46 +75,120 @@ class CheckpointStore:
         framework: str,
         config_digest: str | None = None,
         on_publish: Callable[[Path, str, dict[str, Any]], None] | None = None,
+        save_period: int = 1,
+        save_every_minutes: float = 0.0,
+        write_delay_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.dir = weights_dir
         self.framework = framework
         self.config_digest = config_digest  # sha256 of the resolved config, in every manifest
         self.on_publish = on_publish  # e.g. the remote uploader: (file, name, manifest)
+        self.save_period, self.save_every_minutes = save_period, save_every_minutes
+        self.write_delay_seconds = write_delay_seconds  # a test hook: background writes only
+        self._clock = clock
+        self._last_saved = clock()
+        self._writer = BackgroundWriter()
+        self._snapshots = Snapshots()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.last_path = self.dir / "last.pt"
         self.prev_path = self.dir / "last.prev.pt"
         self.best_path = self.dir / "best.pt"
-        self.save_seconds = 0.0  # total time spent writing, for the overhead benchmark
 
     def temp_path(self) -> Path:
         return self.dir / f".last.pt.{os.getpid()}.tmp"
 
-    def save(self, state: dict[str, Any], *, epoch: int, is_best: bool) -> Path:
+    def due(self, epoch: int) -> bool:
+        """Whether `epoch`'s checkpoint is due by `save_period` or `save_every_minutes`."""
+        if self.save_period > 0 and epoch % self.save_period == 0:
+            return True
+        minutes = self.save_every_minutes
+        return minutes > 0 and self._clock() - self._last_saved >= minutes * 60
+
+    def save(
+        self, state: dict[str, Any], *, epoch: int, is_best: bool, background: bool = False
+    ) -> None:
         """Serialize `state` with torch.save and publish it as last.pt (and best.pt)."""
         import torch
 
-        started = time.perf_counter()
+        self.wait()
+        background = background and self.last_path.exists()
+        kept = self._snapshots.take(state) if background else state  # after the wait
+        self._write(
+            lambda f: torch.save(kept, f), epoch=epoch, is_best=is_best, background=background
+        )
+
+    def save_bytes(
+        self, data: bytes, *, epoch: int, is_best: bool, background: bool = False
+    ) -> None:
+        """Publish an already serialized checkpoint (Ultralytics makes its own bytes)."""
+        self.wait()
+        background = background and self.last_path.exists()
+        self._write(lambda f: f.write(data), epoch=epoch, is_best=is_best, background=background)
+
+    def wait(self) -> None:
+        """Wait for the write in flight; raise its error (DiskFullError, CheckpointWriteError)."""
+        self._writer.wait()
+
+    def when_published(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once the checkpoint being written is published (at once when none is in
+        flight; never when its write fails): an epoch is reported after its checkpoint."""
+        self._writer.when_done(fn)
+
+    def close(self) -> None:
+        """Let the write in flight finish (its error, if any, is `wait`'s to raise)."""
+        self._writer.close()
+
+    def _write(
+        self, serialize: Callable[[BinaryIO], Any], *, epoch: int, is_best: bool, background: bool
+    ) -> None:
+        self._last_saved = self._clock()
+        if background:
+            delay = self.write_delay_seconds
+            self._writer.submit(
+                lambda: self._write_now(serialize, epoch=epoch, is_best=is_best, delay=delay)
+            )
+        else:
+            self._write_now(serialize, epoch=epoch, is_best=is_best)
+
+    def _write_now(
+        self,
+        serialize: Callable[[BinaryIO], Any],
+        *,
+        epoch: int,
+        is_best: bool,
+        delay: float = 0.0,
+    ) -> None:
         tmp = self.temp_path()
         try:
-            with open(tmp, "wb") as f:
-                torch.save(state, f)
-                f.flush()
-                os.fsync(f.fileno())
-        except Exception as e:
-            full = is_disk_full(e, self.dir)  # asked before the partial file frees its space
-            tmp.unlink(missing_ok=True)
-            if full:
-                raise self._disk_full(epoch, e) from e
+            try:
+                with open(tmp, "wb") as f:
+                    serialize(f)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except Exception as e:
+                full = is_disk_full(e, self.dir)  # asked before the partial file frees its space
+                tmp.unlink(missing_ok=True)
+                if full:
+                    raise self._disk_full(epoch, e) from e
+                raise
+            if delay:
+                time.sleep(delay)  # the test hook: written, not yet published
+            self.publish(tmp, epoch=epoch, is_best=is_best)
+        except VisionPlatformError:
             raise
-        self.save_seconds += time.perf_counter() - started
-        return self.publish(tmp, epoch=epoch, is_best=is_best)
+        except Exception as e:
+            raise CheckpointWriteError(
+                f"writing the checkpoint of epoch {epoch} in {self.dir} failed "
+                f"({type(e).__name__}: {e}); {self._still_there()}. The run stops here; "
+                "run again with --resume"
+            ) from e
 
     def publish(self, written: Path, *, epoch: int, is_best: bool) -> Path:
         """Make a fully written file the new last.pt (and best.pt), with its manifest.
 
         Everything that needs space (the manifests, best.pt's copy) is written under temporary
         names first; only renames follow, so a full disk leaves last.pt as it was."""
-        started = time.perf_counter()
         manifest = checkpoint_manifest(
             written, epoch=epoch, framework=self.framework, config_digest=self.config_digest
         )
@@ -129,7 +216,6 @@ class CheckpointStore:
             self.on_publish(self.last_path, "last.pt", manifest)
             if is_best:
                 self.on_publish(self.best_path, "best.pt", manifest)
-        self.save_seconds += time.perf_counter() - started
         return self.last_path
 
     def _stage_copy(self, src: Path, dst: Path) -> Path:
@@ -153,18 +239,20 @@ class CheckpointStore:
 
     def _disk_full(self, epoch: int, error: BaseException) -> DiskFullError:
         """What a run says when a checkpoint does not fit: what is lost, what is still there."""
-        if verify(self.last_path) is None and manifest_path(self.last_path).is_file():
-            kept = json.loads(manifest_path(self.last_path).read_text()).get("epoch")
-            still = f"{self.last_path} still holds epoch {kept}, verified"
-        elif self.last_path.is_file():
-            still = f"{self.last_path} is unchanged"
-        else:
-            still = "no earlier checkpoint exists"
         return DiskFullError(
             f"no space left to write the checkpoint of epoch {epoch} in {self.dir} "
-            f"({type(error).__name__}: {error}); {still}. "
+            f"({type(error).__name__}: {error}); {self._still_there()}. "
             "Free some space, then run again with --resume"
         )
+
+    def _still_there(self) -> str:
+        """Which checkpoint a failed write left in place."""
+        if verify(self.last_path) is None and manifest_path(self.last_path).is_file():
+            kept = json.loads(manifest_path(self.last_path).read_text()).get("epoch")
+            return f"{self.last_path} still holds epoch {kept}, verified"
+        if self.last_path.is_file():
+            return f"{self.last_path} is unchanged"
+        return "no earlier checkpoint exists"
 
     def load_latest(
         self, reader: Reader = torch_reader, warn: Callable[[str], None] = print

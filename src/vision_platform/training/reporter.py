@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,7 +27,9 @@ class Reporter:
 
     Console output is flushed line by line, also when stdout is a pipe. On a terminal a Rich
     progress bar shows the steps of the current epoch. Extra sinks (e.g. the platform's HTTP
-    callback) receive the same events and must never raise into training.
+    callback) receive the same events and must never raise into training. An epoch's line may
+    come from the checkpoint writer's thread (once its checkpoint is published) while the next
+    epoch runs: a lock keeps the two apart.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class Reporter:
         self._num_epochs = 0
         self._num_steps = 0
         self._last_plain_step = 0.0
+        self._lock = threading.RLock()
 
     # --- plain messages ----------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -59,10 +63,11 @@ class Reporter:
         self._emit("log", {"level": "warning", "message": text})
 
     def _write(self, line: str) -> None:
-        if self._progress is not None:
-            self._progress.console.print(line, markup=False, highlight=False)
-        else:
-            print(line, file=self.stream, flush=True)
+        with self._lock:
+            if self._progress is not None:
+                self._progress.console.print(line, markup=False, highlight=False)
+            else:
+                print(line, file=self.stream, flush=True)
 
     def _emit(self, kind: str, payload: dict[str, Any]) -> None:
         for sink in self.sinks:
@@ -85,9 +90,15 @@ class Reporter:
 
     # --- epochs and steps --------------------------------------------------------------
     def epoch_started(self, epoch: int, num_epochs: int, num_steps: int) -> None:
-        self._epoch, self._num_epochs, self._num_steps = epoch, num_epochs, num_steps
-        self._last_plain_step = time.monotonic()
+        with self._lock:
+            self._close_progress()  # the epoch before may still wait for its checkpoint
+            self._epoch, self._num_epochs, self._num_steps = epoch, num_epochs, num_steps
+            self._last_plain_step = time.monotonic()
         self._emit("epoch_started", {"epoch": epoch, "num_epochs": num_epochs})
+        with self._lock:
+            self._start_progress(epoch, num_epochs, num_steps)
+
+    def _start_progress(self, epoch: int, num_epochs: int, num_steps: int) -> None:
         if self._rich:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -110,7 +121,9 @@ class Reporter:
 
     def step(self, step: int, loss: float) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, completed=step, loss=f"loss {loss:.4f}")
+            with self._lock:
+                if self._progress is not None:
+                    self._progress.update(self._task, completed=step, loss=f"loss {loss:.4f}")
             return
         now = time.monotonic()
         if now - self._last_plain_step >= _PLAIN_STEP_INTERVAL_S:
@@ -121,17 +134,20 @@ class Reporter:
             )
 
     def _close_progress(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
 
     def epoch_finished(self, metrics: dict[str, Any]) -> None:
         """Record one epoch: a console summary line, a metrics.jsonl line and a sink event."""
-        self._close_progress()
-        with open(self.metrics_path, "a") as f:
-            f.write(json.dumps(metrics) + "\n")
-        shown = " ".join(f"{k}={_fmt(v)}" for k, v in metrics.items() if k != "epoch")
-        self._write(f"Epoch {metrics['epoch']}/{self._num_epochs} done: {shown}")
+        with self._lock:
+            if metrics["epoch"] == self._epoch:  # not the next epoch's progress bar
+                self._close_progress()
+            with open(self.metrics_path, "a") as f:
+                f.write(json.dumps(metrics) + "\n")
+            shown = " ".join(f"{k}={_fmt(v)}" for k, v in metrics.items() if k != "epoch")
+            self._write(f"Epoch {metrics['epoch']}/{self._num_epochs} done: {shown}")
         self._emit("epoch", metrics)
 
     def close(self) -> None:

@@ -193,6 +193,9 @@ class TrainingRunner:
             else (
                 lambda path, name, manifest: uploader.enqueue(path, name=name, manifest=manifest)
             ),
+            save_period=config.get("save_period", 1),
+            save_every_minutes=config.get("save_every_minutes", 0.0),
+            write_delay_seconds=get_settings().checkpoint_write_delay_seconds,
         )
 
     def _train(
@@ -236,7 +239,9 @@ class TrainingRunner:
         )
         try:
             outcome = adapter.fit(ctx)
+            store.wait()  # the end of a run waits for the write in flight, and its error
         finally:
+            store.close()
             reporter.close()
         if self.uploader is not None:
             self.uploader.ensure_uploaded(store.dir, ("last.pt", "best.pt"))

@@ -75,6 +75,8 @@ def test_job_routes_and_their_error_codes(client: TestClient, tiny_digits: Path)
     [
         ({"advanced_config": {"optimizer_type": "adamx"}}, 422, "optimizer_type"),
         ({"advanced_config": {"learning_rate": 5}}, 422, "learning_rate"),
+        ({"advanced_config": {"save_period": -1}}, 422, "save_period"),
+        ({"advanced_config": {"save_every_minutes": "hourly"}}, 422, "save_every_minutes"),
         ({"num_epochs": "many"}, 422, "num_epochs"),
         ({"batch_size": 0}, 422, "batch_size"),
         ({"model_name": "resnet-18"}, 422, "resnet18"),

@@ -198,3 +198,15 @@ def test_a_field_that_spells_concept_words_its_own_way_maps_them_both_ways() -> 
         cos_lr.from_concept("step")
     with pytest.raises(ValueError):
         cos_lr.from_concept(True)  # a switch alone names no schedule
+
+
+@pytest.mark.parametrize("framework", ["timm", "ultralytics"])
+def test_every_framework_has_the_checkpoint_cadence_fields(framework: str) -> None:
+    schema = registry.info(framework).config_schema()
+    config = validate_config({"save_period": 5, "save_every_minutes": 30}, schema)
+    assert (config["save_period"], config["save_every_minutes"]) == (5, 30.0)
+    defaults = validate_config({}, schema)
+    assert (defaults["save_period"], defaults["save_every_minutes"]) == (1, 0.0)
+    with pytest.raises(ConfigValidationError) as refused:
+        validate_config({"save_period": -1, "save_every_minutes": -2}, schema)
+    assert set(refused.value.errors) == {"save_period", "save_every_minutes"}

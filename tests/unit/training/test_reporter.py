@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 
 from vision_platform.training.reporter import Reporter
@@ -28,6 +29,21 @@ def test_reporter_writes_plain_lines_metrics_and_events(tmp_path: Path) -> None:
     row = json.loads((tmp_path / "metrics.jsonl").read_text())
     assert row == {"epoch": 1, "train_loss": 0.5, "val_acc": 0.25}
     assert [kind for kind, _ in events] == ["epoch_started", "epoch", "log"]
+
+
+def test_an_epoch_reported_late_leaves_the_next_epochs_progress_bar(tmp_path: Path) -> None:
+    reporter = Reporter(metrics_path=tmp_path / "m.jsonl", stream=io.StringIO(), rich=True)
+    reporter.epoch_started(1, 2, 10)
+    reporter.epoch_started(2, 2, 10)  # epoch 1's checkpoint is still being written
+    late = threading.Thread(target=reporter.epoch_finished, args=({"epoch": 1},))
+    late.start()
+    late.join()
+    assert reporter._progress is not None  # epoch 2's bar goes on
+    reporter.step(3, 0.5)
+    reporter.epoch_finished({"epoch": 2})
+    assert reporter._progress is None
+    lines = (tmp_path / "m.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2]
 
 
 def test_a_failing_sink_never_stops_the_run(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vision_platform.configs import Concept, ConfigField
+from vision_platform.configs import CHECKPOINT_FIELDS, Concept, ConfigField
 from vision_platform.presets import Draft, PresetIntent
 
 _SCHEDULERS_WITH_WARMUP = ("step", "cosine", "plateau", "exponential")
@@ -248,6 +248,7 @@ SCHEMA: list[ConfigField] = [
         depends_on={"pretrained": (True,)},
         description="A local file of pretrained weights (.safetensors, .pth or .bin).",
     ),
+    *CHECKPOINT_FIELDS,
 ]
 
 # The presets' nominal values; `PRESET_INTENTS` say what each is for and how the values bend to

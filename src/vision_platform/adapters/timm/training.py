@@ -1,4 +1,4 @@
-"""The timm training loop: exact-resume data order, timm factories, checkpoint every epoch."""
+"""The timm training loop: exact-resume data order, timm factories, background checkpoints."""
 
 from __future__ import annotations
 
@@ -150,6 +150,7 @@ class TimmRun:
         self.start_epoch = 1
         self.best_metric: float | None = None
         self.partial: Partial | None = None
+        self.saved_epoch = 0  # the last epoch whose checkpoint was saved
 
     # --- checkpoints ------------------------------------------------------------------
     def load_init_weights(self, path: Path) -> None:
@@ -181,7 +182,10 @@ class TimmRun:
             self.partial = Partial(**state["partial"])
             restore_rng_state(state["rng"])
 
-    def save(self, *, epoch: int, is_best: bool, partial: Partial | None = None) -> None:
+    def save(
+        self, *, epoch: int, is_best: bool, partial: Partial | None = None, background: bool = False
+    ) -> None:
+        """Checkpoint the run as it is now (in the background: a snapshot, written meanwhile)."""
         state = self.adapter.checkpoint_state(
             epoch=epoch,
             num_epochs=self.num_epochs,
@@ -195,7 +199,8 @@ class TimmRun:
             partial=partial.__dict__ if partial else None,
             spec=self.ctx.spec.model_dump(mode="json"),
         )
-        self.ctx.checkpoints.save(state, epoch=epoch, is_best=is_best)
+        self.ctx.checkpoints.save(state, epoch=epoch, is_best=is_best, background=background)
+        self.saved_epoch = epoch
 
     # --- one epoch ----------------------------------------------------------------------
     def _loader(self, epoch: int, first_step: int) -> DataLoader[Any]:
@@ -267,8 +272,8 @@ class TimmRun:
             total += len(targets)
         return {"val_loss": loss_sum / total, "val_acc": top1 / total, "val_top5_acc": top5 / total}
 
-    def end_epoch(self, epoch: int, train_loss: float) -> float:
-        """Validate, step the schedule, checkpoint and report a trained epoch; its seconds."""
+    def end_epoch(self, epoch: int, train_loss: float) -> dict[str, Any]:
+        """Validate, step the schedule and checkpoint a trained epoch; its metrics line."""
         t_eval = time.perf_counter()
         metrics = self.evaluate()
         lr = self.optimizer.param_groups[0]["lr"]
@@ -277,21 +282,27 @@ class TimmRun:
         is_best = self.best_metric is None or metrics[BEST_METRIC] > self.best_metric
         if is_best:
             self.best_metric = metrics[BEST_METRIC]
+        # The last epoch and a stop are saved at once; other epochs in the background, when
+        # due (save_period, save_every_minutes) or improved.
+        final = epoch == self.num_epochs or self.ctx.stop.stop_reason() is not None
         t_save = time.perf_counter()
-        self.save(epoch=epoch, is_best=is_best)
+        if final or is_best or self.ctx.checkpoints.due(epoch):
+            self.save(epoch=epoch, is_best=is_best, background=not final)
         t_end = time.perf_counter()
         epoch_seconds = self.epoch_train_seconds + t_end - t_eval
-        self.ctx.reporter.epoch_finished(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                **metrics,
-                "lr": lr,
-                "epoch_seconds": round(epoch_seconds, 3),
-                "checkpoint_seconds": round(t_end - t_save, 3),
-            }
-        )
-        return epoch_seconds
+        return {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            **metrics,
+            "lr": lr,
+            "epoch_seconds": round(epoch_seconds, 3),
+            "checkpoint_seconds": round(t_end - t_save, 3),  # what training waited for it
+        }
+
+    def report(self, row: dict[str, Any]) -> None:
+        """Report an epoch once its checkpoint (in flight, maybe) is published."""
+        reporter = self.ctx.reporter
+        self.ctx.checkpoints.when_published(lambda: reporter.epoch_finished(row))
 
 
 @torch.no_grad()
@@ -311,7 +322,8 @@ def check_image_size(model: torch.nn.Module, size: int, model_name: str) -> None
 
 
 def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
-    """Train epochs until done or stopped; checkpoint every epoch, and on a stop mid-epoch."""
+    """Train epochs until done or stopped; checkpoint epochs (in the background, see
+    `TimmRun.end_epoch`), and save at once on a stop mid-epoch or at an epoch's end."""
     if adapter.image_size is None:
         adapter.image_size = ctx.spec.image_size or default_image_size(adapter.model_name)
     if ctx.resume_state is not None or ctx.init_weights is not None:
@@ -336,9 +348,14 @@ def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
                 best_metric=run.best_metric,
                 stop_reason=ctx.stop.stop_reason(),
             )
-        epoch_seconds = run.end_epoch(epoch, train_loss)
+        row = run.end_epoch(epoch, train_loss)
         reason = ctx.stop.stop_reason()
-        if epoch < run.num_epochs and (reason or not ctx.stop.next_epoch_fits(epoch_seconds)):
+        fits = ctx.stop.next_epoch_fits(row["epoch_seconds"])
+        stop = epoch < run.num_epochs and (reason is not None or not fits)
+        if stop and run.saved_epoch != epoch:  # skipped by save_period: a stop always saves
+            run.save(epoch=epoch, is_best=False)
+        run.report(row)
+        if stop:
             return FitOutcome(
                 completed=False,
                 last_epoch=epoch,

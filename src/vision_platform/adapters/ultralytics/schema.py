@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vision_platform.configs import ConfigField
+from vision_platform.configs import CHECKPOINT_FIELDS, ConfigField
 from vision_platform.presets import Draft, PresetIntent
 
 OPTIMIZERS = ("auto", "SGD", "Adam", "AdamW", "RMSProp")
@@ -217,6 +217,7 @@ SCHEMA: list[ConfigField] = [
         "downloaded; empty = build the model from its yaml with random weights.",
         concept="pretrained_path",
     ),
+    *CHECKPOINT_FIELDS,
 ]
 
 # The presets' nominal values; `PRESET_INTENTS` say what each is for and how the values bend to

@@ -1,16 +1,18 @@
 """Ultralytics training with the platform's guarantees: a trainer subclass plus callbacks.
 
 Ultralytics' own trainer runs the epochs. On top of it: checkpoints are published atomically
-through the run's CheckpointStore (with sha256 manifests), a stop request (SIGTERM, stage
-deadline) ends the run at an epoch boundary with a resumable last.pt, last.pt is never stripped
-(so a finished run can be extended), a larger `num_epochs` on resume is honoured, and each epoch
-becomes one metrics.jsonl line. See docs/ultralytics-notes.md for the reasons behind each part.
+through the run's CheckpointStore (with sha256 manifests; Ultralytics serializes, the store's
+writer thread writes, fsyncs, hashes and publishes while the next epoch trains), a stop request
+(SIGTERM, stage deadline) ends the run at an epoch boundary with a resumable last.pt, last.pt is
+never stripped (so a finished run can be extended), a larger `num_epochs` on resume is honoured,
+and each epoch becomes one metrics.jsonl line. See docs/ultralytics-notes.md for the reasons
+behind each part.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -87,15 +89,27 @@ class _RunState:
     last_is_best: bool = False
     stop_reason: str | None = None
     finished_epoch: int = 0
+    saved_epoch: int = 0  # the last epoch whose checkpoint was saved
+    checkpoint_seconds: float = 0.0  # what the last save held training up (the store's part)
     steps: int = 0
+
+
+class _Captured:
+    """Stands in for Ultralytics' last/best paths: keeps the bytes its save_model writes."""
+
+    data = b""
+
+    def write_bytes(self, data: bytes) -> int:
+        self.data = data
+        return len(data)
 
 
 def platform_trainer(base: Any, run: _RunState) -> Any:
     """Ultralytics' trainer for the task (`base`) with the platform's resume, save and stop."""
 
     class PlatformTrainer(base):
-        last: Path
-        best: Path
+        last: Any
+        best: Any
 
         def check_resume(self, overrides: dict[str, Any]) -> None:
             # Ultralytics drops a new `epochs` on resume; keeping it is what extends a run.
@@ -105,19 +119,35 @@ def platform_trainer(base: Any, run: _RunState) -> Any:
                 self.args.epochs = epochs
 
         def save_model(self) -> bool:
-            # Ultralytics writes in place; it writes to temporary names here, then publishes.
+            # The last epoch and a stop are saved at once; other epochs in the background, when
+            # due (save_period, save_every_minutes) or improved.
+            epoch = self.epoch + 1
+            final = bool(self.stop) or epoch >= self.epochs or bool(run.ctx.stop.stop_reason())
+            if not (final or self.best_fitness == self.fitness or run.ctx.checkpoints.due(epoch)):
+                run.last_is_best = False
+                return False
+            self.publish_checkpoint(background=not final)
+            return True
+
+        def publish_checkpoint(self, *, background: bool) -> None:
+            """Ultralytics' checkpoint bytes (never written in place), published by the store."""
             final_last, final_best = self.last, self.best
-            tmp = run.ctx.checkpoints.last_path.with_name(f".ul-last.{os.getpid()}.tmp")
-            tmp_best = tmp.with_name(f".ul-best.{os.getpid()}.tmp")
-            self.last, self.best = tmp, tmp_best
+            self.last = self.best = captured = _Captured()
             try:
                 super().save_model()
             finally:
                 self.last, self.best = final_last, final_best
-                tmp_best.unlink(missing_ok=True)
             run.last_is_best = self.best_fitness == self.fitness
-            run.ctx.checkpoints.publish(tmp, epoch=self.epoch + 1, is_best=run.last_is_best)
-            return True
+            started = time.perf_counter()
+            run.ctx.checkpoints.save_bytes(
+                captured.data, epoch=self.epoch + 1, is_best=run.last_is_best, background=background
+            )
+            run.checkpoint_seconds = time.perf_counter() - started
+            run.saved_epoch = self.epoch + 1
+
+        def _handle_nan_recovery(self, epoch: int) -> bool:
+            run.ctx.checkpoints.wait()  # a recovery reads last.pt: the write in flight lands first
+            return bool(super()._handle_nan_recovery(epoch))
 
         def final_eval(self) -> None:
             # Never strip the optimizer: last.pt stays resumable and extendable, and best.pt
@@ -166,13 +196,17 @@ def _callbacks(run: _RunState) -> dict[str, Any]:
         run.finished_epoch = row["epoch"]
         if run.last_is_best and row.get(run.best_key) is not None:
             run.best_metric = row[run.best_key]
-        ctx.reporter.epoch_finished(row)
-        if trainer.stop or row["epoch"] >= trainer.epochs:
-            return  # finished (all epochs, or Ultralytics' early stop on patience)
+        finished = trainer.stop or row["epoch"] >= trainer.epochs  # (or Ultralytics' patience)
         reason = ctx.stop.stop_reason()
-        if reason or not ctx.stop.next_epoch_fits(row["epoch_seconds"]):
+        if not finished and (reason or not ctx.stop.next_epoch_fits(row["epoch_seconds"])):
             run.stop_reason = reason or "deadline"
-            trainer.stop = True  # the checkpoint of this epoch is already published
+            trainer.stop = True
+            if run.saved_epoch != row["epoch"]:  # skipped by save_period: a stop always saves
+                trainer.publish_checkpoint(background=False)
+        row["checkpoint_seconds"] = round(run.checkpoint_seconds, 3)
+        run.checkpoint_seconds = 0.0
+        # Reported once its checkpoint (in flight, maybe) is published.
+        ctx.checkpoints.when_published(lambda: ctx.reporter.epoch_finished(row))
 
     return {
         "on_pretrain_routine_start": restore_threads,
@@ -281,7 +315,7 @@ def _model_and_args(adapter: Trainee, ctx: RunContext) -> tuple[Any, dict[str, A
 
 
 def fit(adapter: Trainee, ctx: RunContext) -> FitOutcome:
-    """Train with Ultralytics until done or told to stop, publishing a checkpoint every epoch."""
+    """Train with Ultralytics until done or told to stop, publishing checkpoints as it goes."""
     import_ultralytics()
     run = _RunState(ctx=ctx, best_key=DESCRIPTOR.best_metric(adapter.task_type))
     if ctx.resume_state is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from vision_platform.adapters.timm.model import train_transform
@@ -63,3 +66,39 @@ def test_an_image_size_the_model_cannot_take_is_refused_naming_image_size() -> N
     assert set(caught.value.errors) == {"image_size"}
     assert caught.value.errors["image_size"].startswith("8 px is too small for test_vit")
     check_image_size(timm.create_model("test_resnet", num_classes=2), 8, "test_resnet")
+
+
+def test_save_period_skips_epochs_but_never_an_improved_one_or_the_last(
+    digits_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vision_platform.configs import TrainingSpec
+    from vision_platform.training.checkpoints import CheckpointStore
+    from vision_platform.training.runner import TrainingRunner
+
+    published: list[int] = []
+    publish = CheckpointStore.publish
+
+    def recording(self: CheckpointStore, written: Path, *, epoch: int, is_best: bool) -> Path:
+        published.append(epoch)
+        return publish(self, written, epoch=epoch, is_best=is_best)
+
+    monkeypatch.setattr(CheckpointStore, "publish", recording)
+    spec = TrainingSpec(
+        model_name="resnet10t",
+        dataset_path=str(digits_dir),
+        num_epochs=4,
+        batch_size=10,
+        image_size=32,
+        seed=3,
+        preset="easy",
+        advanced_config={"save_period": 3},
+        output_dir=str(tmp_path / "run"),
+    )
+    assert TrainingRunner(spec, sinks=[]).run() == 0
+    rows = [json.loads(line) for line in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in rows] == [1, 2, 3, 4]  # every epoch is reported
+    best, improved = -1.0, set()
+    for row in rows:
+        if row["val_acc"] > best:
+            best, improved = row["val_acc"], improved | {row["epoch"]}
+    assert published == sorted(improved | {3, 4})
