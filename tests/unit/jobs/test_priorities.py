@@ -166,3 +166,23 @@ def test_a_job_held_by_its_queue_limit_lets_the_next_one_preempt(
     assert [w.id for w in slot.queue_view().waiting] == [held.id, urgent.id]
     assert slot.preempt() == prod_low.id
     assert slot.get(prod_low.id).requested_action == "preempt"
+
+
+def test_standings_are_worked_out_again_only_when_the_queue_changes(
+    service: JobService, new_job: NewJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A waiting job's place (GET /jobs/{id}) is kept while no waiting or running job changes:
+    a long queue is read and ordered once, not on every request."""
+    reader = service.queries.queue
+    work_outs = []
+    work_out = reader._work_out
+    monkeypatch.setattr(reader, "_work_out", lambda: work_outs.append(1) or work_out())
+    first, second = new_job(), new_job()
+    assert service.get_doc(second.id, with_standing=True)["queue_position"] == 2
+    assert service.get_doc(first.id, with_standing=True)["queue_position"] == 1
+    assert len(work_outs) == 1
+    service.set_priority(second.id, "high")
+    assert service.get_doc(second.id, with_standing=True)["queue_position"] == 1
+    third = new_job(priority="high")
+    assert service.get_doc(third.id, with_standing=True)["queue_position"] == 2
+    assert len(work_outs) == 3
