@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     max_body_mb: float = Field(
         default=32, gt=0, description="Largest request body other than an upload (JSON)."
     )
+    max_concurrent_uploads: int = Field(
+        default=8,
+        gt=0,
+        description="Uploads (multipart requests) one server process takes at once; the next "
+        "is refused with 429 and Retry-After until one ends.",
+    )
     batch_wait_ms: float = Field(
         default=5, ge=0, le=1000, description="How long a single request waits for others to batch."
     )

@@ -1,7 +1,10 @@
-"""A cap on every request body that is not an upload: 413 with a message, before any parsing.
+"""A cap on every request body that is not an upload: 413 with a message, before any parsing;
+and a cap on how many uploads one process takes at once: 429 with Retry-After.
 
-Uploads (multipart: images, data sets) have caps of their own, per file (VP_MAX_UPLOAD_MB); any
-other body (JSON) is refused over VP_MAX_BODY_MB, whether it says its length or is chunked."""
+Uploads (multipart: images, data sets) have caps of their own, per file (VP_MAX_UPLOAD_MB), and
+at most VP_MAX_CONCURRENT_UPLOADS run at once in a process (each holds a spooled file and a
+worker thread); any other body (JSON) is refused over VP_MAX_BODY_MB, whether it says its
+length or is chunked."""
 
 from __future__ import annotations
 
@@ -17,16 +20,17 @@ class BodyLimit:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.uploads = 0  # in flight in this process (one event loop: no lock needed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if headers.get("content-type", "").startswith("multipart/"):
-            await self.app(scope, receive, send)
-            return
         settings: Settings = scope["app"].state.settings
+        if headers.get("content-type", "").startswith("multipart/"):
+            await self._upload(settings, scope, receive, send)
+            return
         limit = int(settings.max_body_mb * 2**20)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -40,6 +44,23 @@ class BodyLimit:
             await self._refuse(settings, scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+    async def _upload(self, settings: Settings, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.uploads >= settings.max_concurrent_uploads:
+            detail = (
+                f"{self.uploads} uploads are in progress, the most this server takes at once "
+                "(VP_MAX_CONCURRENT_UPLOADS); retry in a moment"
+            )
+            refusal = JSONResponse(
+                {"detail": detail}, status_code=429, headers={"Retry-After": "1"}
+            )
+            await refusal(scope, receive, send)
+            return
+        self.uploads += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.uploads -= 1
 
     async def _refuse(self, settings: Settings, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"request body over {settings.max_body_mb:g} MB (VP_MAX_BODY_MB)"

@@ -63,3 +63,50 @@ def test_a_chat_message_has_a_length_limit(capped: TestClient) -> None:
     sent = capped.post("/api/v1/chat", json={"message": "a" * 4001})
     assert sent.status_code == 422
     assert sent.json()["detail"][0]["loc"] == ["body", "message"]
+
+
+def test_uploads_beyond_the_concurrent_cap_get_429_with_retry_after() -> None:
+    """At most VP_MAX_CONCURRENT_UPLOADS multipart requests run at once in a process; the next
+    one is refused at once (429, Retry-After), and is taken again once one has ended."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from vision_platform.api.limits import BodyLimit
+
+    release = asyncio.Event()
+
+    async def upload(request: Request) -> PlainTextResponse:
+        await request.body()
+        if request.headers["content-type"].startswith("multipart/"):
+            await release.wait()  # an upload in progress until the test lets it end
+        return PlainTextResponse("kept")
+
+    app = Starlette(
+        routes=[Route("/up", upload, methods=["POST"])], middleware=[Middleware(BodyLimit)]
+    )
+    app.state.settings = SimpleNamespace(max_concurrent_uploads=2, max_body_mb=1)
+    files = {"file": ("a.png", b"\x89PNG", "image/png")}
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.post("/up", files=files)) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            refused = await asyncio.wait_for(client.post("/up", files=files), timeout=5)
+            assert refused.status_code == 429
+            assert refused.headers["retry-after"] == "1"
+            assert "VP_MAX_CONCURRENT_UPLOADS" in refused.json()["detail"]
+            json_meanwhile = await client.post("/up", json={"a": 1})  # not an upload: no cap
+            assert json_meanwhile.status_code == 200
+            release.set()
+            assert [(await t).status_code for t in held] == [200, 200]
+            assert (await client.post("/up", files=files)).status_code == 200
+
+    asyncio.run(scenario())
