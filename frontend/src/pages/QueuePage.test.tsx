@@ -36,6 +36,20 @@ test("the queue shows the running jobs, then the waiting ones in order with why 
   expect(screen.getByText(/research: 0\/2 running, 1 waiting/)).toBeInTheDocument();
 });
 
+test("an API-only server (no slots of its own) says so instead of '1 of 0 slots busy'", async () => {
+  stubFetch({ "GET /api/v1/queue": () => ({ ...QUEUE, slots: 0 }) });
+  render(
+    <I18nProvider initial="en">
+      <MemoryRouter>
+        <QueuePage />
+      </MemoryRouter>
+    </I18nProvider>,
+  );
+  await screen.findByTestId("queue-row-9");
+  expect(screen.getByText(/^1 running; this server runs no jobs itself/)).toBeInTheDocument();
+  expect(screen.queryByText(/slots busy/)).not.toBeInTheDocument();
+});
+
 test("the chat card shows the priority the request asked for, in Korean too", () => {
   const value = (v: unknown, source: "request" | "default" = "default") => ({ value: v, source, applies: true }) as ResolvedSettings["model_name"];
   const settings = {

@@ -59,7 +59,11 @@ export function QueuePage() {
     <section className="queue-page">
       <header className="page-head">
         <h1>{t("queue.title")}</h1>
-        <span>{t("queue.slots", { running: queue.running.length, slots: queue.slots })}</span>
+        <span>
+          {queue.slots > 0
+            ? t("queue.slots", { running: queue.running.length, slots: queue.slots })
+            : t("queue.noSlots", { running: queue.running.length })}
+        </span>
       </header>
       {queue.queues.length > 0 && (
         <p className="queue-limits">
