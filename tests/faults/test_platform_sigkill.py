@@ -3,6 +3,7 @@ ingestion) and started again, round after round: no job lost, none run twice, no
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
@@ -16,7 +17,7 @@ import pytest
 from tests.faults.conftest import restarted, trainer_epochs
 from tests.integration.platform_server import PlatformServer, wait_for
 
-ROUNDS = 6
+ROUNDS = int(os.environ.get("VP_CHAOS_ROUNDS", "6"))  # 20 for the full run (about 3 min)
 JOBS = 5
 EPOCHS = 2
 
