@@ -17,8 +17,7 @@ const QUEUE: QueueView = {
   queues: [{ name: "research", limit: 2, running: 0, waiting: 1 }],
 };
 
-test("the queue shows the running jobs, then the waiting ones in order with why they wait", async () => {
-  stubFetch({ "GET /api/v1/queue": () => QUEUE });
+function renderQueuePage() {
   render(
     <I18nProvider initial="en">
       <MemoryRouter>
@@ -26,6 +25,11 @@ test("the queue shows the running jobs, then the waiting ones in order with why 
       </MemoryRouter>
     </I18nProvider>,
   );
+}
+
+test("the queue shows the running jobs, then the waiting ones in order with why they wait", async () => {
+  stubFetch({ "GET /api/v1/queue": () => QUEUE });
+  renderQueuePage();
   const running = within(await screen.findByTestId("queue-row-9"));
   expect(running.getByText("high")).toBeInTheDocument();
   expect(screen.getByText("1 of 1 slots busy")).toBeInTheDocument();
@@ -38,13 +42,7 @@ test("the queue shows the running jobs, then the waiting ones in order with why 
 
 test("an API-only server (no slots of its own) says so instead of '1 of 0 slots busy'", async () => {
   stubFetch({ "GET /api/v1/queue": () => ({ ...QUEUE, slots: 0 }) });
-  render(
-    <I18nProvider initial="en">
-      <MemoryRouter>
-        <QueuePage />
-      </MemoryRouter>
-    </I18nProvider>,
-  );
+  renderQueuePage();
   await screen.findByTestId("queue-row-9");
   expect(screen.getByText(/^1 running; this server runs no jobs itself/)).toBeInTheDocument();
   expect(screen.queryByText(/slots busy/)).not.toBeInTheDocument();
