@@ -25,11 +25,17 @@ def manifest_path(checkpoint: Path) -> Path:
 
 
 def checkpoint_manifest(
-    checkpoint: Path, *, epoch: int, framework: str, config_digest: str | None = None
+    checkpoint: Path,
+    *,
+    epoch: int,
+    framework: str,
+    config_digest: str | None = None,
+    sha256: str | None = None,
 ) -> dict[str, Any]:
-    """What `verify` checks a checkpoint against (sha256, size) and what it records."""
+    """What `verify` checks a checkpoint against (sha256, size) and what it records; `sha256`
+    when the writer hashed the bytes as it wrote them (else the file is read to hash it)."""
     return {
-        "sha256": file_sha256(checkpoint),
+        "sha256": sha256 or file_sha256(checkpoint),
         "size": checkpoint.stat().st_size,
         "epoch": epoch,
         "framework": framework,

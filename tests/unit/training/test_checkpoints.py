@@ -124,3 +124,42 @@ def test_a_manifest_that_does_not_fit_changes_nothing(
         "last.pt",
         "last.pt.json",
     ]
+
+
+def test_the_next_checkpoint_is_written_into_the_file_of_last_prev(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save_bytes(b"x" * 5000, epoch=1, is_best=False)
+    store.save_bytes(b"y" * 4000, epoch=2, is_best=False)
+    recycled = store.prev_path.stat().st_ino  # epoch 1's file
+    store.save_bytes(b"z" * 10, epoch=3, is_best=False)  # shorter than what it overwrites
+    assert store.last_path.stat().st_ino == recycled
+    assert store.last_path.read_bytes() == b"z" * 10
+    assert verify(store.last_path) is None and verify(store.prev_path) is None
+    manifest = json.loads((tmp_path / "last.pt.json").read_text())
+    assert manifest["size"] == 10 and manifest["epoch"] == 3
+
+
+def test_a_file_that_best_shares_is_never_written_over(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, framework="timm")
+    store.save_bytes(b"best" * 100, epoch=1, is_best=True)  # best.pt: a link to this file
+    for epoch in range(2, 6):
+        store.save_bytes(bytes([epoch]) * 300, epoch=epoch, is_best=False)
+    assert store.best_path.read_bytes() == b"best" * 100
+    assert verify(store.best_path) is None and verify(store.prev_path) is None
+
+
+def test_a_new_store_keeps_last_prev_until_it_has_published(tmp_path: Path) -> None:
+    """A resumed run may have loaded last.prev.pt because last.pt was damaged: until its own
+    first checkpoint is published, last.prev.pt is not touched."""
+    CheckpointStore(tmp_path, framework="timm").save_bytes(b"a" * 50, epoch=1, is_best=False)
+    CheckpointStore(tmp_path, framework="timm").save_bytes(b"b" * 50, epoch=2, is_best=False)
+    store = CheckpointStore(tmp_path, framework="timm")
+
+    def fails(f: Any) -> None:
+        f.write(b"half")
+        raise OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(Exception, match="Input/output error"):
+        store._write(fails, epoch=3, is_best=False, background=False)
+    assert store.prev_path.read_bytes() == b"a" * 50 and verify(store.prev_path) is None
+    assert store.last_path.read_bytes() == b"b" * 50
