@@ -35,7 +35,10 @@ class RetryOnDisconnect:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        received: list[Message] = []  # the body as read, for the next try to read again
+        tries = _READ_TRIES if scope["method"] in _SAFE_METHODS else 1
+        # The body as read, for the next try to read again: kept only for reads (a write is
+        # never tried again, and an upload's body must not pile up in memory).
+        received: list[Message] = []
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -43,10 +46,10 @@ class RetryOnDisconnect:
                 received.append(message)
             return message
 
-        tries = _READ_TRIES if scope["method"] in _SAFE_METHODS else 1
         for attempt in range(1, tries + 1):
             try:
-                await self.app(scope, _replaying(list(received), receive_and_keep), send_and_note)
+                reader = _replaying(list(received), receive_and_keep) if tries > 1 else receive
+                await self.app(scope, reader, send_and_note)
                 return
             except Exception as e:
                 if started or not is_disconnect(e):
