@@ -37,3 +37,22 @@ test("a job trained on a typed path shows the path (in Korean too)", async () =>
   expect(line).toHaveTextContent("데이터셋: /data/digits");
   expect(within(line).queryByRole("link")).toBeNull();
 });
+
+test("a pending job lists no files it does not have yet", async () => {
+  renderJob(job({ status: "pending", last_checkpoint_uri: null, best_checkpoint_uri: null }));
+  expect(await screen.findByText(/No files yet/)).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "best.pt" })).toBeNull();
+});
+
+test("a running job links its checkpoints, not the model.onnx it exports when it completes", async () => {
+  const saved = { last_checkpoint_uri: "/a/weights/last.pt", best_checkpoint_uri: "/a/weights/best.pt" };
+  renderJob(job({ status: "running", ...saved }));
+  expect(await screen.findByRole("link", { name: "best.pt" })).toHaveAttribute("href", "/api/v1/jobs/1/artifacts/best.pt");
+  expect(screen.getByRole("link", { name: "last.pt" })).toBeInTheDocument();
+  expect(screen.queryByRole("link", { name: "model.onnx" })).toBeNull();
+});
+
+test("a completed job links its model.onnx too", async () => {
+  renderJob(job({ status: "completed", last_checkpoint_uri: "/a/weights/last.pt", best_checkpoint_uri: "/a/weights/best.pt" }));
+  expect(await screen.findByRole("link", { name: "model.onnx" })).toHaveAttribute("href", "/api/v1/jobs/1/artifacts/model.onnx");
+});

@@ -152,7 +152,7 @@ export function JobPage() {
           <h2>{t("job.history")}</h2>
           <History job={job} logs={logs} />
           <h2>{t("job.artifacts")}</h2>
-          <Artifacts jobId={job.id} />
+          <Artifacts job={job} />
         </section>
       </div>
       <h2>{t("job.config")}</h2>
@@ -228,7 +228,7 @@ function History({ job, logs }: { job: Job; logs: LogLine[] }) {
         return (
           <details key={attempt}>
             <summary>
-              {t("job.attempt", { n: attempt })}
+              {attempt === 0 ? t("job.beforeAttempts") : t("job.attempt", { n: attempt })}
               {preempted && <span className="badge preempted"> {t("job.preempted", { by: preempted[1] })}</span>}
             </summary>
             <pre className="log small">{own.slice(-5).map((l) => l.message).join("\n")}</pre>
@@ -239,9 +239,19 @@ function History({ job, logs }: { job: Job; logs: LogLine[] }) {
   );
 }
 
-const ARTIFACTS = ["best.pt", "last.pt", "model.onnx"];
+// The files a job has: checkpoints once an epoch is saved, model.onnx once a run that exports it is done.
+function artifactNames(job: Job): string[] {
+  const names: string[] = [];
+  if (job.best_checkpoint_uri) names.push("best.pt");
+  if (job.last_checkpoint_uri) names.push("last.pt");
+  if (names.length && job.status === "completed") names.push("model.onnx");
+  return names;
+}
 
-function Artifacts({ jobId }: { jobId: number }) {
+function Artifacts({ job }: { job: Job }) {
+  const { t } = useI18n();
+  const jobId = job.id;
+  const names = artifactNames(job);
   // With a token the browser cannot send it on a plain link, so the file is fetched and saved.
   const download = async (event: React.MouseEvent<HTMLAnchorElement>, name: string) => {
     if (!tokenStore.get()) return;
@@ -253,9 +263,10 @@ function Artifacts({ jobId }: { jobId: number }) {
     link.click();
     URL.revokeObjectURL(url);
   };
+  if (!names.length) return <p className="muted">{t("job.noArtifacts")}</p>;
   return (
     <ul className="artifacts">
-      {ARTIFACTS.map((name) => (
+      {names.map((name) => (
         <li key={name}>
           <a href={`/api/v1/jobs/${jobId}/artifacts/${name}`} download={name} onClick={(e) => void download(e, name)}>
             {name}
