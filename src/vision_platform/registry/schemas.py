@@ -100,7 +100,7 @@ class ModelVersionOut(RunMetrics):
     dataset_ref: str | None = Field(
         default=None,
         description="The stored data set version the job trained on (name@version), if it "
-        "named one; None for a job given a dataset_path.",
+        "named one; null for a job given a dataset_path.",
     )
     checkpoint_sha256: str
     config: dict[str, Any]
