@@ -86,15 +86,17 @@ class PlatformServer:
         job: dict[str, Any] = response.json()
         return job
 
-    def train_tiny_classifier(self, dataset: Path) -> int:
-        """The id of a resnet10t job this server trained for one epoch on `dataset`."""
+    def train_tiny_classifier(self, folder: Path | None, **fields: Any) -> int:
+        """The id of a resnet10t job this server trained for one epoch on `folder` (or on
+        what `fields` name: `dataset="name@version"`, with `register_as` and so on)."""
         job = self.create(
             model_name="resnet10t",
-            dataset_path=str(dataset),
             num_epochs=1,
             batch_size=4,
             image_size=32,
             seed=0,
+            **({"dataset_path": str(folder)} if folder is not None else {}),
+            **fields,
         )
         done = self.wait_status(job["id"], "completed", "failed")
         assert done["status"] == "completed", self.log_text(job["id"])
@@ -114,6 +116,16 @@ class PlatformServer:
         weights.mkdir(parents=True, exist_ok=True)
         shutil.copy(checkpoint, weights / "best.pt")
         return int(job["id"])
+
+    def upload_dataset(self, name: str, archive: Path) -> dict[str, Any]:
+        """The data set version `POST /datasets` made of `archive` (201)."""
+        with open(archive, "rb") as f:
+            answer = self.api.post(
+                "/datasets", data={"name": name}, files={"file": (archive.name, f)}
+            )
+        assert answer.status_code == 201, answer.text
+        created: dict[str, Any] = answer.json()
+        return created
 
     def job(self, job_id: int) -> dict[str, Any]:
         response = self.api.get(f"/jobs/{job_id}")

@@ -40,20 +40,10 @@ def server(
         yield platform.start()
 
 
-def _upload(server: PlatformServer, archive: Path) -> dict[str, Any]:
-    with open(archive, "rb") as f:
-        answer = server.api.post(
-            "/datasets", data={"name": "digits"}, files={"file": (archive.name, f)}
-        )
-    assert answer.status_code == 201, answer.text
-    created: dict[str, Any] = answer.json()
-    return created
-
-
 def test_a_job_trains_from_a_version_and_shows_it(
     server: PlatformServer, tiny_digits: Path, tmp_path: Path
 ) -> None:
-    version = _upload(server, zip_folder(tiny_digits, tmp_path / "digits.zip"))
+    version = server.upload_dataset("digits", zip_folder(tiny_digits, tmp_path / "digits.zip"))
     ref = version["ref"]
     assert version["report"]["task_type"] == "classification"
 

@@ -2291,8 +2291,16 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Dataset */
+            /**
+             * Dataset
+             * @description The data set the job trained on: its path (or URI).
+             */
             dataset: string;
+            /**
+             * Dataset Ref
+             * @description The stored data set version the job trained on (name@version), if it named one; null for a job given a dataset_path.
+             */
+            dataset_ref?: string | null;
             /** Exports */
             exports: {
                 [key: string]: components["schemas"]["ExportOut"];

@@ -15,7 +15,8 @@ function version(n: number, aliases: string[]): ModelVersion {
     framework: "timm",
     model_name: "resnet10t",
     task_type: "classification",
-    dataset: "data/digits",
+    dataset: n === 2 ? "/srv/vp/datasets/digits/0123456789ab" : "data/digits",
+    dataset_ref: n === 2 ? "digits@0123456789ab" : null,
     checkpoint_sha256: "ab".repeat(32),
     config: {},
     best_metric_name: "val_acc",
@@ -69,6 +70,10 @@ test("a model's versions show their metrics and aliases, and promoting moves pro
   expect(within(v1).getByRole("button", { name: "Promote to production" })).toBeDisabled();
   expect(within(v1).getByRole("link", { name: "Try in playground" })).toHaveAttribute("href", "/playground?model=digits%40v1");
   expect(screen.getByText(/digits serves v1/)).toBeInTheDocument();
+  // The data set: a path, or the stored data set version (linked to its page).
+  expect(within(v1).getByTitle("Data set: data/digits")).toHaveTextContent(/^digits$/);
+  const v2 = screen.getByTestId("version-row-2");
+  expect(within(v2).getByRole("link", { name: "digits@0123456789ab" })).toHaveAttribute("href", "/datasets/digits");
 
   await user.click(within(screen.getByTestId("version-row-2")).getByRole("button", { name: "Promote to production" }));
   expect(calls.find((c) => c.key === "PUT /api/v1/models/digits/aliases/production")?.body).toEqual({ version: 2 });

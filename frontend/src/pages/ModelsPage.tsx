@@ -1,5 +1,5 @@
-// The model registry: models and their aliases, one model's versions with their metrics;
-// promote a version to production, or try it in the playground.
+// The model registry: models and their aliases, one model's versions with their metrics and
+// data sets; promote a version to production, or try it in the playground.
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap, type ModelVersion, type RegisteredModel } from "../api/client";
@@ -28,6 +28,15 @@ function VersionRow({ model, version, onPromote }: { model: RegisteredModel; ver
       </td>
       <td>
         <Link to={`/jobs/${version.job_id}`}>#{version.job_id}</Link> {version.model_name}
+        <div className="version-dataset" title={`${t("models.dataset")}: ${version.dataset}`}>
+          {version.dataset_ref ? (
+            // A stored data set version (name@version): its page lists its versions.
+            <Link to={`/datasets/${encodeURIComponent(version.dataset_ref.split("@")[0])}`}>{version.dataset_ref}</Link>
+          ) : (
+            // A folder or URI: its last part (the whole of it on hover), to keep the table narrow.
+            <span>{version.dataset.replace(/\/+$/, "").split("/").pop()}</span>
+          )}
+        </div>
       </td>
       <td>
         {version.best_metric === null ? "—" : `${version.best_metric_name} ${formatMetric(version.best_metric)}`}

@@ -98,8 +98,9 @@ async def _platform(
         actions=actions,
         reader=action_reader_from_settings(settings),
     )
-    # A job's MLflow run is logged before its register_as version is registered there.
+    # MLflow logs a job's run before its version; rounds register what a crash left undone.
     service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]
+    service.reconcilers.append(app.state.models.reconcile)
     scheduler = None
     if run_scheduler:
         scheduler = Scheduler(
@@ -117,6 +118,7 @@ async def _platform(
         if scheduler is not None:
             scheduler.shutdown()
         app.state.inference.close()
+        app.state.models.close()
         tracking.close()
         db.dispose()
 

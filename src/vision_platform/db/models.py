@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -25,6 +26,12 @@ from sqlalchemy.types import TypeDecorator
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONDict = JSON().with_variant(JSONB(), "postgresql")
+
+
+# The completed jobs whose `register_as` still waits to be done (a partial index's condition).
+REGISTER_PENDING = (
+    "status = 'completed' AND register_as IS NOT NULL AND register_settled_at IS NULL"
+)
 
 
 def utcnow() -> datetime:
@@ -63,6 +70,13 @@ class TrainingJob(Base):
         # Pages of the jobs list, newest first, of one kind and optionally one status.
         Index("ix_training_jobs_kind_id", "kind", "id"),
         Index("ix_training_jobs_kind_status_id", "kind", "status", "id"),
+        # The completed jobs whose register_as is still to be done (the registry's reconciler).
+        Index(
+            "ix_training_jobs_register_pending",
+            "id",
+            sqlite_where=text(REGISTER_PENDING),
+            postgresql_where=text(REGISTER_PENDING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -85,6 +99,10 @@ class TrainingJob(Base):
     seed: Mapped[int | None] = mapped_column(Integer)
     # The registered model this job becomes a version of when it completes.
     register_as: Mapped[str | None] = mapped_column(String(100))
+    # When its register_as was settled: registered, or given up for good (its log says why).
+    # NULL while a completed job still waits for it (a crash between the two): see
+    # registry/service.py's `reconcile`.
+    register_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # "train", or "batch_inference": then `batch_spec` is its BatchInferenceSpec, the model
     # comes from the trained job `source_job_id`, and `items_done`/`items_total` its progress.
     kind: Mapped[str] = mapped_column(String(20), default="train", server_default="train")
@@ -236,6 +254,8 @@ class ModelVersion(Base):
     model_name: Mapped[str] = mapped_column(String(200))
     task_type: Mapped[str] = mapped_column(String(50))
     dataset: Mapped[str] = mapped_column(String(2000))
+    # "name@version" when the job trained from a stored data set (`dataset` is where it lay).
+    dataset_ref: Mapped[str | None] = mapped_column(String(100))
     # The sha256 of best.pt when it was registered: serving checks the file still has it.
     checkpoint_sha256: Mapped[str] = mapped_column(String(64))
     config: Mapped[dict[str, Any]] = mapped_column(JSONDict)
@@ -290,6 +310,16 @@ class DatasetVersion(Base):
     uri: Mapped[str] = mapped_column(String(2000))
     report: Mapped[dict[str, Any]] = mapped_column(JSONDict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegistryGeneration(Base):
+    """One row whose `generation` grows with every write to the registry (a version added or
+    deleted, an alias moved): a server caches what refs resolve to until it changes."""
+
+    __tablename__ = "registry_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
 
 
 class SchedulerLease(Base):

@@ -57,14 +57,16 @@ class ModelCache:
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[tuple[str, str], threading.Lock] = {}
-        self._digests: dict[tuple[str, int, int], str] = {}
+        # (device, inode, mtime, size) → sha256: a stat names a file's content without
+        # resolving its path (which costs a system call per path component).
+        self._digests: dict[tuple[int, int, int, int], str] = {}
         self.loads = 0
         self.hits = 0
 
     def digest(self, path: Path) -> str:
         """The file's sha256; from its manifest when the manifest matches, else hashed once."""
         st = path.stat()
-        memo_key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        memo_key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
             if memo_key in self._digests:
                 return self._digests[memo_key]

@@ -95,6 +95,7 @@ class Scheduler:
             if job.job_id == preempted:  # told now, not a poll later
                 log.info("job %s: preempted for a job of higher priority", preempted)
                 self._pass_on_request(replace(job, requested=StopRequest.PREEMPT))
+        self.service.reconcile()  # e.g. a register_as that a crash left undone
 
     def _take_over(self, job: RunningJob, fence: Fence) -> bool:
         """A job an earlier leader (this server before a restart, or another) was running.

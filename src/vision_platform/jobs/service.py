@@ -2,10 +2,12 @@
 
 Like Determined's `core.Context`, `JobService` holds the contexts (`queries`, `creation`,
 `actions`, `attempts`, `reports`) and offers their methods under the flat names the routes and
-the scheduler call; it has no logic of its own but telling who listens that a job completed."""
+the scheduler call; it has no logic of its own but telling who listens that a job completed,
+and running the catch-up work that others hand it on each scheduler round."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from vision_platform.db.session import Database
@@ -17,6 +19,8 @@ from vision_platform.jobs.queries import JobQueries
 from vision_platform.jobs.reports import TrainerReports
 from vision_platform.jobs.states import ExitDecision, JobStatus
 from vision_platform.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class JobService:
@@ -33,6 +37,9 @@ class JobService:
         # Each is called with the id of a job that has just completed (the model registry's
         # `register_as`); a listener handles its own errors.
         self.completion_listeners: list[Callable[[int], None]] = []
+        # Each is called on every round of the leading scheduler (so also first thing after a
+        # restart): work a crash may have left undone, such as a completed job's register_as.
+        self.reconcilers: list[Callable[[], None]] = []
 
         # Reading (the API, the event streams, predictions).
         self.get = self.queries.get
@@ -82,3 +89,11 @@ class JobService:
             for listener in self.completion_listeners:
                 listener(job_id)
         return decision
+
+    def reconcile(self) -> None:
+        """Run the reconcilers; one that fails is logged, and the round goes on."""
+        for reconciler in self.reconcilers:
+            try:
+                reconciler()
+            except Exception:
+                log.exception("reconciling failed (tried again on the next round)")

@@ -12,3 +12,7 @@ class RegistryNotFoundError(NotFoundError):
 class RegistryConflictError(VisionPlatformError):
     """The registry's state does not allow the change (409): a version an alias points at,
     a job registered twice under one name, a checkpoint changed since it was registered."""
+
+
+class AlreadyRegisteredError(RegistryConflictError):
+    """The job already is a version of that model (409): registering it again adds none."""

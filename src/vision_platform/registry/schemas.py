@@ -96,7 +96,12 @@ class ModelVersionOut(RunMetrics):
     framework: str
     model_name: str
     task_type: str
-    dataset: str
+    dataset: str = Field(description="The data set the job trained on: its path (or URI).")
+    dataset_ref: str | None = Field(
+        default=None,
+        description="The stored data set version the job trained on (name@version), if it "
+        "named one; null for a job given a dataset_path.",
+    )
     checkpoint_sha256: str
     config: dict[str, Any]
     exports: dict[str, ExportOut]

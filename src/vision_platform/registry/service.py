@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from vision_platform.configs import unknown_name_message
 from vision_platform.db.models import (
+    REGISTER_PENDING,
     ModelAlias,
     ModelVersion,
     RegisteredModel,
@@ -20,14 +21,19 @@ from vision_platform.db.models import (
     utcnow,
 )
 from vision_platform.db.session import Database
-from vision_platform.errors import InvalidInputError
+from vision_platform.errors import InvalidInputError, VisionPlatformError
 from vision_platform.jobs import rows
 from vision_platform.jobs.mapping import TRAIN
 from vision_platform.jobs.runs import run_record
 from vision_platform.jobs.schemas import MODEL_NAME_PATTERN
 from vision_platform.jobs.service import JobService
 from vision_platform.jobs.states import JobStatus
-from vision_platform.registry.errors import RegistryConflictError, RegistryNotFoundError
+from vision_platform.registry.errors import (
+    AlreadyRegisteredError,
+    RegistryConflictError,
+    RegistryNotFoundError,
+)
+from vision_platform.registry.generation import GenerationCache, GenerationWatch, bump
 from vision_platform.registry.schemas import (
     AliasOut,
     ModelList,
@@ -56,6 +62,13 @@ _BY_ALIAS = (
 _BY_NUMBER = _SERVED.where(RegisteredModel.name == bindparam("name")).where(
     ModelVersion.version == bindparam("version")
 )
+# The completed jobs whose register_as is still to be done (on the partial index of them).
+_PENDING = (
+    select(TrainingJob.id, TrainingJob.register_as)
+    .where(text(REGISTER_PENDING))
+    .order_by(TrainingJob.id)
+    .limit(100)
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,10 @@ class ModelRegistry:
 
     `digest` hashes a model file; the server passes its model cache's, which remembers each
     file's hash, so that checking a version's checkpoint on every prediction costs a stat.
-    `tracking` hears of each new version (MLflow, when configured)."""
+    `tracking` hears of each new version (MLflow, when configured).
+
+    What refs resolve to is kept until the registry's generation moves (`generation.py`):
+    every write here bumps it in its own transaction, whichever process makes it."""
 
     def __init__(
         self,
@@ -88,6 +104,8 @@ class ModelRegistry:
         self.jobs = jobs
         self.digest = digest
         self.tracking = tracking or NoTracking()
+        self._generation = GenerationWatch(db)
+        self._served: GenerationCache[ModelRef, ServedVersion] = GenerationCache()
 
     # --- versions ------------------------------------------------------------------------
     def register(self, name: str, job_id: int) -> ModelVersionOut:
@@ -127,7 +145,7 @@ class ModelRegistry:
                 )
             )
             if existing is not None:
-                raise RegistryConflictError(
+                raise AlreadyRegisteredError(
                     f"job {job_id} is already version {existing} of model {name!r}"
                 )
             record = run_record(session, job)
@@ -136,29 +154,64 @@ class ModelRegistry:
             )
             model.next_version += 1
             model.updated_at = utcnow()
+            if job.register_as == name and job.register_settled_at is None:
+                job.register_settled_at = utcnow()  # its register_as, done with the version
             session.add(row)
             session.flush()
+            bump(session)
             rows.log(session, job, f"Registered as version {row.version} of model {name!r}")
             return version_out(model, row)
 
     def register_completed(self, job_id: int) -> None:
         """Register a job that has just completed under its `register_as`, if it has one.
 
-        A completion listener of the jobs service: a failure is written to the job's log and
-        never reaches the scheduler (the job stays completed)."""
+        A completion listener of the jobs service: a failure never reaches the scheduler (the
+        job stays completed). What this leaves undone (the server died first, the database
+        was away) `reconcile` does on a later round."""
         with self.db.session() as session:
-            name = session.scalar(select(TrainingJob.register_as).where(TrainingJob.id == job_id))
-        if not name:
-            return
+            name = session.scalar(
+                select(TrainingJob.register_as).where(
+                    TrainingJob.id == job_id, TrainingJob.register_settled_at.is_(None)
+                )
+            )
+        if name:
+            self._register_as(job_id, name)
+
+    def reconcile(self) -> None:
+        """Register every completed job whose `register_as` is not settled yet: what a server
+        that died between a completion and its registration left undone.
+
+        The leading scheduler runs it on each round (so also first thing after a restart).
+        It is idempotent: a job becomes a version of its model once (the unique job per model,
+        and the settled mark written with the version); one whose registration cannot succeed
+        (no checkpoint) is settled with a line in its log saying why, and tried no more."""
+        with self.db.read() as connection:
+            pending = connection.execute(_PENDING).all()
+        for job_id, name in pending:
+            self._register_as(job_id, str(name))
+
+    def _register_as(self, job_id: int, name: str) -> None:
         try:
             self.register(name, job_id)
-        except Exception as e:
+        except AlreadyRegisteredError:
+            self._settle(job_id, None)  # registered by another server, or by hand
+        except VisionPlatformError as e:  # for good: no checkpoint, not a training run, …
             log.warning("job %s: could not register it as model %r: %s", job_id, name, e)
-            with self.db.session() as session:
-                job = rows.find_job(session, job_id)
-                rows.log(
-                    session, job, f"Could not register as model {name!r}: {e}", level="warning"
-                )
+            self._settle(job_id, f"Could not register as model {name!r}: {e}")
+        except Exception as e:  # passing (the database away or busy): tried again next round
+            log.warning(
+                "job %s: registering it as model %r failed (%s); will retry", job_id, name, e
+            )
+
+    def _settle(self, job_id: int, warning: str | None) -> None:
+        with self.db.session() as session:
+            settled = session.execute(
+                update(TrainingJob)
+                .where(TrainingJob.id == job_id, TrainingJob.register_settled_at.is_(None))
+                .values(register_settled_at=utcnow())
+            )
+            if warning is not None and settled.rowcount == 1:  # type: ignore[attr-defined]
+                rows.log(session, rows.find_job(session, job_id), warning, level="warning")
 
     def delete_version(self, name: str, version: int) -> None:
         """Delete a version (its job and files stay); 409 while an alias points at it."""
@@ -173,6 +226,7 @@ class ModelRegistry:
                 )
             session.delete(row)
             model.updated_at = utcnow()
+            bump(session)
 
     # --- aliases -------------------------------------------------------------------------
     def set_alias(self, name: str, alias: str, version: int) -> AliasOut:
@@ -188,6 +242,7 @@ class ModelRegistry:
                 current.version_id = row.id
                 current.updated_at = utcnow()
             model.updated_at = utcnow()
+            bump(session)
         return AliasOut(name=name, alias=alias, version=version)
 
     def delete_alias(self, name: str, alias: str) -> None:
@@ -198,6 +253,7 @@ class ModelRegistry:
                 raise _no_alias(model, alias)
             model.aliases.remove(current)
             model.updated_at = utcnow()
+            bump(session)
 
     # --- reading -------------------------------------------------------------------------
     def list_models(self) -> ModelList:
@@ -219,7 +275,20 @@ class ModelRegistry:
 
     # --- serving -------------------------------------------------------------------------
     def resolve(self, ref: ModelRef) -> ServedVersion:
-        """The version `ref` names now, in one query (this runs on every prediction by name)."""
+        """The version `ref` names now (this runs on every prediction by name): from this
+        process's cache while the registry's generation is the one it was resolved under,
+        else in one query."""
+        generation = self._generation.read()
+        if generation is not None:
+            served = self._served.get(ref, generation)
+            if served is not None:
+                return served
+        served = self._resolve_now(ref)
+        if generation is not None:
+            self._served.put(ref, generation, served)
+        return served
+
+    def _resolve_now(self, ref: ModelRef) -> ServedVersion:
         params: dict[str, str | int | None]
         if ref.alias is not None:
             query, params = _BY_ALIAS, {"name": ref.name, "alias": ref.alias}
@@ -249,6 +318,10 @@ class ModelRegistry:
                 f"{label}: job {served.job_id}'s {path.name} changed since it was registered"
             )
         return path
+
+    def close(self) -> None:
+        """Give back the connection the generation is read on (the server stops)."""
+        self._generation.close()
 
     # --- rows ----------------------------------------------------------------------------
     def _model(

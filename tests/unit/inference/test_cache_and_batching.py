@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Sequence
@@ -96,6 +97,38 @@ def test_same_bytes_share_an_entry_and_a_changed_file_reloads(tmp_path: Path) ->
     a.write_bytes(b"new weights")
     assert cache.get(a) is not first
     assert cache.get(a, backend="onnx") is not cache.get(a, backend="eager")
+
+
+def test_a_file_is_hashed_once_whatever_path_names_it_and_again_once_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from vision_platform.inference import cache as cache_module
+
+    hashed: list[Path] = []
+
+    def counting_sha256(path: Path) -> str:
+        hashed.append(path)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    monkeypatch.setattr(cache_module, "file_sha256", counting_sha256)
+    cache = ModelCache(lambda p, b: FakeModel(p, 1))
+    best = tmp_path / "best.pt"
+    best.write_bytes(b"one")
+    link = tmp_path / "link.pt"
+    link.symlink_to(best)
+    assert cache.digest(best) == cache.digest(link) == hashlib.sha256(b"one").hexdigest()
+    assert cache.digest(tmp_path / ".." / tmp_path.name / "best.pt") == cache.digest(best)
+    assert len(hashed) == 1
+    # Replaced under its name (a rename, as checkpoints are published), same size and mtime.
+    before = best.stat()
+    fresh = tmp_path / "best.pt.tmp"
+    fresh.write_bytes(b"two")
+    os.utime(fresh, ns=(before.st_atime_ns, before.st_mtime_ns))
+    fresh.replace(best)
+    assert cache.digest(best) == hashlib.sha256(b"two").hexdigest()
+    assert len(hashed) == 2
 
 
 def test_concurrent_requests_load_a_model_once(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ registry over it, and completed jobs with metrics and files to register."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -16,6 +16,7 @@ from tests.unit.jobs.conftest import (  # noqa: F401
     service,
     tiny_digits,
 )
+from vision_platform.db.session import Database
 from vision_platform.jobs.service import JobService
 from vision_platform.registry.service import ModelRegistry
 
@@ -24,11 +25,22 @@ CompletedJob = Callable[..., int]
 
 
 @pytest.fixture
-def registry(service: JobService) -> ModelRegistry:  # noqa: F811
+def registry(service: JobService) -> Iterator[ModelRegistry]:  # noqa: F811
     """The registry, listening to the service for completed jobs (as the server's does)."""
     models = ModelRegistry(service.db, service)
     service.completion_listeners.append(models.register_completed)
-    return models
+    yield models
+    models.close()
+
+
+@pytest.fixture
+def other_registry(service: JobService, database_url: str) -> Iterator[ModelRegistry]:  # noqa: F811
+    """A registry on the same database through an engine of its own (another process's)."""
+    db = Database(database_url)
+    models = ModelRegistry(db, JobService(db, service.settings))
+    yield models
+    models.close()
+    db.dispose()
 
 
 @pytest.fixture

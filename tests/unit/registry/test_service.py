@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
 from tests.unit.registry.conftest import CompletedJob, NewJob
+from vision_platform.datastore.service import AddOptions, DatasetService
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import JobNotFoundError
 from vision_platform.jobs.service import JobService
@@ -46,6 +48,19 @@ def test_a_completed_job_becomes_a_numbered_version_with_its_record(
     assert (model.latest_version, model.num_versions, model.aliases) == (2, 2, {})
     assert registry.get_version("digits", 2) == v2
     assert [m.name for m in registry.list_models().items] == ["digits"]
+
+
+def test_a_version_names_the_stored_data_set_version_its_job_trained_on(
+    registry: ModelRegistry, completed_job: CompletedJob, service: JobService, tiny_digits: Path
+) -> None:
+    store = DatasetService(service.db, service.settings)
+    stored = store.add_folder("digits", tiny_digits, AddOptions())
+    job = completed_job(dataset_path=None, dataset="digits", register_as="digits")
+    version = registry.get_version("digits", 1)
+    assert version.job_id == job and version.dataset_ref == stored.ref
+    assert version.dataset == service.get(job).dataset_path == stored.uri  # the path stays
+    by_path = registry.register("digits", completed_job(weights=b"two"))
+    assert (by_path.dataset_ref, by_path.dataset) == (None, str(tiny_digits))
 
 
 def test_only_completed_training_jobs_are_registered_and_each_once(
