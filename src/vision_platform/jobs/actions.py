@@ -32,7 +32,7 @@ class JobActions:
                 job.requested_action = StopRequest.PAUSE.value
                 rows.log(session, job, "Pause requested: the trainer saves and stops")
             else:
-                raise InvalidJobStateError(job_id, job.status, "pause")
+                raise InvalidJobStateError(job_id, job.status, "pause it")
             return rows.flushed_out(session, job)
 
     def resume(self, job_id: int, *, num_epochs: int | None = None) -> JobOut:
@@ -41,7 +41,7 @@ class JobActions:
         with self.db.session() as session:
             job = rows.find_job(session, job_id, lock=True)
             if job.status != JobStatus.PAUSED:
-                raise InvalidJobStateError(job_id, job.status, "resume")
+                raise InvalidJobStateError(job_id, job.status, "resume it")
             message = "Resumed: waiting for the scheduler"
             if num_epochs is not None and num_epochs != job.num_epochs:
                 if num_epochs <= job.current_epoch:
@@ -65,7 +65,7 @@ class JobActions:
                 job.requested_action = StopRequest.CANCEL.value
                 rows.log(session, job, "Cancel requested: stopping the trainer")
             else:
-                raise InvalidJobStateError(job_id, job.status, "cancel")
+                raise InvalidJobStateError(job_id, job.status, "cancel it")
             return rows.flushed_out(session, job)
 
     def set_priority(self, job_id: int, priority: Priority) -> JobOut:
@@ -74,7 +74,7 @@ class JobActions:
         with self.db.session() as session:
             job = rows.find_job(session, job_id, lock=True)
             if JobStatus(job.status).terminal:
-                raise InvalidJobStateError(job_id, job.status, "re-prioritize")
+                raise InvalidJobStateError(job_id, job.status, "re-prioritize it")
             if job.priority != priority:
                 rows.log(session, job, f"Priority changed from {job.priority} to {priority}")
                 job.priority = priority

@@ -172,7 +172,9 @@ class JobCreation:
         best, onnx = self.queries.model_files(request.job_id)
         if request.backend == "onnx" and onnx is None:
             raise InvalidJobStateError(
-                request.job_id, source.status, "predict with it on ONNX Runtime (no model.onnx)"
+                request.job_id,
+                source.status,
+                "predict with it on ONNX Runtime: it has no model.onnx",
             )
         model = onnx if request.backend == "onnx" and onnx is not None else best
         images = self._input_images(request.input_images)

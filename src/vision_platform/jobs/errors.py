@@ -18,11 +18,12 @@ class JobNotFoundError(JobError):
 
 
 class InvalidJobStateError(JobError):
-    """The job's state does not allow the action (resume a running job, …)."""
+    """The job's state does not allow the action (resume a running job, …); `action` says
+    what with the job: "pause it", "predict with it"."""
 
     def __init__(self, job_id: int, status: str, action: str) -> None:
         self.job_id, self.status, self.action = job_id, status, action
-        super().__init__(f"job {job_id} is {status}: cannot {action} it")
+        super().__init__(f"job {job_id} is {status}: cannot {action}")
 
 
 class ArtifactNotFoundError(JobError):

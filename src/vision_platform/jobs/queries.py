@@ -144,7 +144,9 @@ class JobQueries:
                 self._known_jobs.clear()
             self._known_jobs.add(job_id)
             if not best.is_file():
-                raise InvalidJobStateError(job_id, status, "predict with it (no checkpoint yet)")
+                raise InvalidJobStateError(
+                    job_id, status, "predict with it: it has no checkpoint yet"
+                )
         onnx = folder / "model.onnx"
         return best, onnx if onnx.is_file() else None
 

@@ -99,7 +99,7 @@ def _model_path(jobs: Jobs, job_id: int, backend: Backend) -> Path:
     if backend == "onnx":
         if onnx is None:
             raise InvalidJobStateError(
-                job_id, jobs.get(job_id).status, "use ONNX for it (no model.onnx yet)"
+                job_id, jobs.get(job_id).status, "use ONNX with it: it has no model.onnx yet"
             )
         return onnx
     return best
