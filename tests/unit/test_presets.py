@@ -177,6 +177,25 @@ def test_ultralytics_rules_for_small_data_sizes_and_strides() -> None:
     assert "nbs" not in adjusted(big) and "mosaic" not in adjusted(big)
 
 
+def test_advanced_yolo_trains_with_adamw_on_runs_too_short_for_sgd() -> None:
+    """20 epochs of 160 images at batch 16 are 200 steps: SGD reached mAP50 0.44 there,
+    AdamW at the rate below 0.95 (benchmarks/quality.py)."""
+    short = resolve("ultralytics", preset="advanced", num_epochs=20, batch_size=16,
+                    train_images=160)  # fmt: skip
+    assert adjusted(short)["optimizer_type"] == ("SGD", "AdamW")
+    assert short.config["learning_rate"] == 0.0005  # AdamW's rate, √ scaled from 64 to 16
+    message = next(a.message for a in short.adjustments if a.field == "optimizer_type")
+    assert message.startswith("optimizer SGD → AdamW: the run makes 200 optimizer steps")
+    long = resolve("ultralytics", preset="advanced", num_epochs=300, batch_size=16,
+                   train_images=5_000)  # fmt: skip
+    assert long.config["optimizer_type"] == "SGD" and long.config["learning_rate"] == 0.01
+    chosen = resolve("ultralytics", preset="advanced", num_epochs=20, batch_size=16,
+                     train_images=160, config={"optimizer_type": "SGD"})  # fmt: skip
+    assert chosen.config["optimizer_type"] == "SGD"  # the user's choice stands
+    unknown = resolve("ultralytics", preset="advanced", num_epochs=20, batch_size=16)
+    assert unknown.config["optimizer_type"] == "SGD"  # no data read yet: nothing to count
+
+
 def test_a_framework_without_intents_copies_its_presets(boxnet: Any) -> None:
     resolved = resolve("boxnet", preset="advanced", num_epochs=2)
     assert resolved.intent is None and resolved.config["mix_prob"] == 0.2

@@ -16,6 +16,7 @@ DEFAULT_WARMUP_SHARE = 0.1
 _WORDS: dict[str, tuple[str, str]] = {  # concept → (words in a message, unit)
     "warmup_epochs": ("warm-up", "epoch"),
     "learning_rate": ("learning rate", ""),
+    "optimizer": ("optimizer", ""),
     "step_size": ("step size", "epoch"),
     "nominal_batch": ("nominal batch", ""),
     "image_size": ("image size", "px"),
@@ -30,6 +31,9 @@ class PresetIntent:
     # The learning rate at `reference_batch` from random weights and from pretrained ones;
     # None: the preset's own value stands (an optimizer that picks its own rate).
     learning_rate: tuple[float, float] | None = None
+    # A preset's SGD becomes AdamW on a run of too few steps for SGD (see rules.py), with
+    # these rates (random, pretrained) at `reference_batch`; None: SGD stands.
+    short_run_learning_rate: tuple[float, float] | None = None
     reference_batch: int = 32
     warmup_share: float = DEFAULT_WARMUP_SHARE  # warm-up takes at most this share of the run
     # Heavy augmentation is off below the first number of epochs, at full strength from the

@@ -277,6 +277,7 @@ PRESET_INTENTS: dict[str, PresetIntent] = {
     "advanced": PresetIntent(
         summary="strongest regularisation for the best final accuracy on long runs",
         learning_rate=(1e-2, 1e-2),
+        short_run_learning_rate=(1e-3, 5e-4),  # AdamW's, as medium's
         reference_batch=_NOMINAL_BATCH,
         heavy_augmentation_epochs=(20, 60),
     ),

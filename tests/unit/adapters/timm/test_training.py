@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -78,9 +79,9 @@ def test_save_period_skips_epochs_but_never_an_improved_one_or_the_last(
     published: list[int] = []
     publish = CheckpointStore.publish
 
-    def recording(self: CheckpointStore, written: Path, *, epoch: int, is_best: bool) -> Path:
+    def recording(self: CheckpointStore, written: Path, *, epoch: int, **kw: Any) -> Path:
         published.append(epoch)
-        return publish(self, written, epoch=epoch, is_best=is_best)
+        return publish(self, written, epoch=epoch, **kw)
 
     monkeypatch.setattr(CheckpointStore, "publish", recording)
     spec = TrainingSpec(
