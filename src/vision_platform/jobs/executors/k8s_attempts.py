@@ -7,15 +7,18 @@ from typing import Any
 
 from vision_platform.jobs.executors.k8s_manifests import (
     ATTEMPT_KEY_ANNOTATION,
-    HOLD_ANNOTATION,
+    HOLD_LABEL,
     KUEUE_QUEUE_LABEL,
     LABEL,
     KubernetesExecutorError,
 )
 from vision_platform.settings import Settings
 
-# The Jobs a platform server submits (the trainers'), of any job and attempt.
-PLATFORM_JOBS = "app.kubernetes.io/managed-by=vision-platform,app.kubernetes.io/component=trainer"
+# The Jobs a platform server submitted (the trainers'), of any job and attempt, still held.
+HELD_JOBS = (
+    "app.kubernetes.io/managed-by=vision-platform,app.kubernetes.io/component=trainer,"
+    f"{HOLD_LABEL}=held"
+)
 
 
 class ForeignJobError(KubernetesExecutorError):
@@ -40,16 +43,11 @@ def check_key(job: Any, key: str, job_id: int) -> None:
         )
 
 
-def submitted(job: Any) -> bool:
-    """Whether a platform scheduler submitted the Job (not `vp k8s manifest`, applied by hand)."""
-    return HOLD_ANNOTATION in (job.metadata.annotations or {})
-
-
 def release_patch(settings: Settings) -> dict[str, Any]:
     """The patch that lets a held Job start: unsuspended, or (with Kueue) handed to its queue,
     which unsuspends it once admitted."""
-    metadata: dict[str, Any] = {"annotations": {HOLD_ANNOTATION: "released"}}
+    labels = {HOLD_LABEL: "released"}
     if settings.k8s_kueue_queue:
-        metadata["labels"] = {KUEUE_QUEUE_LABEL: settings.k8s_kueue_queue}
-        return {"metadata": metadata}
-    return {"metadata": metadata, "spec": {"suspend": False}}
+        labels[KUEUE_QUEUE_LABEL] = settings.k8s_kueue_queue
+        return {"metadata": {"labels": labels}}
+    return {"metadata": {"labels": labels}, "spec": {"suspend": False}}

@@ -30,8 +30,9 @@ SPEC_FILE = "spec.json"
 WORK_DIR = "/work"
 LABEL = "vision-platform"
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-# On a Job the platform submitted: "held" until the scheduler lets it start, then "released".
-HOLD_ANNOTATION = f"{LABEL}/start"
+# A label of a Job the platform submitted: "held" until the scheduler lets it start, then
+# "released" (a label, so that the held ones are listed cheaply).
+HOLD_LABEL = f"{LABEL}/start"
 # On a Job the platform submitted: a digest of its attempt's token, which tells this attempt's
 # Job from one of the same name made for another (a reset database, another platform).
 ATTEMPT_KEY_ANNOTATION = f"{LABEL}/attempt-key"
@@ -160,13 +161,12 @@ def _job_metadata(
     job_labels = dict(labels)
     if settings.k8s_kueue_queue and not hold:
         job_labels[KUEUE_QUEUE_LABEL] = settings.k8s_kueue_queue
+    if hold:
+        job_labels[HOLD_LABEL] = "held"
     name = job_name(request.job_id, request.attempt)
     metadata = _metadata(name, settings.k8s_namespace, job_labels)
     if hold:
-        metadata["annotations"] = {
-            HOLD_ANNOTATION: "held",
-            ATTEMPT_KEY_ANNOTATION: attempt_key(request),
-        }
+        metadata["annotations"] = {ATTEMPT_KEY_ANNOTATION: attempt_key(request)}
     return metadata, hold or bool(settings.k8s_kueue_queue)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from vision_platform.errors import EXIT_FAILURE, EXIT_RESUMABLE
 from vision_platform.jobs.executors.base import ExecutionState
-from vision_platform.jobs.executors.k8s_manifests import CONTAINER, HOLD_ANNOTATION
+from vision_platform.jobs.executors.k8s_manifests import CONTAINER, HOLD_LABEL
 
 # 128 + SIGTERM: what a cancelled trainer is reported as once its Job is gone.
 EXIT_CANCELLED = 143
@@ -138,7 +138,7 @@ def map_status(job: Any, pods: list[Any]) -> KubernetesStatus:
     if job.metadata.deletion_timestamp is not None and not active:
         code = _failed_code(None, pods) if pods else EXIT_CANCELLED
         return KubernetesStatus(ExecutionState(running=False, exit_code=code), "Cancelled")
-    if (job.metadata.annotations or {}).get(HOLD_ANNOTATION) == "held":
+    if (job.metadata.labels or {}).get(HOLD_LABEL) == "held":
         state = ExecutionState(running=True, held=True)
         return KubernetesStatus(state, "Held", "waiting for the scheduler to let it start")
     if "Suspended" in conditions or (job.spec is not None and job.spec.suspend):

@@ -5,8 +5,8 @@ through its pods (see `k8s_status`). It needs only a namespaced Role, and import
 No job has two trainers: the scheduler records an attempt's handle (the Job's name, known
 beforehand) before it submits; the Job is created held (suspended) and let go only once the
 scheduler has confirmed, under its lease, that the attempt is still the job's; a submit first
-ends any other attempt's Job of the same job; and each round deletes the unfinished Jobs of
-attempts that are not running (a stale leader's, which never ran: they were held).
+ends any other attempt's Job of the same job; and each round deletes the held Jobs of attempts
+that are not running (a dead or stale leader's: they never ran).
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from typing import Any
 
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
 from vision_platform.jobs.executors.k8s_attempts import (
-    PLATFORM_JOBS,
+    HELD_JOBS,
     ForeignJobError,
     attempt_of,
     check_key,
     release_patch,
-    submitted,
 )
 from vision_platform.jobs.executors.k8s_manifests import (
     CONTAINER,
@@ -139,22 +138,22 @@ class KubernetesExecutor(Executor):
                 raise KubernetesExecutorError(f"{handle}: could not start the Job: {e}") from e
 
     def end_orphans(self, live: Mapping[int, int]) -> list[str]:
-        """Delete the unfinished Jobs the platform submitted for attempts that are not live;
-        at once (no grace) where another attempt of the job runs."""
+        """Delete the held Jobs of attempts that are not live (a server died or was fenced out
+        before it let them go: they never ran). One cheap list a round: only held Jobs match.
+
+        A released Job of an attempt that does not run is not made by the scheduler (it
+        adopts or ends what it finds); the next attempt's submit ends one left from before."""
         batch, _ = self._apis()
         namespace = self.settings.k8s_namespace
-        found = batch.list_namespaced_job(namespace=namespace, label_selector=PLATFORM_JOBS)
+        found = batch.list_namespaced_job(namespace=namespace, label_selector=HELD_JOBS)
         ended = []
         for job in found.items or []:
             attempt = attempt_of(job)
-            if attempt is None or not submitted(job):
-                continue  # not one a scheduler submitted (e.g. `vp k8s manifest`, applied)
-            if live.get(attempt[0]) == attempt[1] or finished(job):
+            if attempt is None or live.get(attempt[0]) == attempt[1]:
                 continue
             if job.metadata.deletion_timestamp is not None:
                 continue  # already going
-            grace = 0 if attempt[0] in live else math.ceil(self.settings.stop_grace_seconds)
-            self._end(namespace, job.metadata.name, grace)
+            self._end(namespace, job.metadata.name, 0)  # held: no trainer to let save
             ended.append(f"k8s:{namespace}/{job.metadata.name}")
         return ended
 

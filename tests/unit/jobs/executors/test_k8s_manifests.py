@@ -243,8 +243,8 @@ def test_a_held_job_is_valid_suspended_and_keyed_to_its_attempt(case: str) -> No
     job = build_manifests(req, conf, hold=True).job
     kubernetes_validate.validate(job, K8S_VERSION, strict=True)
     assert job["spec"]["suspend"] is True
+    assert job["metadata"]["labels"]["vision-platform/start"] == "held"
     annotations = job["metadata"]["annotations"]
-    assert annotations["vision-platform/start"] == "held"
     key = annotations["vision-platform/attempt-key"]
     assert len(key) == 32 and TOKEN not in key
     other = dataclasses.replace(req, env={**req.env, "VP_JOB_TOKEN": "another attempt's"})
@@ -252,4 +252,5 @@ def test_a_held_job_is_valid_suspended_and_keyed_to_its_attempt(case: str) -> No
     # Kueue gets it only once released: it must not admit a Job the scheduler holds.
     assert "kueue.x-k8s.io/queue-name" not in job["metadata"]["labels"]
     # What `vp k8s manifest` prints is not held.
-    assert "annotations" not in build_manifests(req, conf).job["metadata"]
+    plain = build_manifests(req, conf).job["metadata"]
+    assert "annotations" not in plain and "vision-platform/start" not in plain["labels"]

@@ -287,19 +287,21 @@ def test_a_job_of_the_same_name_made_for_another_attempt_is_left_alone(
     assert cluster.jobs["vp-job-7-a1"]["metadata"]["annotations"] == before
 
 
-def test_orphans_are_the_unfinished_submitted_jobs_of_attempts_that_do_not_run(
-    cluster: FakeCluster,
-) -> None:
+def test_orphans_are_the_held_jobs_of_attempts_that_do_not_run(cluster: FakeCluster) -> None:
     ex = on(cluster)
-    for job_id, n in ((7, 1), (8, 1), (9, 1)):
-        handle = ex.submit(dataclasses.replace(attempt(n), job_id=job_id))
-        ex.go(handle)
-    cluster.kubelet()
-    cluster.finish("vp-job-9-a1", 0)  # finished: kept for `kubectl logs` until its TTL
+    handles = {
+        job_id: ex.submit(dataclasses.replace(attempt(1), job_id=job_id)) for job_id in (7, 8, 9)
+    }
+    ex.go(handles[9])  # released: the scheduler follows (or the next submit ends) it
     applied = build_manifests(dataclasses.replace(request(), job_id=10, attempt=1), settings())
     cluster.batch.create_namespaced_job(namespace="vision-platform", body=applied.job)
-    # Job 7 runs attempt 2 now (its attempt 1 is an orphan), job 8 runs attempt 1.
+    cluster.batch.list_namespaced_job.reset_mock()
+    # Job 7 runs attempt 2 now (its held attempt 1 is an orphan); job 8's attempt 1 is being
+    # started (held, live); job 9 and the Job applied by hand (job 10) are not held.
     ended = ex.end_orphans({7: 2, 8: 1})
     assert ended == ["k8s:vision-platform/vp-job-7-a1"]
     assert sorted(cluster.jobs) == ["vp-job-10-a1", "vp-job-8-a1", "vp-job-9-a1"]
+    assert ("secret", "vp-job-7-a1-token") not in cluster.objects
+    (listed,) = cluster.batch.list_namespaced_job.call_args_list  # one list, of held Jobs
+    assert listed.kwargs["label_selector"].endswith("vision-platform/start=held")
     assert ex.end_orphans({}) == ["k8s:vision-platform/vp-job-8-a1"]
