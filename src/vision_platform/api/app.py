@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -75,6 +76,7 @@ async def _platform(
     service = JobService(db, settings)
     app.state.settings = settings
     app.state.jobs = service
+    app.state.hot_reads = anyio.CapacityLimiter(db.read_slots)
     app.state.datasets = DatasetService(db, settings)
     app.state.events = EventHub(
         service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll

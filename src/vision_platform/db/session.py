@@ -18,6 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The PostgreSQL advisory lock that lets one server at a time migrate (any fixed number).
 _MIGRATION_LOCK = 0x76705F6D  # "vp_m"
+# PostgreSQL connections a server's pool keeps, and how many more it opens (and closes again)
+# at busy times. The hot reads run at most POOL_SIZE at once (`Database.read_slots`), so that
+# they never wait for, nor open and close, a connection of their own.
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
 # Set while `Database.read` takes a connection from the pool: it is not pinged first.
 _UNPINGED: ContextVar[bool] = ContextVar("vp_unpinged", default=False)
 
@@ -40,7 +45,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
     event.listen(engine, "checkout", _pinger(engine))
     return engine
 
@@ -91,6 +96,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def read_slots(self) -> int:
+        """How many hot reads may run at once (in worker threads, each on a connection)."""
+        return POOL_SIZE
 
     @contextmanager
     def session(self) -> Iterator[Session]:

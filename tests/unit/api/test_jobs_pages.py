@@ -4,7 +4,9 @@ inserts), the total optional, list rows without the config, the JSON the schema 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +187,35 @@ def test_a_kept_total_and_standing_follow_every_change(
         assert client.get(f"/api/v1/jobs/{added[1]}").json()["queue_position"] == 4
     finally:
         other_server.dispose()
+
+
+def test_hot_reads_run_at_most_as_many_at_once_as_the_pool_keeps_connections(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a hot read runs in a worker thread; 40 clients at once get 40 threads,
+    which a pool of fewer connections would keep waiting (and open and close connections for)."""
+    service = client.app.state.jobs  # type: ignore[attr-defined]
+    if service.db.dialect != "postgresql":
+        pytest.skip("on SQLite a hot read runs on the event loop, one at a time")
+    ids = insert_jobs(service.db, 5)
+    real = service.get_doc
+    lock = threading.Lock()
+    active = most = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+        try:
+            time.sleep(0.02)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(service, "get_doc", counted)
+    with ThreadPoolExecutor(40) as clients:
+        codes = list(clients.map(lambda i: client.get(f"/api/v1/jobs/{ids[i % 5]}"), range(120)))
+    assert {response.status_code for response in codes} == {200}
+    assert 1 < most <= service.db.read_slots
