@@ -9,7 +9,7 @@ pollers read meanwhile (from /metrics): reads per poll stay ~1 however many stre
 wrk (the Debian package) is the load generator: a C client that leaves the CPU to the server.
 
     .venv/bin/python benchmarks/api_load.py [--jobs 10000] [--connections 50] [--streams 500]
-        [--seconds 15]
+        [--seconds 15] [--databases sqlite postgresql] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -243,6 +243,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument(
+        "--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
@@ -252,11 +256,13 @@ def main() -> None:
     )
     print("| database | workers | route | p50 ms | p99 ms | requests/s | errors | streams |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for workers in (1, 2):
-        with tempfile.TemporaryDirectory() as tmp:
-            bench("SQLite", f"sqlite:///{tmp}/vp.db", workers, args, Path(tmp))
-        with tempfile.TemporaryDirectory() as tmp, postgres_schema() as url:
-            bench("PostgreSQL", url, workers, args, Path(tmp))
+    for workers in args.workers:
+        if "sqlite" in args.databases:
+            with tempfile.TemporaryDirectory() as tmp:
+                bench("SQLite", f"sqlite:///{tmp}/vp.db", workers, args, Path(tmp))
+        if "postgresql" in args.databases:
+            with tempfile.TemporaryDirectory() as tmp, postgres_schema() as url:
+                bench("PostgreSQL", url, workers, args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,9 @@ def test_deleted_pod_resumes_in_the_next_job_and_completes(executor: KubernetesE
 
     def attempt(n: int) -> str:
         request = ExecutionRequest(job_id=job_id, attempt=n, spec=spec, work_dir=Path("/tmp"))
-        return executor.submit(request)
+        handle = executor.submit(request)  # held, as the scheduler submits it
+        executor.go(handle)  # what the scheduler does once it has recorded the attempt
+        return handle
 
     first = attempt(1)
     try:

@@ -105,15 +105,19 @@ def test_the_role_allows_every_call_the_executor_makes() -> None:
     running = k8s.V1Pod(
         metadata=k8s.V1ObjectMeta(name="p"), status=k8s.V1PodStatus(phase="Running")
     )
-    core.list_namespaced_pod.return_value = k8s.V1PodList(items=[running])
+    batch.list_namespaced_job.return_value = k8s.V1JobList(items=[])
+    core.list_namespaced_pod.return_value = k8s.V1PodList(items=[])
     core.read_namespaced_pod_log.return_value = "Epoch 1/1"
     executor = KubernetesExecutor(Settings(), batch_api=batch, core_api=core)
     spec = TrainingSpec(model_name="resnet18", dataset_path="d")
     handle = executor.submit(
         ExecutionRequest(job_id=1, attempt=1, spec=spec, work_dir=ROOT, env={"VP_JOB_TOKEN": "t"})
     )
+    core.list_namespaced_pod.return_value = k8s.V1PodList(items=[running])
+    executor.go(handle)
     executor.status(handle)
     executor.logs(handle)
+    executor.end_orphans({})
     executor.stop(handle)
     executor.cancel(handle, grace_seconds=0)
     core.list_namespaced_pod.return_value = k8s.V1PodList(items=[])

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -60,6 +61,19 @@ def make_executor(settings: Settings) -> Executor:
     return LocalExecutor(grace_seconds=settings.stop_grace_seconds)
 
 
+def _start_scheduler(
+    service: JobService, settings: Settings, callback_url: str | None
+) -> Scheduler:
+    scheduler = Scheduler(
+        service=service,
+        executor=make_executor(settings),
+        settings=settings,
+        callback_url=callback_url,
+    )
+    scheduler.start()
+    return scheduler
+
+
 @asynccontextmanager
 async def _platform(
     app: FastAPI,
@@ -75,6 +89,7 @@ async def _platform(
     service = JobService(db, settings)
     app.state.settings = settings
     app.state.jobs = service
+    app.state.hot_reads = anyio.CapacityLimiter(db.read_slots)
     app.state.datasets = DatasetService(db, settings)
     app.state.events = EventHub(
         service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll
@@ -101,15 +116,7 @@ async def _platform(
     # MLflow logs a job's run before its version; rounds register what a crash left undone.
     service.completion_listeners += [tracking.job_completed, app.state.models.register_completed]
     service.reconcilers.append(app.state.models.reconcile)
-    scheduler = None
-    if run_scheduler:
-        scheduler = Scheduler(
-            service=service,
-            executor=make_executor(settings),
-            settings=settings,
-            callback_url=callback_url,
-        )
-        scheduler.start()
+    scheduler = _start_scheduler(service, settings, callback_url) if run_scheduler else None
     app.state.scheduler = scheduler
     try:
         yield

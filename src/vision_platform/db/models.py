@@ -77,6 +77,8 @@ class TrainingJob(Base):
             sqlite_where=text(REGISTER_PENDING),
             postgresql_where=text(REGISTER_PENDING),
         ),
+        # The newest write of any job: the jobs table's marker (jobs/marker.py).
+        Index("ix_training_jobs_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 
 from vision_platform.db.models import LogLine, MetricPoint, TrainingJob, utcnow
 from vision_platform.db.session import Database
+from vision_platform.jobs import marker
 from vision_platform.jobs.errors import InvalidJobStateError, JobNotFoundError
 from vision_platform.jobs.mapping import TRAIN, BatchJobView
 from vision_platform.jobs.paths import job_dir
@@ -51,13 +52,18 @@ _FULL = (
     TrainingJob.__table__.c.advanced_config,
     TrainingJob.__table__.c.config_resolution,
 )
-_ONE_JOB = select(*_FULL).where(TrainingJob.id == bindparam("job_id"))
+# With the jobs table's marker, which a waiting job's standing is kept under: one round trip.
+_ONE_JOB = select(*_FULL, *marker.COLUMNS).where(TrainingJob.id == bindparam("job_id"))
+_MARKER_KEYS = frozenset((marker.CHANGED_AT, marker.LAST_ID))
 
 
-@lru_cache(maxsize=8)
-def _page_statements(by_kind: bool, by_status: bool, by_cursor: bool) -> tuple[Any, Any]:
+@lru_cache(maxsize=16)
+def _page_statements(
+    by_kind: bool, by_status: bool, by_cursor: bool, with_marker: bool = False
+) -> tuple[Any, Any]:
     """A page's query and its count, with the filters as parameters: built once, not on
-    every request (building a statement costs about as much as running it)."""
+    every request (building a statement costs about as much as running it). `with_marker`:
+    the page's rows carry the jobs table's marker, which the count is kept under."""
     where = []
     if by_kind:
         where.append(TrainingJob.kind == bindparam("kind"))
@@ -67,7 +73,7 @@ def _page_statements(by_kind: bool, by_status: bool, by_cursor: bool) -> tuple[A
     if by_cursor:
         where.append(TrainingJob.id < bindparam("cursor"))
     page = (
-        select(*_SUMMARY)
+        select(*_SUMMARY, *(marker.COLUMNS if with_marker else ()))
         .where(*where)
         .order_by(TrainingJob.id.desc())
         .limit(bindparam("limit"))
@@ -97,6 +103,8 @@ class JobQueries:
         # needs no database round trip (bounded: cleared when it grows past _KNOWN_JOBS_MAX).
         self._known_jobs: set[int] = set()
         self.queue = QueueReader(db, settings)
+        # The totals of the jobs lists, by (kind, status), while the jobs table is unchanged.
+        self._totals: marker.Kept[int] = marker.Kept()
 
     def get(self, job_id: int) -> JobOut:
         return JobOut.model_validate(self.get_doc(job_id))
@@ -108,13 +116,14 @@ class JobQueries:
             row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
         if row is None:
             raise JobNotFoundError(job_id)
-        doc = dict(row._mapping)
+        mark = marker.of_row(row)
+        doc = {k: v for k, v in row._mapping.items() if k not in _MARKER_KEYS}
         resolution = doc.pop("config_resolution") or {}
         doc["preset_intent"] = resolution.get("intent")
         doc["adjustments"] = list(resolution.get("adjustments", []))
         doc["config_notes"] = list(resolution.get("notes", []))
         waits = with_standing and doc["status"] == JobStatus.PENDING
-        standing = self.queue.standing(job_id) if waits else None
+        standing = self.queue.standing(job_id, mark) if waits else None
         doc["queue_position"] = standing.position if standing else None
         doc["waiting_reason"] = standing.reason if standing else None
         return doc
@@ -165,8 +174,13 @@ class JobQueries:
         kind: str | None = TRAIN,
     ) -> dict[str, Any]:
         """`list_jobs` as a JobPage's fields (what GET /jobs sends). `cursor`: the jobs older
-        than that id (keyset: `WHERE id < cursor`, on the kind/status/id indexes)."""
-        page, count = _page_statements(kind is not None, status is not None, cursor is not None)
+        than that id (keyset: `WHERE id < cursor`, on the kind/status/id indexes).
+
+        The total is counted once and kept while the jobs table's marker (read with the page,
+        in the same statement) stands: one round trip for a page, however many jobs match."""
+        page, count = _page_statements(
+            kind is not None, status is not None, cursor is not None, with_total
+        )
         params = {
             "kind": kind,
             "status": status.value if status is not None else None,
@@ -177,8 +191,19 @@ class JobQueries:
         with self.db.read() as connection:
             result = connection.execute(page, params)
             keys = tuple(result.keys())
-            items = [dict(zip(keys, row, strict=True)) for row in result]
-            total = (connection.scalar(count, params) or 0) if with_total else None
+            rows = result.all()
+            shown = len(keys) - (2 if with_total else 0)  # the marker's columns come last
+            items = [dict(zip(keys[:shown], row[:shown], strict=True)) for row in rows]
+            total = None
+            if with_total:
+                # No row, no marker: an empty page is counted each time (it is rare and cheap).
+                mark = marker.of_row(rows[0]) if rows else None
+                key = (kind, params["status"])
+                total = self._totals.get(key, mark) if mark is not None else None
+                if total is None:
+                    total = connection.scalar(count, params) or 0
+                    if mark is not None:
+                        self._totals.put(key, mark, total)
         more = len(items) == limit
         return {
             "items": items,

@@ -7,25 +7,21 @@ import time
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from vision_platform.db.models import TrainingJob, utcnow
 from vision_platform.db.session import Database
-from vision_platform.jobs import queue, queue_rows
+from vision_platform.jobs import marker, queue, queue_rows
 from vision_platform.jobs.schemas import QueuedJob, QueueLimit, QueueView
 from vision_platform.jobs.states import JobStatus
 from vision_platform.settings import Settings
 
 _Standings = tuple[list[queue.Waiting], list[queue.Runner], dict[int, queue.Standing]]
 
-# What the queue's standings depend on, read in one indexed query: any job that joins, leaves
-# or changes in the waiting or running set changes a count or a newest `updated_at`.
-_FINGERPRINT = (
-    select(TrainingJob.status, func.count(), func.max(TrainingJob.updated_at))
-    .where(TrainingJob.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]))
-    .group_by(TrainingJob.status)
-    .order_by(TrainingJob.status)
-)
+# The standings are kept under the jobs table's marker (`jobs/marker.py`): any job that
+# joins, leaves or changes in the waiting or running set moves it (so does any other job's
+# write, which only costs working them out again). Two index lookups, where counting the
+# waiting and running jobs read every one of them.
 # Aging moves jobs with time alone: standings older than this are worked out again anyway.
 _RECHECK_SECONDS = 5.0
 
@@ -34,19 +30,21 @@ class QueueReader:
     """Reads the queue the way the scheduler orders it; writes nothing.
 
     GET /jobs/{id} of a waiting job needs the whole queue's order; worked out once and kept
-    while the waiting and running jobs are unchanged, a thousand-job queue costs each request
-    one small query instead of reading and ordering every waiting job."""
+    while the jobs table is unchanged, a thousand-job queue costs a request nothing beyond the
+    marker, which that request reads with the job itself."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
         self._kept: tuple[Any, float, _Standings] | None = None
 
-    def _standings(self) -> _Standings:
-        with self.db.read() as connection:
-            rows = tuple(tuple(row) for row in connection.execute(_FINGERPRINT))
+    def _standings(self, mark: Any = None) -> _Standings:
+        """The standings under `mark` (the jobs table's marker; None: read it now)."""
+        if mark is None:
+            with self.db.read() as connection:
+                mark = marker.of_row(connection.execute(marker.MARKER).one())
         settings = self.settings
-        key = (rows, settings.max_concurrent_jobs, settings.queues, settings.queue_aging_seconds)
+        key = (mark, settings.max_concurrent_jobs, settings.queues, settings.queue_aging_seconds)
         kept = self._kept
         if kept is not None and kept[0] == key and time.monotonic() - kept[1] < _RECHECK_SECONDS:
             return kept[2]
@@ -67,9 +65,10 @@ class QueueReader:
         )
         return ordered, running, found
 
-    def standing(self, job_id: int) -> queue.Standing | None:
-        """A waiting job's place and reason (None for a job that does not wait)."""
-        return self._standings()[2].get(job_id)
+    def standing(self, job_id: int, mark: Any = None) -> queue.Standing | None:
+        """A waiting job's place and reason (None for a job that does not wait); `mark`: the
+        jobs table's marker, when the caller read it already."""
+        return self._standings(mark)[2].get(job_id)
 
     def view(self) -> QueueView:
         ordered, running, found = self._standings()

@@ -86,15 +86,23 @@ class Scheduler:
                 still_running.append(job)
         for job in still_running:
             self._pass_on_request(job)
+        live = {job.job_id: job.attempt for job in still_running}
         for claim in self.service.claim(
             scheduler_id=self.id, limit=self.max_running - len(still_running), fence=fence
         ):
-            self._launch(claim, fence)
+            if self._launch(claim, fence):
+                live[claim.job_id] = claim.attempt
         preempted = self.service.preempt(fence=fence)
         for job in still_running:
             if job.job_id == preempted:  # told now, not a poll later
                 log.info("job %s: preempted for a job of higher priority", preempted)
                 self._pass_on_request(replace(job, requested=StopRequest.PREEMPT))
+        for handle in self.executor.end_orphans(live):
+            log.warning(
+                "ended %s: its attempt does not run (a server that died or lost the lease "
+                "while starting it left it)",
+                handle,
+            )
         self.service.reconcile()  # e.g. a register_as that a crash left undone
 
     def _take_over(self, job: RunningJob, fence: Fence) -> bool:
@@ -105,13 +113,17 @@ class Scheduler:
         Kubernetes Job, a trainer this process started), else its trainer is made to save and
         end and the job queued to resume. True when it runs on."""
         self.service.adopt(job.job_id, job.attempt, fence=fence)
-        if job.handle is not None and not self.executor.status(job.handle).lost:
+        state = self.executor.status(job.handle) if job.handle is not None else None
+        if job.handle is not None and state is not None and not state.lost:
+            if state.held:  # its leader died before letting it start: this one does
+                self.executor.go(job.handle)
             log.info("job %s attempt %s: adopted by %s", job.job_id, job.attempt, self.id)
             return True
         if job.handle is not None:
             self.executor.release(job.handle, grace_seconds=self.settings.stop_grace_seconds)
         # No handle: its leader died while starting it; the executor ends a trainer it may have
-        # left when the next attempt starts (see LocalExecutor.submit).
+        # left when the next attempt starts (LocalExecutor.submit: the job folder's lock;
+        # KubernetesExecutor.submit: the job's other Jobs), or at the end of the round.
         self.service.requeue_lost(job.job_id, job.attempt, self._why_lost(job), fence=fence)
         return False
 
@@ -124,8 +136,16 @@ class Scheduler:
     def _reap(self, job: RunningJob, fence: Fence) -> bool:
         """Finish the job's attempt when its trainer has exited; True when it had."""
         if job.handle is None:
-            return False  # being launched right now
+            # Rounds run one at a time, so its launch failed to record what it started: the
+            # next attempt's start ends a trainer it may have left (see _take_over).
+            self.service.requeue_lost(
+                job.job_id, job.attempt, "its start was not recorded", fence=fence
+            )
+            return True
         state = self.executor.status(job.handle)
+        if state.held:  # recorded, but its start was cut short: let it go now
+            self.executor.go(job.handle)
+            return False
         if state.running:
             return False
         if state.lost:
@@ -154,11 +174,11 @@ class Scheduler:
             self.executor.stop(job.handle)
         self._signalled[job.job_id] = job.requested
 
-    def _launch(self, claim: ClaimedJob, fence: Fence) -> None:
+    def _request(self, claim: ClaimedJob) -> ExecutionRequest:
         env = {"VP_JOB_TOKEN": claim.token, "VP_JOB_ATTEMPT": str(claim.attempt)}
         if self.callback_url:
             env["VP_CALLBACK_URL"] = self.callback_url
-        request = ExecutionRequest(
+        return ExecutionRequest(
             job_id=claim.job_id,
             attempt=claim.attempt,
             spec=claim.spec,
@@ -166,30 +186,57 @@ class Scheduler:
             env=env,
             priority=claim.priority,
         )
+
+    def _launch(self, claim: ClaimedJob, fence: Fence) -> bool:
+        """Start a claimed attempt; True when it runs.
+
+        Where the executor knows the handle beforehand (a Kubernetes Job's name), it is
+        recorded first and the trainer is let go only after a second fenced write: a server
+        that dies anywhere in between leaves a recorded handle that its successor follows
+        (adopts, or finds gone and requeues), and one fenced out leaves a Job that never ran."""
+        planned = self.executor.planned_handle(claim.job_id, claim.attempt)
+        if planned is not None:
+            self._record_handle(claim, planned, fence, started=False)
         try:
-            handle = self.executor.submit(request)
+            handle = self.executor.submit(self._request(claim))
         except Exception as e:
             log.exception("job %s: submit failed", claim.job_id)
-            self.service.finish_attempt(
-                claim.job_id,
-                claim.attempt,
-                exit_code=1,
-                log_tail=[f"could not start: {e}"],
-                fence=fence,
-            )
-            return
-        self._record_handle(claim, handle, fence)
+            self._fail_start(claim, e, fence)
+            return False
+        self._record_handle(claim, handle, fence, started=planned is None)
+        try:
+            self.executor.go(handle)
+        except Exception as e:
+            log.exception("job %s: its trainer could not be started", claim.job_id)
+            self.executor.cancel(handle, grace_seconds=0)
+            self._fail_start(claim, e, fence)
+            return False
+        return True
 
-    def _record_handle(self, claim: ClaimedJob, handle: str, fence: Fence) -> None:
+    def _fail_start(self, claim: ClaimedJob, error: Exception, fence: Fence) -> None:
+        self.service.finish_attempt(
+            claim.job_id,
+            claim.attempt,
+            exit_code=1,
+            log_tail=[f"could not start: {error}"],
+            fence=fence,
+        )
+
+    def _record_handle(
+        self, claim: ClaimedJob, handle: str, fence: Fence, *, started: bool = True
+    ) -> None:
         """Store the trainer's handle, retried through a dropped database connection: a job
-        whose handle is never stored is never reaped."""
+        whose handle is never stored is never reaped (`started`: whether a trainer already
+        runs, which a fenced-out leader then ends)."""
         for attempt in range(1, _RECORD_TRIES + 1):
             try:
                 self.service.set_handle(claim.job_id, claim.attempt, handle, fence=fence)
                 return
             except FencedOutError:
                 # The lease moved on while the trainer started: the new leader runs the job.
-                self.executor.cancel(handle, grace_seconds=0)
+                # A held one is the new leader's to adopt (or, found an orphan, to delete).
+                if started:
+                    self.executor.cancel(handle, grace_seconds=0)
                 raise
             except Exception:
                 if attempt == _RECORD_TRIES:

@@ -4,16 +4,20 @@ inserts), the total optional, list rows without the config, the JSON the schema 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event, update
 
 from tests.unit.api.conftest import insert_jobs
 from tests.unit.api.test_routes import body, make_settings
 from vision_platform.api.app import create_app
+from vision_platform.db.models import TrainingJob
 from vision_platform.db.session import Database
 from vision_platform.jobs.schemas import JobOut, JobPage
 
@@ -97,3 +101,121 @@ def test_offset_pages_and_the_total_as_before(client: TestClient) -> None:
     both = client.get("/api/v1/jobs", params={"offset": 2, "cursor": "9"})
     assert both.status_code == 422 and "cursor" in both.text
     assert client.get("/api/v1/jobs", params={"cursor": "x"}).status_code == 422
+
+
+class Trips:
+    """What one request costs the database: its statements, the pings before them, and the
+    transactions PostgreSQL opens for them (a BEGIN and a ROLLBACK each: two round trips)."""
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.statements: list[str] = []
+        self.pings = 0
+        self.transactions: set[int] = set()
+        dialect = db.engine.dialect
+        real_ping = dialect.do_ping
+
+        def ping(dbapi_connection: Any) -> bool:
+            self.pings += 1
+            return real_ping(dbapi_connection)
+
+        monkeypatch.setattr(dialect, "do_ping", ping)
+
+        def executed(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            self.statements.append(statement.split()[0])
+            dbapi = conn.connection.dbapi_connection
+            if db.dialect == "postgresql" and not dbapi.autocommit:
+                self.transactions.add(id(conn))
+
+        event.listen(db.engine, "before_cursor_execute", executed)
+
+    def of(self, client: TestClient, path: str) -> tuple[int, int, int]:
+        self.statements.clear()
+        self.pings = 0
+        self.transactions.clear()
+        response = client.get(path)
+        assert response.status_code == 200, response.text
+        return len(self.statements), self.pings, len(self.transactions)
+
+
+def test_a_hot_read_is_one_statement_without_ping_or_transaction(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = client.app.state.jobs.db  # type: ignore[attr-defined]
+    done = insert_jobs(db, 120)
+    waiting = insert_jobs(db, 30, status="pending")
+    trips = Trips(db, monkeypatch)
+    hot = [
+        "/api/v1/jobs?limit=50",
+        "/api/v1/jobs?limit=50&total=false",
+        "/api/v1/jobs?limit=50&status=pending",
+        f"/api/v1/jobs?limit=50&cursor={done[-1]}",
+        f"/api/v1/jobs/{done[3]}",
+        f"/api/v1/jobs/{waiting[7]}",  # its place in the queue, kept under the marker
+    ]
+    for path in hot:
+        trips.of(client, path)  # the first: the total counted, the queue's standings worked out
+        assert trips.of(client, path) == (1, 0, 0), (path, trips.statements)
+    # Anything else still runs in a transaction, on a connection checked before use.
+    statements, pings, transactions = trips.of(client, f"/api/v1/jobs/{done[3]}/logs")
+    assert statements >= 1
+    if db.dialect == "postgresql":
+        assert (pings, transactions) == (1, 1)
+
+
+def test_a_kept_total_and_standing_follow_every_change(
+    client: TestClient, database_url: str
+) -> None:
+    db = client.app.state.jobs.db  # type: ignore[attr-defined]
+    insert_jobs(db, 4)
+    waiting = insert_jobs(db, 3, status="pending")
+    assert page(client)["total"] == 7
+    assert page(client, status="pending")["total"] == 3
+    assert client.get(f"/api/v1/jobs/{waiting[2]}").json()["queue_position"] == 3
+    other_server = Database(database_url)  # changes this server's process does not see made
+    try:
+        added = insert_jobs(other_server, 2, status="pending")
+        assert page(client)["total"] == 9
+        assert page(client, status="pending")["total"] == 5
+        with other_server.session() as session:
+            session.execute(
+                update(TrainingJob).where(TrainingJob.id == waiting[0]).values(status="cancelled")
+            )
+        assert page(client, status="pending")["total"] == 4
+        assert page(client, status="cancelled")["total"] == 1
+        assert page(client)["total"] == 9
+        assert client.get(f"/api/v1/jobs/{waiting[2]}").json()["queue_position"] == 2
+        assert client.get(f"/api/v1/jobs/{added[1]}").json()["queue_position"] == 4
+    finally:
+        other_server.dispose()
+
+
+def test_hot_reads_run_at_most_as_many_at_once_as_the_pool_keeps_connections(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a hot read runs in a worker thread; 40 clients at once get 40 threads,
+    which a pool of fewer connections would keep waiting (and open and close connections for)."""
+    service = client.app.state.jobs  # type: ignore[attr-defined]
+    if service.db.dialect != "postgresql":
+        pytest.skip("on SQLite a hot read runs on the event loop, one at a time")
+    ids = insert_jobs(service.db, 5)
+    real = service.get_doc
+    lock = threading.Lock()
+    active = most = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+        try:
+            time.sleep(0.02)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(service, "get_doc", counted)
+    with ThreadPoolExecutor(40) as clients:
+        codes = list(clients.map(lambda i: client.get(f"/api/v1/jobs/{ids[i % 5]}"), range(120)))
+    assert {response.status_code for response in codes} == {200}
+    assert 1 < most <= service.db.read_slots

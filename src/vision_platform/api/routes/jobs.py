@@ -53,19 +53,22 @@ def create_job(body: JobCreate, jobs: Jobs) -> JobOut:
     return jobs.create(body)
 
 
-async def _hot_read(jobs: JobService, read: Callable[[], T]) -> T:
-    """One of the two hot reads (one or two indexed queries). On SQLite it is in-process work,
-    done sooner on the event loop than the hop to a worker thread takes (a hop each, which 50
+async def _hot_read(request: Request, jobs: JobService, read: Callable[[], T]) -> T:
+    """One of the two hot reads (one indexed query). On SQLite it is in-process work, done
+    sooner on the event loop than the hop to a worker thread takes (a hop each, which 50
     clients queue for); on PostgreSQL it is mostly a wait on the network, which a worker thread
-    lets the other requests overlap."""
+    lets the other requests overlap: as many at once as the pool keeps connections (the rest
+    wait here, on the event loop, not in threads blocked on the pool, nor on connections
+    opened for a moment and closed again)."""
     if jobs.db.dialect == "sqlite":
         return read()
-    return await anyio.to_thread.run_sync(read)
+    return await anyio.to_thread.run_sync(read, limiter=request.app.state.hot_reads)
 
 
 @router.get("", response_model=JobPage)
 async def list_jobs(
     jobs: Jobs,
+    request: Request,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -89,7 +92,7 @@ async def list_jobs(
         cursor=int(cursor) if cursor else None,
         with_total=total,
     )
-    return FastJSONResponse(await _hot_read(jobs, read))
+    return FastJSONResponse(await _hot_read(request, jobs, read))
 
 
 # Before /{job_id}, which would take "events" for a job id.
@@ -112,10 +115,10 @@ def job_list_event_stream(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-async def get_job(job_id: JobId, jobs: Jobs) -> Response:
+async def get_job(job_id: JobId, jobs: Jobs, request: Request) -> Response:
     """The job; one that waits also says its place in the queue and why it waits."""
     read = partial(jobs.get_doc, job_id, with_standing=True)
-    return FastJSONResponse(await _hot_read(jobs, read))
+    return FastJSONResponse(await _hot_read(request, jobs, read))
 
 
 class _Integer(Convertor[int]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,11 +36,13 @@ class ExecutionRequest:
 class ExecutionState:
     """Whether an attempt still runs, and its exit code once it ended.
 
-    `lost` means the executor no longer knows the handle (e.g. the server restarted)."""
+    `lost` means the executor no longer knows the handle (e.g. the server restarted); `held`
+    that the attempt was submitted but not yet let go (see `Executor.go`)."""
 
     running: bool
     exit_code: int | None = None
     lost: bool = False
+    held: bool = False
 
 
 class Executor(abc.ABC):
@@ -74,3 +77,24 @@ class Executor(abc.ABC):
 
     def forget(self, handle: str) -> None:  # noqa: B027 - optional hook, nothing to do by default
         """Drop what the executor keeps about an attempt the scheduler has finished with."""
+
+    # -- for executors whose trainers outlive the server (Kubernetes Jobs) --
+    def planned_handle(self, job_id: int, attempt: int) -> str | None:
+        """The handle `submit` will return for this attempt, when it is known before anything
+        starts (a Job's name); None when only the start tells (a process id).
+
+        The scheduler records a planned handle before it submits, so that a server dying
+        while it submits leaves a handle its successor follows, never an untracked trainer."""
+        return None
+
+    def go(self, handle: str) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Let a submitted attempt start. `submit` may hold it (a suspended Job) until the
+        scheduler has recorded, under its lease, that it is still the job's attempt; a
+        successor that adopts a held attempt lets it go. Nothing by default (started at once)."""
+
+    def end_orphans(self, live: Mapping[int, int]) -> list[str]:
+        """End the trainers this executor finds of attempts that are not `live` (job id →
+        its running attempt): left by a server that died or was fenced out while it submitted
+        them. Returns their handles; nothing by default (a local trainer holds its job folder's
+        lock, so that a second one cannot start)."""
+        return []

@@ -2,12 +2,16 @@
 --resume` (or, for a batch inference job, `vp infer-batch --spec …`), the ConfigMap holding its
 spec and the Secret holding its token.
 
-`build_manifests` is pure (request + settings → objects): it is what `vp k8s manifest` prints and
-what `KubernetesExecutor.submit` sends, byte for byte.
+`build_manifests` is pure (request + settings → objects): it is what `vp k8s manifest` prints and,
+with `hold=True`, what `KubernetesExecutor.submit` sends, byte for byte. A held Job is created
+suspended and starts no pod until the scheduler, having recorded the attempt under its lease,
+lets it go (`KubernetesExecutor.go`): a server that dies or is fenced out in between leaves a Job
+that never ran, which its successor adopts or deletes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -26,6 +30,12 @@ SPEC_FILE = "spec.json"
 WORK_DIR = "/work"
 LABEL = "vision-platform"
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+# A label of a Job the platform submitted: "held" until the scheduler lets it start, then
+# "released" (a label, so that the held ones are listed cheaply).
+HOLD_LABEL = f"{LABEL}/start"
+# On a Job the platform submitted: a digest of its attempt's token, which tells this attempt's
+# Job from one of the same name made for another (a reset database, another platform).
+ATTEMPT_KEY_ANNOTATION = f"{LABEL}/attempt-key"
 GPU_RESOURCE = "nvidia.com/gpu"
 # Environment keys that go into the attempt's Secret, never into the pod spec as plain values.
 _SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|KEY", re.IGNORECASE)
@@ -69,6 +79,13 @@ def check_pod_credentials(settings: Settings) -> None:
 def job_name(job_id: int, attempt: int) -> str:
     """The Job's name: one per attempt, so a new attempt never meets the old one's pods."""
     return f"vp-job-{job_id}-a{attempt}"
+
+
+def attempt_key(request: ExecutionRequest) -> str:
+    """A digest of the attempt's report token (never the token, nor the hash the database
+    keeps of it); empty without a token."""
+    token = request.env.get("VP_JOB_TOKEN", "")
+    return hashlib.sha256(f"vp-attempt:{token}".encode()).hexdigest()[:32] if token else ""
 
 
 def trainer_image(framework: str, settings: Settings) -> str:
@@ -133,6 +150,24 @@ def priority_class(priority: str) -> str:
 
 def _metadata(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     return {"name": name, "namespace": namespace, "labels": dict(labels)}
+
+
+def _job_metadata(
+    request: ExecutionRequest, settings: Settings, labels: dict[str, str], *, hold: bool
+) -> tuple[dict[str, Any], bool]:
+    """The Job's metadata, and whether it is created suspended.
+
+    Kueue admits a Job by unsuspending it; a held one joins its queue only when released."""
+    job_labels = dict(labels)
+    if settings.k8s_kueue_queue and not hold:
+        job_labels[KUEUE_QUEUE_LABEL] = settings.k8s_kueue_queue
+    if hold:
+        job_labels[HOLD_LABEL] = "held"
+    name = job_name(request.job_id, request.attempt)
+    metadata = _metadata(name, settings.k8s_namespace, job_labels)
+    if hold:
+        metadata["annotations"] = {ATTEMPT_KEY_ANNOTATION: attempt_key(request)}
+    return metadata, hold or bool(settings.k8s_kueue_queue)
 
 
 def _pod_device(device: str) -> str:
@@ -309,9 +344,10 @@ def _pod_spec(
 
 
 def build_manifests(
-    request: ExecutionRequest, settings: Settings, *, stage: int | None = None
+    request: ExecutionRequest, settings: Settings, *, stage: int | None = None, hold: bool = False
 ) -> JobManifests:
-    """The Job, ConfigMap and Secret that run one attempt (`stage` labels it when known)."""
+    """The Job, ConfigMap and Secret that run one attempt (`stage` labels it when known;
+    `hold`: the Job waits, suspended, to be released, as the executor submits it)."""
     check_pod_credentials(settings)
     spec = request.spec
     framework = _framework(spec)
@@ -352,16 +388,10 @@ def build_manifests(
     }
     if deadline is not None:
         job_spec["activeDeadlineSeconds"] = deadline
-    job_labels = dict(labels)
-    if settings.k8s_kueue_queue:
-        # Kueue admits it (unsuspends it) when its ClusterQueue has room; Kueue's own
-        # preemption evicts the pods, a disruption the podFailurePolicy ignores.
-        job_labels[KUEUE_QUEUE_LABEL] = settings.k8s_kueue_queue
+    # Kueue admits it (unsuspends it) when its ClusterQueue has room; Kueue's own preemption
+    # evicts the pods, a disruption the podFailurePolicy ignores.
+    metadata, suspended = _job_metadata(request, settings, labels, hold=hold)
+    if suspended:
         job_spec["suspend"] = True
-    job = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": _metadata(name, namespace, job_labels),
-        "spec": job_spec,
-    }
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": job_spec}
     return JobManifests(job=job, config_map=config_map, secret=secret)

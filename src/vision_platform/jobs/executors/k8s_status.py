@@ -10,7 +10,7 @@ from typing import Any
 
 from vision_platform.errors import EXIT_FAILURE, EXIT_RESUMABLE
 from vision_platform.jobs.executors.base import ExecutionState
-from vision_platform.jobs.executors.k8s_manifests import CONTAINER
+from vision_platform.jobs.executors.k8s_manifests import CONTAINER, HOLD_LABEL
 
 # 128 + SIGTERM: what a cancelled trainer is reported as once its Job is gone.
 EXIT_CANCELLED = 143
@@ -117,6 +117,12 @@ def _failed_code(message: str | None, pods: list[Any]) -> int:
     return codes[-1] if codes else EXIT_FAILURE
 
 
+def finished(job: Any) -> bool:
+    """Whether the Job has ended (its Complete or Failed condition is true)."""
+    conditions = (job.status and job.status.conditions) or []
+    return any(c.type in ("Complete", "Failed") and c.status == "True" for c in conditions)
+
+
 def map_status(job: Any, pods: list[Any]) -> KubernetesStatus:
     """The state of an attempt from its `V1Job` and the `V1Pod`s the Job made."""
     pods = by_age(pods)
@@ -132,6 +138,9 @@ def map_status(job: Any, pods: list[Any]) -> KubernetesStatus:
     if job.metadata.deletion_timestamp is not None and not active:
         code = _failed_code(None, pods) if pods else EXIT_CANCELLED
         return KubernetesStatus(ExecutionState(running=False, exit_code=code), "Cancelled")
+    if (job.metadata.labels or {}).get(HOLD_LABEL) == "held":
+        state = ExecutionState(running=True, held=True)
+        return KubernetesStatus(state, "Held", "waiting for the scheduler to let it start")
     if "Suspended" in conditions or (job.spec is not None and job.spec.suspend):
         # Queued in Kueue (VP_K8S_KUEUE_QUEUE): it waits to be admitted, or was preempted.
         return KubernetesStatus(ExecutionState(running=True), "Suspended", "waiting for Kueue")

@@ -1,6 +1,12 @@
 """The Kubernetes executor: each attempt is a `batch/v1` Job (see `k8s_manifests`), watched
 through its pods (see `k8s_status`). It needs only a namespaced Role, and imports the
 `kubernetes` client only when it talks to a cluster.
+
+No job has two trainers: the scheduler records an attempt's handle (the Job's name, known
+beforehand) before it submits; the Job is created held (suspended) and let go only once the
+scheduler has confirmed, under its lease, that the attempt is still the job's; a submit first
+ends any other attempt's Job of the same job; and each round deletes the held Jobs of attempts
+that are not running (a dead or stale leader's: they never ran).
 """
 
 from __future__ import annotations
@@ -9,23 +15,38 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from vision_platform.jobs.executors.base import ExecutionRequest, ExecutionState, Executor
+from vision_platform.jobs.executors.k8s_attempts import (
+    HELD_JOBS,
+    ForeignJobError,
+    attempt_of,
+    check_key,
+    release_patch,
+)
 from vision_platform.jobs.executors.k8s_manifests import (
     CONTAINER,
+    LABEL,
     KubernetesExecutorError,
+    attempt_key,
     build_manifests,
     check_pod_credentials,
+    job_name,
 )
 from vision_platform.jobs.executors.k8s_status import (
     EXIT_CANCELLED,
     KubernetesStatus,
     by_age,
+    finished,
     map_status,
 )
 from vision_platform.settings import Settings
+
+# How long past its grace period a trainer's pod gets to be gone, and how often that is asked.
+_GONE_WAIT_S = 30.0
+_POLL_S = 1.0
 
 
 def _parse_handle(handle: str) -> tuple[str, str]:
@@ -64,26 +85,124 @@ class KubernetesExecutor(Executor):
         return self._batch, self._core
 
     # -- Executor --
+    def planned_handle(self, job_id: int, attempt: int) -> str | None:
+        return f"k8s:{self.settings.k8s_namespace}/{job_name(job_id, attempt)}"
+
     def submit(self, request: ExecutionRequest) -> str:
-        batch, core = self._apis()
-        manifests = build_manifests(request, self.settings)
+        """Create the attempt's ConfigMap, Secret and Job, the Job held until `go`.
+
+        Another attempt's Job of the job is ended first (its trainer saves and goes); a Job of
+        this attempt that exists already (a submit whose answer was lost) is adopted."""
+        manifests = build_manifests(request, self.settings, hold=True)
         namespace = self.settings.k8s_namespace
         name = manifests.job["metadata"]["name"]
+        handle = f"k8s:{namespace}/{name}"
+        key = attempt_key(request)
+        existing = self._clear_the_way(namespace, request)
+        if existing is not None:
+            check_key(existing, key, request.job_id)
+            return handle
         created: list[tuple[str, str]] = []
         try:
-            core.create_namespaced_config_map(namespace=namespace, body=manifests.config_map)
+            self._create(namespace, "config_map", manifests.config_map)
             created.append(("config_map", f"{name}-spec"))
             if manifests.secret is not None:
-                core.create_namespaced_secret(namespace=namespace, body=manifests.secret)
+                self._create(namespace, "secret", manifests.secret)
                 created.append(("secret", f"{name}-token"))
-            job = batch.create_namespaced_job(namespace=namespace, body=manifests.job)
+            job = self._create_job(namespace, manifests.job, key, request.job_id)
+        except ForeignJobError:
+            self._delete_owned(namespace, created)
+            raise
         except Exception as e:
             self._delete_owned(namespace, created)
+            with contextlib.suppress(Exception):  # best effort: end_orphans catches the rest
+                self._delete_job(namespace, name)  # in case it was made and the answer lost
             raise KubernetesExecutorError(
                 f"job {request.job_id}: could not create Kubernetes Job {name}: {e}"
             ) from e
         self._adopt(namespace, job, created)
-        return f"k8s:{namespace}/{name}"
+        return handle
+
+    def go(self, handle: str) -> None:
+        """Release the held Job: its pod starts (or, with Kueue, it joins its queue)."""
+        from kubernetes.client.exceptions import ApiException
+
+        batch, _ = self._apis()
+        namespace, name = _parse_handle(handle)
+        try:
+            batch.patch_namespaced_job(
+                name=name, namespace=namespace, body=release_patch(self.settings)
+            )
+        except ApiException as e:
+            if e.status != 404:  # gone: the next status says so
+                raise KubernetesExecutorError(f"{handle}: could not start the Job: {e}") from e
+
+    def end_orphans(self, live: Mapping[int, int]) -> list[str]:
+        """Delete the held Jobs of attempts that are not live (a server died or was fenced out
+        before it let them go: they never ran). One cheap list a round: only held Jobs match.
+
+        A released Job of an attempt that does not run is not made by the scheduler (it
+        adopts or ends what it finds); the next attempt's submit ends one left from before."""
+        batch, _ = self._apis()
+        namespace = self.settings.k8s_namespace
+        found = batch.list_namespaced_job(namespace=namespace, label_selector=HELD_JOBS)
+        ended = []
+        for job in found.items or []:
+            attempt = attempt_of(job)
+            if attempt is None or live.get(attempt[0]) == attempt[1]:
+                continue
+            if job.metadata.deletion_timestamp is not None:
+                continue  # already going
+            self._end(namespace, job.metadata.name, 0)  # held: no trainer to let save
+            ended.append(f"k8s:{namespace}/{job.metadata.name}")
+        return ended
+
+    def _clear_the_way(self, namespace: str, request: ExecutionRequest) -> Any:
+        """End every other attempt's unfinished Job of the job and wait until their pods are
+        gone; returns this attempt's Job when it exists already."""
+        batch, _ = self._apis()
+        selector = f"{LABEL}/job-id={request.job_id}"
+        mine = job_name(request.job_id, request.attempt)
+        jobs = batch.list_namespaced_job(namespace=namespace, label_selector=selector).items
+        grace = math.ceil(self.settings.stop_grace_seconds)
+        for job in jobs or []:
+            if job.metadata.name != mine and not finished(job):
+                self._end(namespace, job.metadata.name, grace)
+        deadline = time.monotonic() + grace + _GONE_WAIT_S
+        while left := self._live_pods(namespace, selector, but=mine):
+            if time.monotonic() >= deadline:
+                raise KubernetesExecutorError(
+                    f"job {request.job_id}: pod {left[0].metadata.name} of an earlier attempt "
+                    "would not end; no second trainer is started"
+                )
+            time.sleep(_POLL_S)
+        return next((j for j in jobs or [] if j.metadata.name == mine), None)
+
+    def _create(self, namespace: str, kind: str, body: dict[str, Any]) -> None:
+        """Create a ConfigMap or Secret; one left by an earlier try of the attempt is updated."""
+        from kubernetes.client.exceptions import ApiException
+
+        _, core = self._apis()
+        try:
+            getattr(core, f"create_namespaced_{kind}")(namespace=namespace, body=body)
+        except ApiException as e:
+            if e.status != 409:
+                raise
+            name = body["metadata"]["name"]
+            getattr(core, f"patch_namespaced_{kind}")(name=name, namespace=namespace, body=body)
+
+    def _create_job(self, namespace: str, body: dict[str, Any], key: str, job_id: int) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        batch, _ = self._apis()
+        try:
+            return batch.create_namespaced_job(namespace=namespace, body=body)
+        except ApiException as e:
+            if e.status != 409:
+                raise
+        existing = batch.read_namespaced_job(name=body["metadata"]["name"], namespace=namespace)
+        check_key(existing, key, job_id)
+        return existing
 
     def _adopt(self, namespace: str, job: Any, owned: list[tuple[str, str]]) -> None:
         """Make the Job own its ConfigMap and Secret, so that its TTL deletes them too."""
@@ -150,14 +269,10 @@ class KubernetesExecutor(Executor):
         self._delete_pods(namespace, name, math.ceil(self.settings.stop_grace_seconds))
 
     def cancel(self, handle: str, *, grace_seconds: float) -> None:
-        batch, _ = self._apis()
         namespace, name = _parse_handle(handle)
         with self._lock:
             self._cancelled.add(handle)
-        with _ignore_api_errors(not_found_only=True):
-            batch.delete_namespaced_job(
-                name=name, namespace=namespace, propagation_policy="Foreground"
-            )
+        self._delete_job(namespace, name)
         self._delete_pods(namespace, name, math.ceil(grace_seconds))
 
     def release(self, handle: str, *, grace_seconds: float) -> None:
@@ -167,9 +282,9 @@ class KubernetesExecutor(Executor):
             return  # another executor's handle: nothing of ours to clean up
         self.cancel(handle, grace_seconds=grace_seconds)
         self._delete_owned(namespace, [("config_map", f"{name}-spec"), ("secret", f"{name}-token")])
-        deadline = time.monotonic() + grace_seconds + 30
+        deadline = time.monotonic() + grace_seconds + _GONE_WAIT_S
         while self._pods(namespace, name) and time.monotonic() < deadline:
-            time.sleep(1.0)
+            time.sleep(_POLL_S)
         self.forget(handle)
 
     def forget(self, handle: str) -> None:
@@ -178,6 +293,30 @@ class KubernetesExecutor(Executor):
             self._cancelled.discard(handle)
 
     # -- helpers --
+    def _end(self, namespace: str, name: str, grace_seconds: int) -> None:
+        """Delete a Job, its live pods (after `grace_seconds`) and its ConfigMap and Secret."""
+        self._delete_job(namespace, name)
+        self._delete_pods(namespace, name, grace_seconds)
+        self._delete_owned(namespace, [("config_map", f"{name}-spec"), ("secret", f"{name}-token")])
+
+    def _delete_job(self, namespace: str, name: str) -> None:
+        batch, _ = self._apis()
+        with _ignore_api_errors(not_found_only=True):
+            batch.delete_namespaced_job(
+                name=name, namespace=namespace, propagation_policy="Foreground"
+            )
+
+    def _live_pods(self, namespace: str, selector: str, *, but: str) -> list[Any]:
+        """The pods of `selector` that still run, other than Job `but`'s."""
+        _, core = self._apis()
+        pods = core.list_namespaced_pod(namespace=namespace, label_selector=selector).items
+        return [
+            p
+            for p in pods or []
+            if (p.metadata.labels or {}).get("job-name") != but
+            and (p.status is None or p.status.phase not in ("Succeeded", "Failed"))
+        ]
+
     def _pods(self, namespace: str, name: str) -> list[Any]:
         _, core = self._apis()
         result = core.list_namespaced_pod(namespace=namespace, label_selector=f"job-name={name}")

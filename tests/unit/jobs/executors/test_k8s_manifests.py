@@ -235,3 +235,22 @@ def test_the_priority_names_a_priority_class_and_kueue_admits_a_suspended_job() 
     assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "team-a"
     # The pods carry no queue label: Kueue manages the Job, not its pods one by one.
     assert "kueue.x-k8s.io/queue-name" not in job["spec"]["template"]["metadata"]["labels"]
+
+
+@pytest.mark.parametrize("case", ["timm-cpu", "high-priority-in-kueue"])
+def test_a_held_job_is_valid_suspended_and_keyed_to_its_attempt(case: str) -> None:
+    req, conf = CASES[case]
+    job = build_manifests(req, conf, hold=True).job
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    assert job["spec"]["suspend"] is True
+    assert job["metadata"]["labels"]["vision-platform/start"] == "held"
+    annotations = job["metadata"]["annotations"]
+    key = annotations["vision-platform/attempt-key"]
+    assert len(key) == 32 and TOKEN not in key
+    other = dataclasses.replace(req, env={**req.env, "VP_JOB_TOKEN": "another attempt's"})
+    assert build_manifests(other, conf, hold=True).job["metadata"]["annotations"] != annotations
+    # Kueue gets it only once released: it must not admit a Job the scheduler holds.
+    assert "kueue.x-k8s.io/queue-name" not in job["metadata"]["labels"]
+    # What `vp k8s manifest` prints is not held.
+    plain = build_manifests(req, conf).job["metadata"]
+    assert "annotations" not in plain and "vision-platform/start" not in plain["labels"]
