@@ -188,7 +188,9 @@ def by_name_vs_by_job(url: str, job_id: int, db: Path, images: list[Path]) -> No
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE training_jobs SET status = 'completed' WHERE id = ?", (job_id,))
     api = f"{url}/api/v1"
-    httpx.post(f"{api}/models/bench/versions", json={"job_id": job_id}).raise_for_status()
+    httpx.post(
+        f"{api}/models/bench/versions", json={"job_id": job_id}, timeout=60
+    ).raise_for_status()
     httpx.put(f"{api}/models/bench/aliases/production", json={"version": 1}).raise_for_status()
     routes = [f"/api/v1/jobs/{job_id}/predict", "/api/v1/models/bench/predict"]
     upload_latencies(url, routes, images[:16])  # warm-up
@@ -278,6 +280,7 @@ def main() -> None:
                     "batch_size": 32,
                     "image_size": 32,
                 },
+                timeout=60,  # checks the data set and the model's input size first
             ).json()
             job_id = int(created["id"])
             assert job_id == 1, created
