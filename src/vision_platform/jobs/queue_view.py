@@ -3,7 +3,6 @@ queue in the order it starts (GET /queue)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
@@ -36,7 +35,7 @@ class QueueReader:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self._kept: tuple[Any, float, _Standings] | None = None
+        self._kept: marker.Kept[_Standings] = marker.Kept(_RECHECK_SECONDS)
 
     def _standings(self, mark: Any = None) -> _Standings:
         """The standings under `mark` (the jobs table's marker; None: read it now)."""
@@ -44,12 +43,11 @@ class QueueReader:
             with self.db.read() as connection:
                 mark = marker.of_row(connection.execute(marker.MARKER).one())
         settings = self.settings
-        key = (mark, settings.max_concurrent_jobs, settings.queues, settings.queue_aging_seconds)
-        kept = self._kept
-        if kept is not None and kept[0] == key and time.monotonic() - kept[1] < _RECHECK_SECONDS:
-            return kept[2]
-        found = self._work_out()
-        self._kept = (key, time.monotonic(), found)
+        key = (settings.max_concurrent_jobs, settings.queues, settings.queue_aging_seconds)
+        found = self._kept.get(key, mark)
+        if found is None:
+            found = self._work_out()
+            self._kept.put(key, mark, found)
         return found
 
     def _work_out(self) -> _Standings:
