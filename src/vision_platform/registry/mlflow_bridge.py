@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+import mlflow
 from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
@@ -42,6 +43,10 @@ class MlflowTracking:
 
     def __init__(self, tracking_uri: str, db: Database, settings: Settings) -> None:
         self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        # MLflow's file store builds clients of its own on the process's default URIs (reading
+        # a model version does): without these it would open ./mlflow.db in the working folder.
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
         self.db = db
         self.settings = settings
         self._tasks: queue.Queue[Callable[[], object] | None] = queue.Queue()
@@ -115,7 +120,7 @@ class MlflowTracking:
             version.name,
             source,
             run_id=run_id,
-            tags={"vp.version": str(version.version), "vp.sha256": version.checkpoint_sha256},
+            tags=_version_tags(version),
         )
 
     def _run_of(self, job_id: int) -> str | None:
@@ -132,6 +137,16 @@ class MlflowTracking:
         if experiment is not None:
             return str(experiment.experiment_id)
         return str(self.client.create_experiment(EXPERIMENT))
+
+
+def _version_tags(version: ModelVersionOut) -> dict[str, str]:
+    """What MLflow's version says of the platform's: its number, checksum and data set (the
+    data set's `name@version` when the job named one, else its path)."""
+    return {
+        "vp.version": str(version.version),
+        "vp.sha256": version.checkpoint_sha256,
+        "vp.dataset": version.dataset_ref or version.dataset,
+    }
 
 
 def _params(record: RunRecord) -> list[Param]:

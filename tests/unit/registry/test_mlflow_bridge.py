@@ -43,9 +43,14 @@ def tracked(service: JobService, store: str) -> Iterator[tuple[ModelRegistry, Ml
 
 
 def test_a_completed_job_is_logged_as_a_run_and_its_version_registered(
-    tracked: tuple[ModelRegistry, MlflowTracking], completed_job: CompletedJob, store: str
+    tracked: tuple[ModelRegistry, MlflowTracking],
+    completed_job: CompletedJob,
+    store: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     models, tracking = tracked
+    monkeypatch.chdir(tmp_path)  # MLflow's own defaults would write ./mlflow.db
     job = completed_job((0.5, 0.75), register_as="digits", learning_rate=0.01)
     models.register("other", job)  # the same run, a second registered model
     tracking.flush()
@@ -67,7 +72,10 @@ def test_a_completed_job_is_logged_as_a_run_and_its_version_registered(
     for name in ("digits", "other"):
         (version,) = client.search_model_versions(f"name='{name}'")
         assert version.run_id == run.info.run_id and version.tags["vp.version"] == "1"
-        assert version.tags["vp.sha256"] == models.get_version(name, 1).checkpoint_sha256
+        ours = models.get_version(name, 1)
+        assert version.tags["vp.sha256"] == ours.checkpoint_sha256
+        assert version.tags["vp.dataset"] == ours.dataset
+    assert not (tmp_path / "mlflow.db").exists()
 
 
 def test_an_unreachable_tracking_server_holds_nothing_up(
