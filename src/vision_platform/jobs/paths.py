@@ -3,6 +3,7 @@ where a job's files go. Job creation, batch jobs and the inference routes all ch
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from vision_platform.errors import InvalidInputError, NotFoundError
@@ -22,15 +23,22 @@ def data_roots(settings: Settings) -> list[Path]:
 
 def storage_folders(settings: Settings) -> list[Path]:
     """The platform's own folders: the jobs folder, and the artifact storage when it is local."""
-    roots = [(settings.home / "jobs").resolve()]
+    roots = [_jobs_folder(settings.home)]
     if "://" not in settings.artifact_root:
         roots.append(Path(settings.artifact_root).expanduser().resolve())
     return roots
 
 
+@lru_cache(maxsize=16)
+def _jobs_folder(home: Path) -> Path:
+    """The jobs folder, symlinks resolved (a system call per path component: once a home)."""
+    return (home / "jobs").resolve()
+
+
 def job_dir(settings: Settings, job_id: int) -> Path:
-    """The folder of one job's outputs (weights, metrics, logs)."""
-    return (settings.home / "jobs" / f"job_{job_id}").resolve()
+    """The folder of one job's outputs (weights, metrics, logs): the platform names it, under
+    the resolved jobs folder."""
+    return _jobs_folder(settings.home) / f"job_{job_id}"
 
 
 def _no_nul(path: str, field: str) -> None:

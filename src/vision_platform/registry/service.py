@@ -24,6 +24,7 @@ from vision_platform.db.session import Database
 from vision_platform.errors import InvalidInputError, VisionPlatformError
 from vision_platform.jobs import rows
 from vision_platform.jobs.mapping import TRAIN
+from vision_platform.jobs.paths import job_dir
 from vision_platform.jobs.runs import run_record
 from vision_platform.jobs.schemas import MODEL_NAME_PATTERN
 from vision_platform.jobs.service import JobService
@@ -80,6 +81,7 @@ class ServedVersion:
     job_id: int
     checkpoint_sha256: str
     onnx_sha256: str | None
+    folder: Path  # the job's folder, where its best.pt and model.onnx lie
 
 
 class ModelRegistry:
@@ -300,22 +302,29 @@ class ModelRegistry:
             raise self._unresolved(ref)
         version, job_id, sha256, exports = found
         onnx = exports.get("onnx") or {}
-        return ServedVersion(ref.name, version, job_id, sha256, onnx.get("sha256"))
+        folder = job_dir(self.jobs.settings, job_id)
+        return ServedVersion(ref.name, version, job_id, sha256, onnx.get("sha256"), folder)
 
     def model_file(self, served: ServedVersion, backend: str) -> Path:
         """The file to serve `served` from on `backend` (eager: best.pt, onnx: model.onnx),
-        checked against the hash recorded when it was registered (409 if it changed)."""
-        best, onnx = self.jobs.model_files(served.job_id)
+        checked against the hash recorded when it was registered (409 if it changed or is
+        gone). This runs on every prediction by name: the check is a stat (`digest` keeps
+        each file's hash by its stat), the folder was found with the ref."""
         label = f"version {served.version} of model {served.name!r}"
         if backend == "onnx":
-            if onnx is None or served.onnx_sha256 is None:
+            if served.onnx_sha256 is None:
                 raise RegistryConflictError(f"{label} has no ONNX export")
-            path, expected = onnx, served.onnx_sha256
+            path, expected = served.folder / "model.onnx", served.onnx_sha256
         else:
-            path, expected = best, served.checkpoint_sha256
-        if self.digest(path) != expected:
+            path, expected = served.folder / "weights" / "best.pt", served.checkpoint_sha256
+        try:
+            found = self.digest(path)
+        except FileNotFoundError:
+            found = None
+        if found != expected:
+            happened = "changed" if found is not None else "was removed"
             raise RegistryConflictError(
-                f"{label}: job {served.job_id}'s {path.name} changed since it was registered"
+                f"{label}: job {served.job_id}'s {path.name} {happened} since it was registered"
             )
         return path
 

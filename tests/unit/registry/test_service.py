@@ -169,6 +169,9 @@ def test_serving_checks_the_checkpoint_is_the_one_registered(
     best.write_bytes(b"replaced")
     with pytest.raises(RegistryConflictError, match="changed since it was registered"):
         registry.model_file(served, "eager")
+    best.unlink()
+    with pytest.raises(RegistryConflictError, match=r"best\.pt was removed since it was"):
+        registry.model_file(served, "eager")
 
 
 @pytest.mark.parametrize(

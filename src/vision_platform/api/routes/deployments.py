@@ -53,9 +53,10 @@ def _served(models: ModelRegistry, ref: str, backend: Backend) -> tuple[ServedVe
 
 
 def _named(served: ServedVersion, result: InferenceResult) -> ModelInferenceResult:
-    # Built without validating again: `result` is an InferenceResult already.
+    # Built without validating again: `result` is an InferenceResult already (its fields,
+    # read from __dict__: half the time of iterating the model).
     return ModelInferenceResult.model_construct(
-        **dict(result), model=served.name, model_version=served.version
+        **result.__dict__, model=served.name, model_version=served.version
     )
 
 
