@@ -3,8 +3,8 @@
 Every write of a job sets its `updated_at`, and every new job gets a new id, so the newest of
 each (one index lookup apiece, read as two columns of the query a route makes anyway) moves
 whenever anything about the jobs changes. What costs a scan of many rows — the total of a
-jobs list, the queue's standings — is worked out once and kept under the marker it was read
-with, instead of on every request."""
+jobs list, the queue's standings — or many rows' conversion — a page's JSON — is worked out
+once and kept under the marker it was read with, instead of on every request."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ MARKER = select(*COLUMNS)
 # A write whose transaction commits after one stamped later than it leaves the marker where it
 # was: what is kept is worked out again after this long in any case.
 RECHECK_SECONDS = 2.0
+# A page's body is kept at most this long: the same race leaves it late by no more than this.
+PAGE_SECONDS = 1.0
 # Keys kept at most (a few kinds and statuses), so that nothing grows without bound.
 _MAX_KEYS = 64
 

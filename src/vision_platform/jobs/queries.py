@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +106,7 @@ class JobQueries:
         self.queue = QueueReader(db, settings)
         # The totals of the jobs lists, by (kind, status), while the jobs table is unchanged.
         self._totals: marker.Kept[int] = marker.Kept()
+        self._pages: marker.Kept[bytes] = marker.Kept(seconds=marker.PAGE_SECONDS)
 
     def get(self, job_id: int) -> JobOut:
         return JobOut.model_validate(self.get_doc(job_id))
@@ -212,6 +214,20 @@ class JobQueries:
             "offset": offset,
             "next_cursor": str(items[-1]["id"]) if more else None,
         }
+
+    def rendered_page(self, render: Callable[[dict[str, Any]], bytes], **query: Any) -> bytes:
+        """`list_page(**query)` as `render` writes it (GET /jobs' body), kept while the jobs
+        table's marker stands: a page asked for again (a team's dashboards and browser tabs
+        polling the first page) costs one read of the marker (two index lookups), not the
+        page's rows, their conversion and their JSON."""
+        with self.db.read() as connection:
+            mark = tuple(connection.execute(marker.MARKER).one())
+        key = tuple(sorted(query.items()))
+        body = self._pages.get(key, mark)
+        if body is None:  # the page is read after the marker: a write between them is in it
+            body = render(self.list_page(**query))
+            self._pages.put(key, mark, body)
+        return body
 
     def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobSummary]:
         """Jobs whose row was written at or after `since` (of any status), oldest write first."""

@@ -47,6 +47,7 @@ class JobService:
         self.get_batch = self.queries.get_batch
         self.list_jobs = self.queries.list_jobs
         self.list_page = self.queries.list_page
+        self.rendered_page = self.queries.rendered_page
         self.changed_since = self.queries.changed_since
         self.metrics = self.queries.metrics
         self.logs = self.queries.logs

@@ -183,6 +183,14 @@ def test_a_kept_total_and_standing_follow_every_change(
         assert page(client, status="pending")["total"] == 4
         assert page(client, status="cancelled")["total"] == 1
         assert page(client)["total"] == 9
+        # A page kept under the marker shows a change that leaves every total as it was.
+        with other_server.session() as session:
+            session.execute(
+                update(TrainingJob).where(TrainingJob.id == waiting[1]).values(current_epoch=7)
+            )
+        shown = {item["id"]: item for item in page(client)["items"]}
+        assert shown[waiting[1]]["current_epoch"] == 7
+        assert shown[waiting[0]]["status"] == "cancelled"
         assert client.get(f"/api/v1/jobs/{waiting[2]}").json()["queue_position"] == 2
         assert client.get(f"/api/v1/jobs/{added[1]}").json()["queue_position"] == 4
     finally:

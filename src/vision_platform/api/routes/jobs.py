@@ -17,7 +17,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from vision_platform.api.deps import JobId, Jobs
 from vision_platform.api.errors import ErrorOut
 from vision_platform.api.events import job_events, job_list_events
-from vision_platform.api.fast_json import FastJSONResponse
+from vision_platform.api.fast_json import FastJSONResponse, dumps
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import ArtifactNotFoundError
 from vision_platform.jobs.schemas import (
@@ -85,14 +85,15 @@ async def list_jobs(
     if cursor and offset:
         raise InvalidInputError("offset: give either offset or cursor, not both")
     read = partial(
-        jobs.list_page,
+        jobs.rendered_page,
+        dumps,
         status=status,
         limit=limit,
         offset=offset,
         cursor=int(cursor) if cursor else None,
         with_total=total,
     )
-    return FastJSONResponse(await _hot_read(request, jobs, read))
+    return Response(await _hot_read(request, jobs, read), media_type="application/json")
 
 
 # Before /{job_id}, which would take "events" for a job id.
