@@ -35,6 +35,7 @@ from vision_platform.api.routes import (
     report,
     weights,
 )
+from vision_platform.api.routes.jobs import shared_job_reads
 from vision_platform.datastore.service import DatasetService
 from vision_platform.db.session import Database
 from vision_platform.inference.runtime import InferenceRuntime
@@ -90,6 +91,7 @@ async def _platform(
     app.state.settings = settings
     app.state.jobs = service
     app.state.hot_reads = anyio.CapacityLimiter(db.read_slots)
+    app.state.shared_reads = shared_job_reads(service, app.state.hot_reads)
     app.state.datasets = DatasetService(db, settings)
     app.state.events = EventHub(
         service, poll_seconds=event_poll_seconds, on_poll=app.state.count_event_poll

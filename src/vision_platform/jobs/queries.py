@@ -54,7 +54,9 @@ _FULL = (
     TrainingJob.__table__.c.config_resolution,
 )
 # With the jobs table's marker, which a waiting job's standing is kept under: one round trip.
-_ONE_JOB = select(*_FULL, *marker.COLUMNS).where(TrainingJob.id == bindparam("job_id"))
+_SOME_JOBS = select(*_FULL, *marker.COLUMNS).where(
+    TrainingJob.id.in_(bindparam("job_ids", expanding=True))
+)
 _MARKER_KEYS = frozenset((marker.CHANGED_AT, marker.LAST_ID))
 
 
@@ -114,21 +116,33 @@ class JobQueries:
     def get_doc(self, job_id: int, *, with_standing: bool = False) -> dict[str, Any]:
         """The job as a JobOut's fields (JSON-ready with datetimes: what GET /jobs/{id} sends);
         `with_standing`: a waiting job's place in the queue and why it waits, too."""
+        found = self.get_docs([job_id], with_standing=with_standing)[job_id]
+        if isinstance(found, JobNotFoundError):
+            raise found
+        return found
+
+    def get_docs(
+        self, job_ids: list[int], *, with_standing: bool = False
+    ) -> dict[int, dict[str, Any] | JobNotFoundError]:
+        """`get_doc` of each job in one statement (the requests for jobs that wait at once,
+        read together); a JobNotFoundError for each id that names no job."""
         with self.db.read() as connection:
-            row = connection.execute(_ONE_JOB, {"job_id": job_id}).one_or_none()
-        if row is None:
-            raise JobNotFoundError(job_id)
-        mark = marker.of_row(row)
-        doc = {k: v for k, v in row._mapping.items() if k not in _MARKER_KEYS}
-        resolution = doc.pop("config_resolution") or {}
-        doc["preset_intent"] = resolution.get("intent")
-        doc["adjustments"] = list(resolution.get("adjustments", []))
-        doc["config_notes"] = list(resolution.get("notes", []))
-        waits = with_standing and doc["status"] == JobStatus.PENDING
-        standing = self.queue.standing(job_id, mark) if waits else None
-        doc["queue_position"] = standing.position if standing else None
-        doc["waiting_reason"] = standing.reason if standing else None
-        return doc
+            rows = connection.execute(_SOME_JOBS, {"job_ids": job_ids}).all()
+        docs: dict[int, dict[str, Any] | JobNotFoundError] = {
+            job_id: JobNotFoundError(job_id) for job_id in job_ids
+        }
+        for row in rows:
+            doc = {k: v for k, v in row._mapping.items() if k not in _MARKER_KEYS}
+            resolution = doc.pop("config_resolution") or {}
+            doc["preset_intent"] = resolution.get("intent")
+            doc["adjustments"] = list(resolution.get("adjustments", []))
+            doc["config_notes"] = list(resolution.get("notes", []))
+            waits = with_standing and doc["status"] == JobStatus.PENDING
+            standing = self.queue.standing(doc["id"], marker.of_row(row)) if waits else None
+            doc["queue_position"] = standing.position if standing else None
+            doc["waiting_reason"] = standing.reason if standing else None
+            docs[doc["id"]] = doc
+        return docs
 
     def get_batch(self, batch_id: int) -> BatchJobOut:
         """A batch inference job (JobNotFoundError for a job of another kind)."""
@@ -215,18 +229,31 @@ class JobQueries:
             "next_cursor": str(items[-1]["id"]) if more else None,
         }
 
-    def rendered_page(self, render: Callable[[dict[str, Any]], bytes], **query: Any) -> bytes:
-        """`list_page(**query)` as `render` writes it (GET /jobs' body), kept while the jobs
-        table's marker stands: a page asked for again (a team's dashboards and browser tabs
-        polling the first page) costs one read of the marker (two index lookups), not the
-        page's rows, their conversion and their JSON."""
+    def marker(self) -> tuple[Any, Any]:
+        """The jobs table's marker now (two index lookups)."""
         with self.db.read() as connection:
-            mark = tuple(connection.execute(marker.MARKER).one())
-        key = tuple(sorted(query.items()))
-        body = self._pages.get(key, mark)
+            return tuple(connection.execute(marker.MARKER).one())
+
+    def kept_page(self, mark: tuple[Any, Any], **query: Any) -> bytes | None:
+        """The body `rendered_page` kept for `query` under `mark`, if it did."""
+        return self._pages.get(tuple(sorted(query.items())), mark)
+
+    def rendered_page(
+        self,
+        render: Callable[[dict[str, Any]], bytes],
+        mark: tuple[Any, Any] | None = None,
+        **query: Any,
+    ) -> bytes:
+        """`list_page(**query)` as `render` writes it (GET /jobs' body), kept while the jobs
+        table's marker (`mark`, read here when not given) stands: a page asked for again (a
+        team's dashboards and browser tabs polling the first page) costs a read of the marker,
+        not the page's rows, their conversion and their JSON."""
+        if mark is None:
+            mark = self.marker()
+        body = self.kept_page(mark, **query)
         if body is None:  # the page is read after the marker: a write between them is in it
             body = render(self.list_page(**query))
-            self._pages.put(key, mark, body)
+            self._pages.put(tuple(sorted(query.items())), mark, body)
         return body
 
     def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobSummary]:

@@ -48,6 +48,9 @@ class JobService:
         self.list_jobs = self.queries.list_jobs
         self.list_page = self.queries.list_page
         self.rendered_page = self.queries.rendered_page
+        self.kept_page = self.queries.kept_page
+        self.marker = self.queries.marker
+        self.get_docs = self.queries.get_docs
         self.changed_since = self.queries.changed_since
         self.metrics = self.queries.metrics
         self.logs = self.queries.logs

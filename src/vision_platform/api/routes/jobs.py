@@ -3,10 +3,10 @@ metrics, logs, events, artifacts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, Header, Query, Request
@@ -18,6 +18,7 @@ from vision_platform.api.deps import JobId, Jobs
 from vision_platform.api.errors import ErrorOut
 from vision_platform.api.events import job_events, job_list_events
 from vision_platform.api.fast_json import FastJSONResponse, dumps
+from vision_platform.api.shared_reads import SharedReads
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import ArtifactNotFoundError
 from vision_platform.jobs.schemas import (
@@ -53,16 +54,36 @@ def create_job(body: JobCreate, jobs: Jobs) -> JobOut:
     return jobs.create(body)
 
 
-async def _hot_read(request: Request, jobs: JobService, read: Callable[[], T]) -> T:
-    """One of the two hot reads (one indexed query). On SQLite it is in-process work, done
-    sooner on the event loop than the hop to a worker thread takes (a hop each, which 50
-    clients queue for); on PostgreSQL it is mostly a wait on the network, which a worker thread
-    lets the other requests overlap: as many at once as the pool keeps connections (the rest
-    wait here, on the event loop, not in threads blocked on the pool, nor on connections
-    opened for a moment and closed again)."""
+@dataclass(frozen=True)
+class SharedJobReads:
+    """On PostgreSQL, the two hot reads' round trips, shared by the requests that wait at once
+    (`shared_reads.py`): the jobs table's marker (a kept page is then sent without another),
+    pages not kept under it (read once however many requests want one), and jobs by id."""
+
+    marker: SharedReads[str, tuple[Any, Any]]
+    pages: SharedReads[tuple[Any, ...], bytes]
+    docs: SharedReads[int, dict[str, Any]]
+
+
+def shared_job_reads(jobs: JobService, limiter: anyio.CapacityLimiter) -> SharedJobReads | None:
+    """None on SQLite: its reads are in-process work, done sooner on the event loop than a hop
+    to a worker thread takes (a hop each, which 50 clients queue for). On PostgreSQL a read is
+    mostly a wait on the network, in a worker thread, at most as many at once as the pool
+    keeps connections (the rest wait on the event loop, not in threads blocked on the pool)."""
     if jobs.db.dialect == "sqlite":
-        return read()
-    return await anyio.to_thread.run_sync(read, limiter=request.app.state.hot_reads)
+        return None
+
+    def run(read: Callable[[], T]) -> Awaitable[T]:
+        return anyio.to_thread.run_sync(read, limiter=limiter)
+
+    def pages(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], bytes | Exception]:
+        return {key: jobs.rendered_page(dumps, key[1], **dict(key[0])) for key in keys}
+
+    return SharedJobReads(
+        marker=SharedReads(lambda keys: {key: jobs.marker() for key in keys}, run),
+        pages=SharedReads(pages, run),
+        docs=SharedReads(lambda ids: dict(jobs.get_docs(ids, with_standing=True)), run),
+    )
 
 
 @router.get("", response_model=JobPage)
@@ -84,16 +105,22 @@ async def list_jobs(
     """Jobs newest first, without their advanced config: by `offset`, or by `cursor`."""
     if cursor and offset:
         raise InvalidInputError("offset: give either offset or cursor, not both")
-    read = partial(
-        jobs.rendered_page,
-        dumps,
-        status=status,
-        limit=limit,
-        offset=offset,
-        cursor=int(cursor) if cursor else None,
-        with_total=total,
-    )
-    return Response(await _hot_read(request, jobs, read), media_type="application/json")
+    query: dict[str, Any] = {
+        "status": status,
+        "limit": limit,
+        "offset": offset,
+        "cursor": int(cursor) if cursor else None,
+        "with_total": total,
+    }
+    shared: SharedJobReads | None = request.app.state.shared_reads
+    if shared is None:
+        body = jobs.rendered_page(dumps, **query)
+    else:
+        mark = await shared.marker.get("marker")
+        body = jobs.kept_page(mark, **query) or await shared.pages.get(
+            (tuple(sorted(query.items())), mark)
+        )
+    return Response(body, media_type="application/json")
 
 
 # Before /{job_id}, which would take "events" for a job id.
@@ -118,8 +145,10 @@ def job_list_event_stream(
 @router.get("/{job_id}", response_model=JobOut)
 async def get_job(job_id: JobId, jobs: Jobs, request: Request) -> Response:
     """The job; one that waits also says its place in the queue and why it waits."""
-    read = partial(jobs.get_doc, job_id, with_standing=True)
-    return FastJSONResponse(await _hot_read(request, jobs, read))
+    shared: SharedJobReads | None = request.app.state.shared_reads
+    if shared is None:
+        return FastJSONResponse(jobs.get_doc(job_id, with_standing=True))
+    return FastJSONResponse(await shared.docs.get(job_id))
 
 
 class _Integer(Convertor[int]):
