@@ -54,6 +54,8 @@ _FULL = (
     TrainingJob.__table__.c.config_resolution,
 )
 # With the jobs table's marker, which a waiting job's standing is kept under: one round trip.
+# One job by `=` (an IN list is written out anew on every execution), several by IN.
+_ONE_JOB = select(*_FULL, *marker.COLUMNS).where(TrainingJob.id == bindparam("job_id"))
 _SOME_JOBS = select(*_FULL, *marker.COLUMNS).where(
     TrainingJob.id.in_(bindparam("job_ids", expanding=True))
 )
@@ -127,7 +129,10 @@ class JobQueries:
         """`get_doc` of each job in one statement (the requests for jobs that wait at once,
         read together); a JobNotFoundError for each id that names no job."""
         with self.db.read() as connection:
-            rows = connection.execute(_SOME_JOBS, {"job_ids": job_ids}).all()
+            if len(job_ids) == 1:
+                rows = connection.execute(_ONE_JOB, {"job_id": job_ids[0]}).all()
+            else:
+                rows = connection.execute(_SOME_JOBS, {"job_ids": job_ids}).all()
         docs: dict[int, dict[str, Any] | JobNotFoundError] = {
             job_id: JobNotFoundError(job_id) for job_id in job_ids
         }
