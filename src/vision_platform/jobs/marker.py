@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 
 from vision_platform.db.models import TrainingJob
+from vision_platform.db.session import Database
 
 T = TypeVar("T")
 
@@ -41,6 +42,12 @@ def of_row(row: Any) -> tuple[Any, Any]:
     """The marker from a row that has its columns."""
     mapping = row._mapping
     return mapping[CHANGED_AT], mapping[LAST_ID]
+
+
+def read(db: Database) -> tuple[Any, Any]:
+    """The marker now, in a statement of its own (two index lookups)."""
+    with db.read() as connection:
+        return of_row(connection.execute(MARKER).one())
 
 
 class Kept(Generic[T]):

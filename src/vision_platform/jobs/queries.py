@@ -98,6 +98,11 @@ class PageQuery(TypedDict, total=False):
     kind: str | None
 
 
+def page_key(query: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A page's query (`list_page`'s keywords) as the key its body is kept under."""
+    return tuple(sorted(query.items()))
+
+
 class JobQueries:
     """Reads jobs; writes nothing."""
 
@@ -236,12 +241,11 @@ class JobQueries:
 
     def marker(self) -> tuple[Any, Any]:
         """The jobs table's marker now (two index lookups)."""
-        with self.db.read() as connection:
-            return tuple(connection.execute(marker.MARKER).one())
+        return marker.read(self.db)
 
     def kept_page(self, mark: tuple[Any, Any], **query: Any) -> bytes | None:
         """The body `rendered_page` kept for `query` under `mark`, if it did."""
-        return self._pages.get(tuple(sorted(query.items())), mark)
+        return self._pages.get(page_key(query), mark)
 
     def rendered_page(
         self,
@@ -255,10 +259,11 @@ class JobQueries:
         not the page's rows, their conversion and their JSON."""
         if mark is None:
             mark = self.marker()
-        body = self.kept_page(mark, **query)
+        key = page_key(query)
+        body = self._pages.get(key, mark)
         if body is None:  # the page is read after the marker: a write between them is in it
             body = render(self.list_page(**query))
-            self._pages.put(tuple(sorted(query.items())), mark, body)
+            self._pages.put(key, mark, body)
         return body
 
     def changed_since(self, since: datetime, *, kind: str | None = TRAIN) -> list[JobSummary]:

@@ -40,8 +40,7 @@ class QueueReader:
     def _standings(self, mark: Any = None) -> _Standings:
         """The standings under `mark` (the jobs table's marker; None: read it now)."""
         if mark is None:
-            with self.db.read() as connection:
-                mark = marker.of_row(connection.execute(marker.MARKER).one())
+            mark = marker.read(self.db)
         settings = self.settings
         key = (settings.max_concurrent_jobs, settings.queues, settings.queue_aging_seconds)
         found = self._kept.get(key, mark)

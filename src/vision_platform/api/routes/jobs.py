@@ -21,6 +21,7 @@ from vision_platform.api.fast_json import FastJSONResponse, dumps
 from vision_platform.api.shared_reads import SharedReads
 from vision_platform.errors import InvalidInputError
 from vision_platform.jobs.errors import ArtifactNotFoundError
+from vision_platform.jobs.queries import page_key
 from vision_platform.jobs.schemas import (
     JobCreate,
     JobLogs,
@@ -79,8 +80,11 @@ def shared_job_reads(jobs: JobService, limiter: anyio.CapacityLimiter) -> Shared
     def pages(keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], bytes | Exception]:
         return {key: jobs.rendered_page(dumps, key[1], **dict(key[0])) for key in keys}
 
+    def marker(keys: list[str]) -> dict[str, tuple[Any, Any] | Exception]:
+        return dict.fromkeys(keys, jobs.marker())  # one read, whatever the keys
+
     return SharedJobReads(
-        marker=SharedReads(lambda keys: {key: jobs.marker() for key in keys}, run),
+        marker=SharedReads(marker, run),
         pages=SharedReads(pages, run),
         docs=SharedReads(lambda ids: dict(jobs.get_docs(ids, with_standing=True)), run),
     )
@@ -117,9 +121,7 @@ async def list_jobs(
         body = jobs.rendered_page(dumps, **query)
     else:
         mark = await shared.marker.get("marker")
-        body = jobs.kept_page(mark, **query) or await shared.pages.get(
-            (tuple(sorted(query.items())), mark)
-        )
+        body = jobs.kept_page(mark, **query) or await shared.pages.get((page_key(query), mark))
     return Response(body, media_type="application/json")
 
 
