@@ -4,7 +4,9 @@ For SQLite and PostgreSQL, with 1 and 2 workers (`vp serve --workers N`, schedul
 VP_MAX_CONCURRENT_JOBS=0): fills a fresh database with 10,000 jobs, opens 500 SSE streams (half
 on the jobs list, half on single unfinished jobs) and keeps them open, then runs wrk with 50
 connections on each route. Prints p50/p99 latency and requests per second, and what the event
-pollers read meanwhile (from /metrics): reads per poll stay ~1 however many streams are open.
+pollers read meanwhile (from /metrics): reads per poll stay ~1 however many streams are open;
+and the full garbage collections the server made during each route's run (`vp_gc_pause_seconds`,
+their number and mean pause: each one holds every request of its process).
 
 wrk (the Debian package) is the load generator: a C client that leaves the CPU to the server.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import random
 import re
@@ -167,11 +170,18 @@ class Streams:
         self._thread.join()
 
 
-def hub_counts(base: str) -> tuple[float, float]:
+def counts(base: str) -> dict[str, float]:
+    """What the server's /metrics counted so far: the event hub's polls and reads, and its
+    full garbage collections (count, seconds; absent in code before they were counted)."""
     text = httpx.get(f"{base}/metrics", trust_env=False).text
-    polls = re.search(r"^vp_event_polls_total (\S+)$", text, re.MULTILINE)
-    reads = re.search(r"^vp_event_poll_reads_total (\S+)$", text, re.MULTILINE)
-    return (float(polls[1]) if polls else 0.0), (float(reads[1]) if reads else 0.0)
+    names = {
+        "polls": r"vp_event_polls_total",
+        "reads": r"vp_event_poll_reads_total",
+        "full_gcs": r'vp_gc_pause_seconds_count\{generation="2"\}',
+        "full_gc_seconds": r'vp_gc_pause_seconds_sum\{generation="2"\}',
+    }
+    found = {k: re.search(rf"^{v} (\S+)$", text, re.MULTILINE) for k, v in names.items()}
+    return {k: float(m[1]) if m else float("nan") for k, m in found.items()}
 
 
 def wrk(url: str, connections: int, seconds: int, script: Path | None) -> tuple[float, ...]:
@@ -200,25 +210,31 @@ def bench(name: str, url: str, workers: int, args: argparse.Namespace, tmp: Path
     paths += [f"/api/v1/jobs/{random.choice(unfinished)}/events" for _ in range(args.streams // 2)]
     home = tmp / f"home-{name}-{workers}"
     with served(url, workers, home) as base, Streams(base, paths) as held:
-        polls, reads = hub_counts(base)
+        before = counts(base)
         routes = {
             "GET /jobs?limit=50": (f"{base}/api/v1/jobs?limit=50", None),
             "GET /jobs/{id}": (f"{base}/api/v1/jobs/1", script),
         }
         for route, (target, lua) in routes.items():
             wrk(target, args.connections, 2, lua)  # warm-up
+            gcs = counts(base)
             p50, p99, rps, errors = wrk(target, args.connections, args.seconds, lua)
+            gcs_after = counts(base)
+            full = gcs_after["full_gcs"] - gcs["full_gcs"]
+            seconds = gcs_after["full_gc_seconds"] - gcs["full_gc_seconds"]
+            gc_text = "n/a | n/a" if math.isnan(full) else f"{full:.0f} | "
+            gc_text += f"{seconds / full * 1000:.0f}" if full > 0 else ""
             print(
                 f"| {name} | {workers} | {route} | {p50:.1f} | {p99:.1f} | {rps:.0f} | "
-                f"{errors:.0f} | {held.open} |",
+                f"{errors:.0f} | {held.open} | {gc_text} |",
                 flush=True,
             )
-        polls_after, reads_after = hub_counts(base)
-        done = polls_after - polls
-        per_poll = (reads_after - reads) / done if done else float("nan")
+        after = counts(base)
+        done = after["polls"] - before["polls"]
+        per_poll = (after["reads"] - before["reads"]) / done if done else float("nan")
         print(
             f"| {name} | {workers} | SSE hub: {done:.0f} polls, {per_poll:.2f} reads a poll "
-            f"| | | | | {held.open} |"
+            f"| | | | | {held.open} | | |"
         )
 
 
@@ -254,8 +270,11 @@ def main() -> None:
         f"jobs={args.jobs} connections={args.connections} SSE streams={args.streams} "
         f"seconds per route={args.seconds}"
     )
-    print("| database | workers | route | p50 ms | p99 ms | requests/s | errors | streams |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| database | workers | route | p50 ms | p99 ms | requests/s | errors | streams "
+        "| full GCs | ms each |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for workers in args.workers:
         if "sqlite" in args.databases:
             with tempfile.TemporaryDirectory() as tmp:

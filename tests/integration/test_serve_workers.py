@@ -50,6 +50,8 @@ def test_two_workers_serve_one_scheduler_runs_and_metrics_add_up(
         leaders = [labels for name, labels in found if name == "vp_scheduler_leader"]
         assert len(leaders) == 1
     assert found[("vp_jobs", frozenset({"kind": "train", "status": "completed"}.items()))] == 1
+    # Each worker settled its heap for serving, and counts its collections' pauses.
+    assert ("vp_gc_pause_seconds_count", frozenset({("generation", "2")})) in found
 
 
 def fresh_predict(server: PlatformServer, ref: str, image: Path) -> int:

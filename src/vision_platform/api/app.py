@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from vision_platform import __version__
+from vision_platform.api import heap
 from vision_platform.api.auth import API_PREFIX, AuthenticateFirst
 from vision_platform.api.chat_actions import ChatActions
 from vision_platform.api.chat_sessions import ChatSessionService
@@ -83,6 +84,7 @@ async def _platform(
     run_scheduler: bool,
     callback_url: str | None,
     event_poll_seconds: float,
+    settle_heap: bool,
 ) -> AsyncIterator[None]:
     """The services behind the routes, built when the app starts and closed when it stops."""
     db = Database(settings.sqlalchemy_url)
@@ -120,6 +122,8 @@ async def _platform(
     service.reconcilers.append(app.state.models.reconcile)
     scheduler = _start_scheduler(service, settings, callback_url) if run_scheduler else None
     app.state.scheduler = scheduler
+    if settle_heap:
+        heap.settle()
     try:
         yield
     finally:
@@ -186,11 +190,14 @@ def create_app(
     run_scheduler: bool = True,
     callback_url: str | None = None,
     event_poll_seconds: float = 0.5,
+    settle_heap: bool = False,
 ) -> FastAPI:
     """The platform's app. Nothing is built until it starts (the lifespan), so importing and
     creating it is free of side effects.
 
-    `callback_url` is where trainers report (this server's own /api/v1 URL)."""
+    `callback_url` is where trainers report (this server's own /api/v1 URL). `settle_heap`:
+    tune this process's garbage collector for serving once the app is built (`api/heap.py`;
+    what `vp serve` does, not an app started inside another program, such as a test)."""
 
     def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
         return _platform(
@@ -199,6 +206,7 @@ def create_app(
             run_scheduler=run_scheduler,
             callback_url=callback_url,
             event_poll_seconds=event_poll_seconds,
+            settle_heap=settle_heap,
         )
 
     app = FastAPI(
@@ -223,4 +231,4 @@ def create_app(
 def create_app_from_environment() -> FastAPI:
     """The app as each worker of `vp serve --workers N` builds it: everything from VP_*."""
     settings = get_settings()
-    return create_app(settings, callback_url=settings.callback_url)
+    return create_app(settings, callback_url=settings.callback_url, settle_heap=True)

@@ -37,6 +37,7 @@ class ProcessMetrics:
     latency: Any
     event_polls: Any
     event_reads: Any
+    gc_pauses: Any
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +67,14 @@ def process_metrics() -> ProcessMetrics:
             "vp_event_poll_reads",
             "Database reads of the SSE event hub: one a poll, plus three for each followed job "
             "that changed; none for each open stream.",
+            registry=registry,
+        ),
+        gc_pauses=Histogram(
+            "vp_gc_pause_seconds",
+            "Garbage collections of a serving process, by generation (2: a full collection), "
+            "each a pause of every request the process holds.",
+            ["generation"],
+            buckets=_BUCKETS,
             registry=registry,
         ),
     )

@@ -41,7 +41,7 @@ def serve(
     callback = settings.callback_url or f"http://{local_host}:{port}/api/v1"
     print(f"Vision Platform on http://{local_host}:{port} (API docs at /docs)", flush=True)
     if workers == 1:
-        app = create_app(settings, callback_url=callback)
+        app = create_app(settings, callback_url=callback, settle_heap=True)
         uvicorn.run(app, host=host, port=port, log_level=log_level, loop=_LOOP, http="httptools")
         return
     _serve_workers(workers, callback=callback, host=host, port=port, log_level=log_level)

@@ -1,0 +1,53 @@
+"""The serving process's garbage collector (`api/heap.py`), checked in a process of its own:
+settling freezes what start-up left alive, raises the young generation's threshold and counts
+every collection's pause for /metrics; the test process's own collector is left alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import gc, json
+from vision_platform.api import heap
+from vision_platform.api.metrics import process_metrics
+
+def counted(generation):
+    return process_metrics().gc_pauses.labels(str(generation))._sum.get(), sum(
+        b.get() for b in process_metrics().gc_pauses.labels(str(generation))._buckets
+    )
+
+before = gc.get_freeze_count()
+heap.settle()
+frozen = gc.get_freeze_count()
+untimed = counted(2)
+heap.settle()  # again: its full collection is timed, and there is still one timer
+gc.collect(0)
+print(json.dumps({
+    "before": before,
+    "frozen_again": gc.get_freeze_count(),
+    "frozen": frozen,
+    "threshold": gc.get_threshold(),
+    "timers": sum(type(c).__name__ == "_PauseTimer" for c in gc.callbacks),
+    "untimed_full": untimed[1],
+    "full": counted(2)[1],
+    "young": counted(0)[1],
+    "full_seconds": counted(2)[0],
+}))
+"""
+
+
+def test_settle_freezes_the_heap_raises_the_threshold_and_times_each_pause() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    found = json.loads(out)
+    assert found["before"] == 0
+    assert found["frozen"] > 10_000  # the modules, classes and functions of a loaded app
+    assert found["frozen_again"] >= found["frozen"]
+    assert found["threshold"][0] == 50_000
+    assert found["timers"] == 1
+    assert found["untimed_full"] == 0  # settle's own collection ran before the timer
+    assert found["full"] == 1 and found["young"] == 1
+    assert found["full_seconds"] > 0
