@@ -6,7 +6,8 @@ on the jobs list, half on single unfinished jobs) and keeps them open, then runs
 connections on each route. Prints p50/p99 latency and requests per second, and what the event
 pollers read meanwhile (from /metrics): reads per poll stay ~1 however many streams are open;
 and the full garbage collections the server made during each route's run (`vp_gc_pause_seconds`,
-their number and mean pause: each one holds every request of its process).
+their number and mean pause: each one holds every request of its process), and the server's
+resident memory (all its processes) after each run.
 
 wrk (the Debian package) is the load generator: a C client that leaves the CPU to the server.
 
@@ -92,7 +93,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(url: str, workers: int, home: Path) -> Iterator[str]:
+def served(url: str, workers: int, home: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {"VP_HOME": str(home), "VP_DATABASE_URL": url, "VP_MAX_CONCURRENT_JOBS": "0"}
     env["PATH"] = "/usr/bin:/bin"
@@ -112,7 +113,7 @@ def served(url: str, workers: int, home: Path) -> Iterator[str]:
                 if httpx.get(f"{base}/api/v1/health/ready", trust_env=False).status_code == 200:
                     break
             time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait()
@@ -184,6 +185,14 @@ def counts(base: str) -> dict[str, float]:
     return {k: float(m[1]) if m else float("nan") for k, m in found.items()}
 
 
+def resident_mb(pid: int) -> float:
+    """The resident memory of the server and its workers, in MB."""
+    import psutil
+
+    server = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [server, *server.children(recursive=True)]) / 1e6
+
+
 def wrk(url: str, connections: int, seconds: int, script: Path | None) -> tuple[float, ...]:
     """p50 ms, p99 ms, requests/s, errors of one wrk run."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
@@ -209,7 +218,7 @@ def bench(name: str, url: str, workers: int, args: argparse.Namespace, tmp: Path
     paths = ["/api/v1/jobs/events?limit=50" for _ in range(args.streams // 2)]
     paths += [f"/api/v1/jobs/{random.choice(unfinished)}/events" for _ in range(args.streams // 2)]
     home = tmp / f"home-{name}-{workers}"
-    with served(url, workers, home) as base, Streams(base, paths) as held:
+    with served(url, workers, home) as (base, pid), Streams(base, paths) as held:
         before = counts(base)
         routes = {
             "GET /jobs?limit=50": (f"{base}/api/v1/jobs?limit=50", None),
@@ -226,7 +235,7 @@ def bench(name: str, url: str, workers: int, args: argparse.Namespace, tmp: Path
             gc_text += f"{seconds / full * 1000:.0f}" if full > 0 else ""
             print(
                 f"| {name} | {workers} | {route} | {p50:.1f} | {p99:.1f} | {rps:.0f} | "
-                f"{errors:.0f} | {held.open} | {gc_text} |",
+                f"{errors:.0f} | {held.open} | {gc_text} | {resident_mb(pid):.0f} |",
                 flush=True,
             )
         after = counts(base)
@@ -234,7 +243,7 @@ def bench(name: str, url: str, workers: int, args: argparse.Namespace, tmp: Path
         per_poll = (after["reads"] - before["reads"]) / done if done else float("nan")
         print(
             f"| {name} | {workers} | SSE hub: {done:.0f} polls, {per_poll:.2f} reads a poll "
-            f"| | | | | {held.open} | | |"
+            f"| | | | | {held.open} | | | |"
         )
 
 
@@ -272,9 +281,9 @@ def main() -> None:
     )
     print(
         "| database | workers | route | p50 ms | p99 ms | requests/s | errors | streams "
-        "| full GCs | ms each |"
+        "| full GCs | ms each | server MB |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for workers in args.workers:
         if "sqlite" in args.databases:
             with tempfile.TemporaryDirectory() as tmp:
