@@ -11,11 +11,17 @@ So, once the server is built: collect what start-up left, freeze the rest (what 
 lives as long as the process, and a full collection no longer walks it), and collect the young
 generation after 50,000 net allocations, so that what a request allocates is mostly freed by
 reference counting before a collection promotes it. Every collection's pause is counted in
-`/metrics` (`vp_gc_pause_seconds`, by generation)."""
+`/metrics` (`vp_gc_pause_seconds`, by generation).
+
+A framework imported later (the first prediction loads torch and timm: ~350,000 more objects)
+would make full collections as slow as before, so a full collection that ends with more modules
+loaded than the last freeze knew freezes again: what survives a full collection right then is
+the framework and the model, which live as long as the process."""
 
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from typing import Any
 
@@ -35,11 +41,13 @@ def settle() -> None:
 
 
 class _PauseTimer:
-    """A `gc.callbacks` entry that observes each collection's duration."""
+    """A `gc.callbacks` entry that observes each collection's duration, and freezes again
+    after a full collection once more modules are loaded than at the last freeze."""
 
     def __init__(self) -> None:
         self._pauses = process_metrics().gc_pauses
         self._started = 0.0
+        self._modules = len(sys.modules)
         for generation in range(3):  # each counted from 0, also before its first pause
             self._pauses.labels(str(generation))
 
@@ -49,3 +57,6 @@ class _PauseTimer:
         else:
             pause = time.perf_counter() - self._started
             self._pauses.labels(str(info["generation"])).observe(pause)
+            if info["generation"] == 2 and len(sys.modules) != self._modules:
+                self._modules = len(sys.modules)
+                gc.freeze()

@@ -1,6 +1,7 @@
 """The serving process's garbage collector (`api/heap.py`), checked in a process of its own:
 settling freezes what start-up left alive, raises the young generation's threshold and counts
-every collection's pause for /metrics; the test process's own collector is left alone."""
+every collection's pause for /metrics, and freezes again what a later import brought; the test
+process's own collector is left alone."""
 
 from __future__ import annotations
 
@@ -24,9 +25,16 @@ frozen = gc.get_freeze_count()
 untimed = counted(2)
 heap.settle()  # again: its full collection is timed, and there is still one timer
 gc.collect(0)
+settled = gc.get_freeze_count()
+gc.collect()  # nothing new loaded: nothing more frozen
+unchanged = gc.get_freeze_count()
+import xml.dom.minidom  # a module loaded later: the next full collection freezes it too
+gc.collect()
 print(json.dumps({
     "before": before,
-    "frozen_again": gc.get_freeze_count(),
+    "frozen_again": settled,
+    "unchanged": unchanged,
+    "after_import": gc.get_freeze_count(),
     "frozen": frozen,
     "threshold": gc.get_threshold(),
     "timers": sum(type(c).__name__ == "_PauseTimer" for c in gc.callbacks),
@@ -49,5 +57,7 @@ def test_settle_freezes_the_heap_raises_the_threshold_and_times_each_pause() -> 
     assert found["threshold"][0] == 50_000
     assert found["timers"] == 1
     assert found["untimed_full"] == 0  # settle's own collection ran before the timer
-    assert found["full"] == 1 and found["young"] == 1
+    assert found["full"] == 3 and found["young"] == 1
+    assert found["unchanged"] == found["frozen_again"]
+    assert found["after_import"] > found["unchanged"] + 100
     assert found["full_seconds"] > 0
