@@ -1,7 +1,7 @@
 // The settings a chat conversation would create its job with, with "Start training" and "Edit".
 // Every value comes resolved from the server (ChatResponse.settings: the preset and the defaults
 // applied, as the trainer applies them), each marked with where it came from.
-import type { ReactNode } from "react";
+import { Fragment, type ReactNode } from "react";
 import type { ResolvedSettings, SettingValue } from "../api/client";
 import { useI18n, type MessageKey } from "../i18n";
 import { ResolutionNotes } from "./ResolutionNotes";
@@ -25,8 +25,14 @@ function Value({ setting, text }: { setting: SettingValue; text?: string }) {
   );
 }
 
+// The parts with the separator between them, each keyed by its place (React's list keys).
 function joined(parts: ReactNode[], separator: string): ReactNode[] {
-  return parts.flatMap((part, i) => (i === 0 ? [part] : [separator, part]));
+  return parts.map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && separator}
+      {part}
+    </Fragment>
+  ));
 }
 
 interface Props {
