@@ -45,18 +45,17 @@ class _PauseTimer:
     after a full collection once more modules are loaded than at the last freeze."""
 
     def __init__(self) -> None:
-        self._pauses = process_metrics().gc_pauses
+        # One series per generation, each counted from 0, also before its first pause.
+        pauses = process_metrics().gc_pauses
+        self._pauses = tuple(pauses.labels(str(generation)) for generation in range(3))
         self._started = 0.0
         self._modules = len(sys.modules)
-        for generation in range(3):  # each counted from 0, also before its first pause
-            self._pauses.labels(str(generation))
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            pause = time.perf_counter() - self._started
-            self._pauses.labels(str(info["generation"])).observe(pause)
+            self._pauses[info["generation"]].observe(time.perf_counter() - self._started)
             if info["generation"] == 2 and len(sys.modules) != self._modules:
                 self._modules = len(sys.modules)
                 gc.freeze()

@@ -15,9 +15,12 @@ from vision_platform.api import heap
 from vision_platform.api.metrics import process_metrics
 
 def counted(generation):
-    return process_metrics().gc_pauses.labels(str(generation))._sum.get(), sum(
-        b.get() for b in process_metrics().gc_pauses.labels(str(generation))._buckets
-    )
+    labels = {"generation": str(generation)}
+    registry = process_metrics().registry
+    return {
+        "count": registry.get_sample_value("vp_gc_pause_seconds_count", labels),
+        "seconds": registry.get_sample_value("vp_gc_pause_seconds_sum", labels),
+    }
 
 before = gc.get_freeze_count()
 heap.settle()
@@ -25,23 +28,23 @@ frozen = gc.get_freeze_count()
 untimed = counted(2)
 heap.settle()  # again: its full collection is timed, and there is still one timer
 gc.collect(0)
-settled = gc.get_freeze_count()
+frozen_again = gc.get_freeze_count()
 gc.collect()  # nothing new loaded: nothing more frozen
 unchanged = gc.get_freeze_count()
 import xml.dom.minidom  # a module loaded later: the next full collection freezes it too
 gc.collect()
 print(json.dumps({
     "before": before,
-    "frozen_again": settled,
+    "frozen": frozen,
+    "frozen_again": frozen_again,
     "unchanged": unchanged,
     "after_import": gc.get_freeze_count(),
-    "frozen": frozen,
     "threshold": gc.get_threshold(),
     "timers": sum(type(c).__name__ == "_PauseTimer" for c in gc.callbacks),
-    "untimed_full": untimed[1],
-    "full": counted(2)[1],
-    "young": counted(0)[1],
-    "full_seconds": counted(2)[0],
+    "untimed_full": untimed["count"],
+    "full": counted(2)["count"],
+    "young": counted(0)["count"],
+    "full_seconds": counted(2)["seconds"],
 }))
 """
 
